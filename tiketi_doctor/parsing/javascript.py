@@ -1,0 +1,246 @@
+"""JavaScript/JSX through tree-sitter: module references, env defaults, string literals.
+
+A syntax tree (not a regex) is what keeps requires inside comments and strings
+from counting, and what lets optional chaining, JSX, class fields and ESM parse.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
+JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
+
+_STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
+_ENV_MEMBER = re.compile(r"^process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])$")
+
+_QUERIES = {
+    "require": """
+        (call_expression function: (identifier) @fn
+            arguments: (arguments . [(string) (template_string)] @spec)
+            (#eq? @fn "require"))
+    """,
+    "import": """
+        [(import_statement source: (string) @spec)
+         (export_statement source: (string) @spec)
+         (call_expression function: (import) arguments: (arguments . [(string) (template_string)] @spec))]
+    """,
+    "binary": """(binary_expression operator: ["||" "??"]) @expr""",
+    "env_destructure": """
+        (variable_declarator
+            name: (object_pattern (object_assignment_pattern
+                left: (shorthand_property_identifier_pattern) @name
+                right: [(number) (string)] @value))
+            value: (member_expression) @source)
+    """,
+    "listen": """
+        (call_expression
+            function: (member_expression property: (property_identifier) @method)
+            arguments: (arguments . (number) @port)
+            (#eq? @method "listen"))
+    """,
+    "strings": """[(string) (template_string)] @s""",
+}
+
+
+@cache
+def _language() -> Language:
+    import tree_sitter_javascript
+
+    return Language(tree_sitter_javascript.language())
+
+
+@cache
+def _query(name: str) -> Query:
+    return Query(_language(), _QUERIES[name])
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(_language())
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    specifier: str
+    line: int
+    column: int
+    kind: str  # require | import | dynamic-import | export-from
+
+
+@dataclass(frozen=True)
+class EnvDefault:
+    """`process.env.NAME || value` (or `??`, or a destructuring default)."""
+
+    name: str
+    value: str
+    line: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StringLiteral:
+    value: str
+    line: int
+    column: int
+
+
+@dataclass
+class JsModule:
+    path: str
+    source: bytes
+    tree: object
+    has_errors: bool
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root_node  # type: ignore[attr-defined]
+
+    def captures(self, query: str) -> dict[str, list[Node]]:
+        if query not in self._cache:
+            self._cache[query] = QueryCursor(_query(query)).captures(self.root)
+        return self._cache[query]
+
+    @property
+    def module_refs(self) -> list[ModuleRef]:
+        refs = []
+        for node in self.captures("require").get("spec", []):
+            value = string_value(node)
+            if value is not None:
+                refs.append(_ref(self.source, node, value, "require"))
+        for node in self.captures("import").get("spec", []):
+            value = string_value(node)
+            if value is None:
+                continue
+            parent = node.parent
+            kind = "import"
+            if parent is not None and parent.type == "arguments":
+                kind = "dynamic-import"
+            elif parent is not None and parent.type == "export_statement":
+                kind = "export-from"
+            refs.append(_ref(self.source, node, value, kind))
+        return sorted(refs, key=lambda r: (r.line, r.column))
+
+    @property
+    def env_defaults(self) -> list[EnvDefault]:
+        found = []
+        for expr in self.captures("binary").get("expr", []):
+            left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+            name = env_name(left)
+            value = literal_value(right)
+            if name and value is not None:
+                found.append(_env_default(self.source, name, value, right, expr))
+        caps = self.captures("env_destructure")
+        for name_node, value_node, source in zip(caps.get("name", []), caps.get("value", []), caps.get("source", [])):
+            if source.text == b"process.env":
+                value = literal_value(value_node)
+                if value is not None:
+                    found.append(_env_default(self.source, name_node.text.decode(), value, value_node, value_node.parent))
+        return sorted(found, key=lambda d: (d.line, d.column))
+
+    @property
+    def listen_literals(self) -> list[tuple[int, int, int]]:
+        """(port, line, column) of `x.listen(3005, ...)` calls with a literal port."""
+        return [
+            (int(node.text), *position(self.source, node))
+            for node in self.captures("listen").get("port", [])
+            if node.text.isdigit()
+        ]
+
+    @property
+    def strings(self) -> list[StringLiteral]:
+        result = []
+        for node in self.captures("strings").get("s", []):
+            value = string_value(node, allow_substitutions=True)
+            if value:
+                result.append(StringLiteral(value, *position(self.source, node)))
+        return result
+
+
+def parse_javascript(text: str, path: str) -> JsModule:
+    source = text.encode("utf-8")
+    tree = _parser().parse(source)
+    return JsModule(path, source, tree, tree.root_node.has_error)
+
+
+def string_value(node: Node | None, allow_substitutions: bool = False) -> str | None:
+    """The value of a string or template literal; None for templates with `${}` unless allowed."""
+    if node is None:
+        return None
+    if node.type == "string":
+        parts = []
+        for child in node.named_children:
+            if child.type == "string_fragment":
+                parts.append(child.text.decode("utf-8", "replace"))
+            elif child.type == "escape_sequence":
+                parts.append(_unescape(child.text.decode()))
+        return "".join(parts)
+    if node.type == "template_string":
+        parts = []
+        for child in node.named_children:
+            if child.type == "string_fragment":
+                parts.append(child.text.decode("utf-8", "replace"))
+            elif child.type == "escape_sequence":
+                parts.append(_unescape(child.text.decode()))
+            elif child.type == "template_substitution":
+                if not allow_substitutions:
+                    return None
+                parts.append(child.text.decode("utf-8", "replace"))
+        return "".join(parts)
+    return None
+
+
+def literal_value(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type == "number":
+        return node.text.decode()
+    return string_value(node)
+
+
+def env_name(node: Node | None) -> str | None:
+    """NAME for `process.env.NAME`, also when wrapped in parseInt()/Number()/String()."""
+    while node is not None and node.type in ("call_expression", "parenthesized_expression"):
+        if node.type == "parenthesized_expression":
+            node = node.named_children[0] if node.named_children else None
+            continue
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or fn.text not in (b"parseInt", b"Number", b"String", b"parseFloat") or args is None:
+            return None
+        node = args.named_children[0] if args.named_children else None
+    if node is None or node.type not in ("member_expression", "subscript_expression"):
+        return None
+    match = _ENV_MEMBER.match(node.text.decode("utf-8", "replace"))
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _unescape(seq: str) -> str:
+    body = seq[1:]
+    if body[:1] in _STRING_ESCAPES:
+        return _STRING_ESCAPES[body[:1]]
+    if body.startswith("u") or body.startswith("x"):
+        try:
+            return chr(int(body[1:].strip("{}"), 16))
+        except ValueError:
+            return seq
+    return body
+
+
+def position(source: bytes, node: Node) -> tuple[int, int]:
+    """1-based (line, column) of a node, the column counted in characters, not bytes."""
+    start = node.start_byte
+    line_start = source.rfind(b"\n", 0, start) + 1
+    return node.start_point[0] + 1, len(source[line_start:start].decode("utf-8", "replace")) + 1
+
+
+def _ref(source: bytes, node: Node, value: str, kind: str) -> ModuleRef:
+    return ModuleRef(value, *position(source, node), kind)
+
+
+def _env_default(source: bytes, name: str, value: str, value_node: Node, expr: Node) -> EnvDefault:
+    return EnvDefault(name, value, *position(source, value_node), expr.text.decode("utf-8", "replace"))
