@@ -1,0 +1,325 @@
+"""The service catalogue: load, merge with the built-in one, validate, and query."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import manifests
+
+from .parsing import ParseError
+from .parsing.yamldoc import YamlDoc, parse_yaml_documents
+
+REPO_CATALOGUE_NAMES = ("tiketi-doctor.yaml", "tiketi-doctor.yml", ".tiketi-doctor.yaml")
+BUILTIN = "tiketi"
+
+
+@dataclass(frozen=True)
+class CatalogueProblem:
+    file: str
+    line: int | None
+    json_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.json_path}: {self.message}"
+
+
+class CatalogueError(Exception):
+    def __init__(self, problems: list[CatalogueProblem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Ignore:
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    role: str
+    port: int | None = None
+    image: str | None = None
+    build_context: str | None = None
+    dockerfile: str | None = None
+    package_json: str | None = None
+    source: str | None = None
+    env_file: str | None = None
+    manifests: tuple[str, ...] = ()
+    deployment: str | None = None
+    k8s_service: str | None = None
+    health: str | None = None
+    readiness: str | None = None
+    url_env: str | None = None
+    url_default: str | None = None
+    routes: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    ignores: tuple[Ignore, ...] = ()
+    # Where the component is declared: (catalogue file, line), for findings about it.
+    declared_at: tuple[str, int | None] = ("", None)
+
+    @property
+    def hostnames(self) -> set[str]:
+        """Names other components may use to reach this one (Service DNS name and variants)."""
+        names = {self.name}
+        if self.k8s_service:
+            names.add(self.k8s_service)
+        return names
+
+    @property
+    def is_app(self) -> bool:
+        return self.role != "infrastructure"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    kind_cluster: str = "tiketi-local"
+    namespace: str = "tiketi"
+    context: str = "kind-tiketi-local"
+
+
+@dataclass
+class Catalogue:
+    name: str
+    components: list[Component]
+    cluster: Cluster
+    shared_packages: dict[str, str] = field(default_factory=dict)  # package name -> path
+    docs: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()
+    config_files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    source: str = ""  # where it was loaded from, for messages
+    origin: str = "builtin"  # builtin | repository | file
+    # JSON path (tuple) -> line, for pointing findings at catalogue entries.
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def component(self, name: str) -> Component | None:
+        return next((c for c in self.components if c.name == name), None)
+
+    def by_host(self, host: str) -> Component | None:
+        host = host.split(".", 1)[0]  # ticket-service.tiketi.svc.cluster.local -> ticket-service
+        return next((c for c in self.components if host in c.hostnames), None)
+
+    def by_port(self, port: int) -> list[Component]:
+        return [c for c in self.components if c.port == port]
+
+    def owner_of_route(self, path: str) -> Component | None:
+        best: tuple[int, Component] | None = None
+        for component in self.components:
+            for prefix in component.routes:
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    if best is None or len(prefix) > best[0]:
+                        best = (len(prefix), component)
+        return best[1] if best else None
+
+    @property
+    def apps(self) -> list[Component]:
+        return [c for c in self.components if c.is_app]
+
+
+def find_catalogue(repo_root: Path, explicit: Path | None = None) -> Catalogue:
+    """The explicit file, else the repository's own catalogue, else the built-in one."""
+    if explicit is not None:
+        return load_catalogue(explicit, origin="file")
+    for name in REPO_CATALOGUE_NAMES:
+        candidate = repo_root / name
+        if candidate.is_file():
+            return load_catalogue(candidate, origin="repository", display=name)
+    return load_builtin(BUILTIN)
+
+
+def load_builtin(name: str) -> Catalogue:
+    path = manifests.builtin_catalogue(name)
+    if path is None:
+        raise CatalogueError([CatalogueProblem("<builtin>", None, "$.extends", f"no built-in catalogue named {name!r}")])
+    # Built-in catalogues ship with the tool and are schema-validated by its test suite;
+    # skipping jsonschema here keeps it off the start-up path (about 100 ms).
+    return load_catalogue(path, origin="builtin", display=f"<builtin:{name}>", trusted=True)
+
+
+def load_catalogue(path: Path, origin: str = "file", display: str | None = None, trusted: bool = False) -> Catalogue:
+    display = display or str(path)
+    doc = _read_yaml(path, display)
+    data = doc.data
+    sources: dict[tuple, tuple[str, YamlDoc]] = {}
+    if isinstance(data, dict) and isinstance(data.get("extends"), str):
+        base_path = manifests.builtin_catalogue(data["extends"])
+        if base_path is None:
+            raise CatalogueError(
+                [CatalogueProblem(display, doc.line(("extends",)), "$.extends", f"no built-in catalogue named {data['extends']!r}")]
+            )
+        base = _read_yaml(base_path, f"<builtin:{data['extends']}>")
+        data, sources = _merge(base, doc, display, f"<builtin:{data['extends']}>")
+    if not trusted:
+        validate(data, display, doc, sources)
+    return _build(data, display, origin, doc, sources)
+
+
+def _read_yaml(path: Path, display: str) -> YamlDoc:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogueError([CatalogueProblem(display, None, "$", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError([CatalogueProblem(display, None, "$", f"cannot read: {exc}")]) from None
+    try:
+        docs = parse_yaml_documents(text)
+    except ParseError as exc:
+        raise CatalogueError([CatalogueProblem(display, exc.line, "$", str(exc))]) from None
+    if len(docs) != 1:
+        raise CatalogueError([CatalogueProblem(display, None, "$", f"expected one YAML document, found {len(docs)}")])
+    return docs[0]
+
+
+def _merge(base: YamlDoc, overlay: YamlDoc, overlay_name: str, base_name: str):
+    """Overlay on base: components merge by name, mappings merge, other values replace.
+
+    Returns the merged data and, per merged component index, which file and index it came from
+    (so validation errors still point at the right file and line).
+    """
+    merged = dict(base.data)
+    for key, value in overlay.data.items():
+        if key == "components" and isinstance(value, list):
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    components = [dict(c) if isinstance(c, dict) else c for c in base.data.get("components", [])]
+    sources = {("components", i): (base_name, base, ("components", i)) for i in range(len(components))}
+    for j, item in enumerate(overlay.data.get("components", []) or []):
+        name = item.get("name") if isinstance(item, dict) else None
+        index = next((i for i, c in enumerate(components) if isinstance(c, dict) and c.get("name") == name), None)
+        if index is None:
+            components.append(item)
+            index = len(components) - 1
+        else:
+            components[index] = {**components[index], **item}
+        sources[("components", index)] = (overlay_name, overlay, ("components", j))
+    merged["components"] = components
+    return merged, sources
+
+
+def _locate(path: tuple, display: str, doc: YamlDoc, sources: dict) -> tuple[str, int | None]:
+    if len(path) >= 2 and path[:2] in sources:
+        name, source_doc, source_path = sources[path[:2]]
+        line = source_doc.line(source_path + tuple(path[2:]))
+        return name, line
+    return display, doc.line(path)
+
+
+def validate(data: Any, display: str, doc: YamlDoc, sources: dict | None = None) -> None:
+    """Schema validation plus the rules a schema cannot say; raises CatalogueError listing all."""
+    import jsonschema
+
+    sources = sources or {}
+    schema = json.loads(manifests.path("catalogue.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        path = tuple(error.absolute_path)
+        file, line = _locate(path, display, doc, sources)
+        problems.append(CatalogueProblem(file, line, _json_path(path), _describe(error)))
+    if not problems:
+        problems.extend(_semantic_problems(data, display, doc, sources))
+    if problems:
+        raise CatalogueError(problems)
+
+
+def _semantic_problems(data: dict, display: str, doc: YamlDoc, sources: dict) -> list[CatalogueProblem]:
+    problems = []
+    components = data["components"]
+    names: dict[str, int] = {}
+    ports: dict[int, str] = {}
+    routes: dict[str, str] = {}
+
+    def add(index: int, key: str, message: str) -> None:
+        path = ("components", index, key)
+        file, line = _locate(path, display, doc, sources)
+        problems.append(CatalogueProblem(file, line, _json_path(path), message))
+
+    for i, comp in enumerate(components):
+        if comp["name"] in names:
+            add(i, "name", f"component {comp['name']!r} is declared twice (first at index {names[comp['name']]})")
+        names.setdefault(comp["name"], i)
+        port = comp.get("port")
+        if port is not None:
+            if port in ports:
+                add(i, "port", f"port {port} is already claimed by {ports[port]}")
+            ports.setdefault(port, comp["name"])
+        for prefix in comp.get("routes", []):
+            if prefix in routes:
+                add(i, "routes", f"route prefix {prefix} is already owned by {routes[prefix]}")
+            routes.setdefault(prefix, comp["name"])
+    for i, comp in enumerate(components):
+        for dep in comp.get("depends_on", []):
+            if dep not in names:
+                add(i, "depends_on", f"depends on unknown component {dep!r}")
+    return problems
+
+
+def _describe(error) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s) not allowed")
+    if error.validator == "pattern" and "relative to the repository" in error.schema.get("description", ""):
+        return f"{error.instance!r} must be a path relative to the repository that does not leave it"
+    return error.message
+
+
+def _json_path(path: tuple) -> str:
+    text = "$"
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _build(data: dict, display: str, origin: str, doc: YamlDoc, sources: dict) -> Catalogue:
+    components = []
+    lines = {}
+    for i, raw in enumerate(data["components"]):
+        file, line = _locate(("components", i), display, doc, sources)
+        build = raw.get("build") or {}
+        components.append(
+            Component(
+                name=raw["name"],
+                role=raw["role"],
+                port=raw.get("port"),
+                image=raw.get("image"),
+                build_context=build.get("context"),
+                dockerfile=build.get("dockerfile"),
+                package_json=raw.get("package_json"),
+                source=raw.get("source"),
+                env_file=raw.get("env_file"),
+                manifests=tuple(raw.get("manifests", ())),
+                deployment=raw.get("deployment"),
+                k8s_service=raw.get("k8s_service"),
+                health=raw.get("health"),
+                readiness=raw.get("readiness"),
+                url_env=raw.get("url_env"),
+                url_default=raw.get("url_default"),
+                routes=tuple(raw.get("routes", ())),
+                depends_on=tuple(raw.get("depends_on", ())),
+                ignores=tuple(Ignore(x["code"], x["reason"]) for x in raw.get("ignore", ())),
+                declared_at=(file, line),
+            )
+        )
+        for key in raw:
+            lines[(raw["name"], key)] = _locate(("components", i, key), display, doc, sources)[1] or line
+    return Catalogue(
+        name=data["name"],
+        components=components,
+        cluster=Cluster(**(data.get("cluster") or {})),
+        shared_packages={p["name"]: p["path"] for p in data.get("shared_packages", ())},
+        docs=tuple(data.get("docs", ())),
+        scripts=tuple(data.get("scripts", ())),
+        config_files=tuple(data.get("config_files", ())),
+        exclude=tuple(data.get("exclude", ())),
+        source=display,
+        origin=origin,
+        lines=lines,
+    )
