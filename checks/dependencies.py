@@ -1,0 +1,360 @@
+"""DEP: what each image installs against what its package.json declares and its code requires."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Iterable
+
+import yaml
+
+import manifests
+from tiketi_doctor.analysis.image import ImageInstall, ImageManifest, image_install, package_json
+from tiketi_doctor.analysis.semver import intersects
+from tiketi_doctor.analysis.source import requirements
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.packagejson import PackageJson
+from tiketi_doctor.remediation import rebuild_commands
+
+
+@cache
+def deprecated_table() -> dict[str, dict]:
+    return yaml.safe_load(manifests.path("deprecated-packages.yaml").read_text(encoding="utf-8")) or {}
+
+
+def _image(ctx: ScanContext, component: Component) -> ImageInstall | None:
+    """The image analysis, or None after telling the engine why it cannot be used."""
+    if not component.dockerfile:
+        return None
+    image = image_install(ctx, component)
+    if image is None:
+        ctx.undecided(f"{component.dockerfile} is missing or unreadable")
+        return None
+    if image.undecided:
+        ctx.undecided("; ".join(image.undecided))
+        return None
+    if not image.npm_ran and not image.packages:
+        ctx.undecided(f"{component.dockerfile} runs no npm/yarn/pnpm install, so what it installs is unknown")
+        return None
+    return image
+
+
+def _manifest_phrase(manifest: ImageManifest | None, dockerfile: str) -> str:
+    if manifest is None:
+        return f"{dockerfile} installs no package.json"
+    if manifest.kind == "inline":
+        return f"the package.json that {dockerfile}:{manifest.location.line} writes itself"
+    return f"{manifest.source_path}, copied by {dockerfile}:{manifest.location.line}"
+
+
+class ModuleMissingInImage(Check):
+    code = "DEP001"
+    name = "module-missing-in-image"
+    severity = Severity.ERROR
+    summary = "The code requires a package that the image will not install: the container crashes at start."
+    why = (
+        "Node resolves require() at start-up. A package missing from the image's node_modules makes the "
+        "process exit with `Error: Cannot find module 'x'` and the pod loops in CrashLoopBackOff, although "
+        "everything works on a developer machine where `npm install` used the real package.json."
+    )
+    example = (
+        "services/auth-service/src/routes/auth.js: require('google-auth-library')\n"
+        "services/auth-service/Dockerfile: RUN printf '{\"dependencies\":{\"express\":\"^4.21.2\"}}' > package.json"
+    )
+    fix = (
+        "Install from the real package.json: `COPY services/<name>/package*.json ./` then "
+        "`RUN npm ci --omit=dev` (or `npm install --omit=dev` without a lockfile); or add the package to "
+        "the inline list. Then rebuild, `kind load docker-image`, and restart the rollout."
+    )
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        image = _image(ctx, component)
+        if image is None:
+            return
+        pkg = package_json(ctx, component.package_json)
+        for name, requirement in requirements(ctx, component).items():
+            if name in image.packages:
+                continue
+            yield self._finding(ctx, component, image, pkg, name, requirement)
+
+    def _finding(self, ctx, component, image, pkg: PackageJson | None, name, requirement) -> Finding:
+        manifest = image.effective_manifest
+        declared = pkg.declared(name) if pkg else None
+        related = list(requirement.sites[1:])
+        if manifest is not None:
+            related.append(manifest.location)
+        if declared is not None:
+            related.append(Location(pkg.path, declared.line, label=f'"{name}": "{declared.spec}"'))
+        shared = ctx.catalogue.shared_packages.get(name)
+        replaced = [old for old, info in deprecated_table().items() if info.get("replacement") == name and old in image.packages]
+        cause = [f"{requirement.first} requires {name!r}, but {_manifest_phrase(manifest, image.dockerfile)} does not list it"]
+        if shared:
+            cause.append(f"{name} is the local package {shared}; the Dockerfile never copies it into node_modules/{name}")
+        elif declared is not None and manifest is not None and manifest.kind == "inline":
+            cause.append(
+                f"the real {pkg.path} declares it ({declared.section}, line {declared.line}), "
+                "but the Dockerfile does not copy that file — its inline copy has drifted"
+            )
+        elif declared is None:
+            cause.append(f"{component.package_json or 'package.json'} does not declare it either")
+        if replaced:
+            cause.append(f"the image installs the deprecated {replaced[0]!r} instead, the package's old name")
+        cause.append(
+            f"the container will exit with \"Error: Cannot find module '{name}'\" as soon as that file is loaded, "
+            "and Kubernetes restarts it into CrashLoopBackOff"
+        )
+        return self.finding(
+            f"{component.name} requires {name!r} but its image will not install it "
+            f"(will crash with Cannot find module '{name}')",
+            requirement.first,
+            service=component.name,
+            related=related,
+            evidence={
+                "module": name,
+                "required_at": [str(s) for s in requirement.sites],
+                "image_package_json": manifest.kind if manifest else None,
+                "image_package_json_at": str(manifest.location) if manifest else None,
+                "declared_in_package_json": declared.spec if declared else None,
+                "installed_instead": replaced or None,
+            },
+            root_cause="; ".join(cause) + ".",
+            params={
+                "module": name,
+                "spec": declared.spec if declared else None,
+                "dockerfile": image.dockerfile,
+                "manifest_kind": manifest.kind if manifest else None,
+                "local_package": shared,
+            },
+            remediation=rebuild_commands(ctx.catalogue, component),
+        )
+
+
+class ImageDependencyDrift(Check):
+    code = "DEP002"
+    name = "image-dependency-drift"
+    severity = Severity.WARNING
+    summary = "The image installs a different dependency list than the component's package.json."
+    why = (
+        "package.json is the single source of truth. When the image installs from another list, "
+        "a dependency added to package.json never reaches production, and the difference shows up "
+        "only when the code path that needs it runs."
+    )
+    example = "package.json declares \"uuid\" but the Dockerfile's inline package.json does not."
+    fix = "Copy package.json (and the lockfile) into the image and install from it instead of keeping a second list."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        image = _image(ctx, component)
+        pkg = package_json(ctx, component.package_json)
+        if image is None or pkg is None:
+            if component.package_json and pkg is None:
+                ctx.undecided(f"{component.package_json} is missing or unreadable")
+            return
+        manifest = image.effective_manifest
+        if manifest is not None and manifest.kind == "copied" and manifest.source_path == pkg.path:
+            return
+        required = requirements(ctx, component)
+        deprecated = deprecated_table()
+        missing = [
+            dep
+            for name, dep in pkg.dependencies.items()
+            if name not in image.packages and name not in required and not dep.spec.startswith("file:")
+        ]
+        extra = [
+            name
+            for name, installed in image.packages.items()
+            if installed.via != "copied local package" and pkg.declared(name) is None and name not in deprecated
+        ]
+        if not missing and not extra:
+            return
+        parts = []
+        if missing:
+            parts.append("lacks " + ", ".join(f"{d.name} {d.spec}" for d in missing))
+        if extra:
+            parts.append("adds " + ", ".join(extra) + " that package.json does not declare")
+        where = manifest.location if manifest else Location(image.dockerfile, 1)
+        related = [Location(pkg.path, d.line, label=f'"{d.name}": "{d.spec}"') for d in missing]
+        related += [image.packages[name].location for name in extra]
+        yield self.finding(
+            f"{component.name}'s image {' and '.join(parts)} ({pkg.path} is not what the image installs)",
+            where,
+            service=component.name,
+            related=related,
+            evidence={"missing_from_image": [d.name for d in missing], "not_in_package_json": extra},
+            root_cause=(
+                f"The image installs from {_manifest_phrase(manifest, image.dockerfile)} rather than from "
+                f"{pkg.path}; the two lists have drifted apart."
+            ),
+            params={"missing": {d.name: d.spec for d in missing}, "extra": extra, "dockerfile": image.dockerfile},
+            remediation=rebuild_commands(ctx.catalogue, component),
+        )
+
+
+class DependencyVersionConflict(Check):
+    code = "DEP003"
+    name = "dependency-version-conflict"
+    severity = Severity.WARNING
+    summary = "The image pins a version range that no version in package.json's range satisfies."
+    why = (
+        "The code was written and tested against package.json's range; the image installs a release "
+        "outside it, often a different major version with another API."
+    )
+    example = "package.json: \"express\": \"^4.21.2\"; Dockerfile: npm install express@5"
+    fix = "Install from package.json, or make both ranges the same."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        image = _image(ctx, component)
+        pkg = package_json(ctx, component.package_json)
+        if image is None or pkg is None:
+            return
+        for name, installed in image.packages.items():
+            declared = pkg.declared(name)
+            if declared is None or installed.spec is None or installed.spec == declared.spec:
+                continue
+            if intersects(installed.spec, declared.spec) is not False:
+                continue
+            yield self.finding(
+                f"{component.name}'s image installs {name} {installed.spec}, which never satisfies "
+                f"{pkg.path}'s {declared.spec}",
+                installed.location,
+                service=component.name,
+                related=[Location(pkg.path, declared.line, label=f'"{name}": "{declared.spec}"')],
+                evidence={"package": name, "image_range": installed.spec, "package_json_range": declared.spec},
+                root_cause=(
+                    f"The ranges {installed.spec!r} and {declared.spec!r} have no version in common, so the "
+                    "container runs a release the code was not written for."
+                ),
+                params={"package": name, "image_range": installed.spec, "package_json_range": declared.spec},
+            )
+
+
+class DeprecatedPackage(Check):
+    code = "DEP004"
+    name = "deprecated-package"
+    severity = Severity.WARNING
+    summary = "A deprecated or renamed npm package is declared, installed or required."
+    why = (
+        "Renamed packages stop at their last old-name release and break against current peers; "
+        "a Dockerfile that still installs the old name while the code requires the new one crashes."
+    )
+    example = "Dockerfile inline package.json: \"socket.io-redis\": \"^6.1.1\" (now @socket.io/redis-adapter)"
+    fix = "Replace the package with its successor everywhere: package.json, the Dockerfile and the requires."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        table = deprecated_table()
+        places: dict[str, list[Location]] = {}
+        image = image_install(ctx, component) if component.dockerfile else None
+        if image is not None:
+            for name, installed in image.packages.items():
+                if name in table:
+                    places.setdefault(name, []).append(installed.location)
+        pkg = package_json(ctx, component.package_json)
+        if pkg is not None:
+            for section in ("dependencies", "devDependencies"):
+                for name, dep in pkg.section(section).items():
+                    if name in table:
+                        places.setdefault(name, []).append(Location(pkg.path, dep.line, label=f'"{name}": "{dep.spec}"'))
+        for name, requirement in requirements(ctx, component).items():
+            if name in table:
+                places.setdefault(name, []).extend(requirement.sites)
+        for name, locations in places.items():
+            info = table[name]
+            successor = info.get("replacement")
+            instead = f"; use {successor}" if successor else ""
+            yield self.finding(
+                f"{component.name} uses the deprecated package {name!r}{instead}",
+                locations[0],
+                service=component.name,
+                related=locations[1:],
+                evidence={"package": name, "replacement": successor, "places": [str(x) for x in locations]},
+                root_cause=f"{name}: {info.get('reason', 'deprecated')}.",
+                params={"package": name, "replacement": successor},
+            )
+
+
+class GeneratedPackageJson(Check):
+    code = "DEP005"
+    name = "generated-package-json"
+    severity = Severity.WARNING
+    summary = "The Dockerfile writes its own package.json instead of copying the real one."
+    why = (
+        "An inline `printf '{...}' > package.json` is a second dependency list that nobody updates: "
+        "dependencies added to the real package.json never reach the image. This is how "
+        "`Cannot find module` crashes happen in images whose code runs fine locally."
+    )
+    example = "RUN printf '{\"name\":\"auth-service\",\"dependencies\":{...}}' > package.json && npm install"
+    fix = "Replace it with `COPY services/<name>/package*.json ./` and `RUN npm ci --omit=dev` (npm install without a lockfile)."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        if not component.dockerfile:
+            return
+        image = image_install(ctx, component)
+        if image is None:
+            ctx.undecided(f"{component.dockerfile} is missing or unreadable")
+            return
+        for manifest in image.generated:
+            yield self.finding(
+                f"{image.dockerfile} writes its own package.json instead of copying "
+                f"{component.package_json or 'the real package.json'}",
+                manifest.location,
+                service=component.name,
+                evidence={"inline_dependencies": manifest.dependencies},
+                root_cause=(
+                    "The image's dependency list is maintained by hand inside the Dockerfile, separately from "
+                    "package.json, so the two drift apart."
+                ),
+                params={"dockerfile": image.dockerfile, "package_json": component.package_json},
+            )
+
+
+class UndeclaredModule(Check):
+    code = "DEP006"
+    name = "undeclared-module"
+    severity = Severity.ERROR
+    summary = "The code requires a package that package.json does not declare as a dependency."
+    why = (
+        "It works only while something else happens to install the package (a hoisted workspace, a "
+        "global install, a developer's leftover node_modules). A clean `npm ci` — in CI or in the "
+        "image — does not install it, and the require fails."
+    )
+    example = "src/server.js: require('cors') with no \"cors\" in package.json dependencies"
+    fix = "Add the package to `dependencies` with the range the code was tested against (`npm install <pkg>`)."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        if not component.package_json:
+            return
+        pkg = package_json(ctx, component.package_json)
+        if pkg is None:
+            ctx.undecided(f"{component.package_json} is missing or unreadable")
+            return
+        for name, requirement in requirements(ctx, component).items():
+            if name in pkg.dependencies or name in pkg.section("peerDependencies"):
+                continue
+            dev = pkg.section("devDependencies").get(name)
+            if dev is not None:
+                message = f"{component.name} requires {name!r} at run time but {pkg.path} lists it only in devDependencies"
+                cause = "Production installs (`npm ci --omit=dev`, NODE_ENV=production) leave devDependencies out."
+                related = [Location(pkg.path, dev.line, label=f'"{name}": "{dev.spec}"')]
+            else:
+                message = f"{component.name} requires {name!r} but {pkg.path} does not declare it"
+                cause = "Nothing guarantees the package is installed; a clean install does not add it."
+                related = []
+            yield self.finding(
+                message,
+                requirement.first,
+                service=component.name,
+                related=related + requirement.sites[1:],
+                evidence={"module": name, "required_at": [str(s) for s in requirement.sites]},
+                root_cause=cause,
+                params={"module": name, "package_json": pkg.path, "dev_only": dev is not None},
+            )
+
+
+CHECKS = (
+    ModuleMissingInImage,
+    ImageDependencyDrift,
+    DependencyVersionConflict,
+    DeprecatedPackage,
+    GeneratedPackageJson,
+    UndeclaredModule,
+)

@@ -1,0 +1,1 @@
+"""Analyses shared by several checks, computed once per run through ScanContext.memo."""
