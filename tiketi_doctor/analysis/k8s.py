@@ -1,0 +1,105 @@
+"""Kubernetes objects from a component's manifest files, with positions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..catalogue import Component
+from ..context import ScanContext
+from ..model import Location
+from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
+
+
+@dataclass
+class K8sObject:
+    path: str
+    doc: YamlDoc
+
+    @property
+    def data(self) -> dict:
+        return self.doc.data if isinstance(self.doc.data, dict) else {}
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
+    def get(self, *path: Any) -> Any:
+        value: Any = self.data
+        for key in path:
+            if isinstance(value, dict):
+                value = value.get(key)
+            elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+                value = value[key]
+            else:
+                return None
+        return value
+
+    def at(self, path: tuple, label: str | None = None) -> Location:
+        return Location(self.path, self.doc.line(path), self.doc.column(path), label=label)
+
+
+@dataclass
+class Container:
+    workload: K8sObject
+    path: tuple  # JSON path of the container inside the workload document
+    data: dict
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+
+def yaml_documents(ctx: ScanContext, path: str) -> list[YamlDoc] | None:
+    return ctx.repo.parsed("yaml", path, lambda f: parse_yaml_documents(f.text))
+
+
+def objects(ctx: ScanContext, path: str) -> list[K8sObject]:
+    docs = yaml_documents(ctx, path) or []
+    return [K8sObject(path, doc) for doc in docs if isinstance(doc.data, dict) and "kind" in doc.data]
+
+
+def component_objects(ctx: ScanContext, component: Component) -> list[K8sObject]:
+    return [obj for path in component.manifests for obj in objects(ctx, path)]
+
+
+def workload(ctx: ScanContext, component: Component) -> K8sObject | None:
+    candidates = [o for o in component_objects(ctx, component) if o.kind in WORKLOAD_KINDS]
+    named = [o for o in candidates if o.name == (component.deployment or component.name)]
+    if named:
+        return named[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def service(ctx: ScanContext, component: Component) -> K8sObject | None:
+    candidates = [o for o in component_objects(ctx, component) if o.kind == "Service"]
+    named = [o for o in candidates if o.name == (component.k8s_service or component.name)]
+    if named:
+        return named[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def containers(obj: K8sObject, init: bool = False) -> Iterator[Container]:
+    spec_path = ("spec", "template", "spec") if obj.kind != "Pod" else ("spec",)
+    if obj.kind == "Job":
+        spec_path = ("spec", "template", "spec")
+    key = "initContainers" if init else "containers"
+    items = obj.get(*spec_path, key)
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                yield Container(obj, spec_path + (key, i), item)
+
+
+def main_container(obj: K8sObject, component: Component) -> Container | None:
+    found = list(containers(obj))
+    for container in found:
+        if container.name in (component.name, component.deployment):
+            return container
+    return found[0] if found else None

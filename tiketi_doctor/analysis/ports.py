@@ -1,0 +1,239 @@
+"""Every place in the repository where a component's port is written down.
+
+A place belongs to the component it is about: a Dockerfile EXPOSE to the component
+built from that Dockerfile, `http://stats-service:3004` to stats-service wherever
+it is written, `svc/auth-service 3005:3002` to auth-service (remote port 3002).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..catalogue import Component
+from ..context import ScanContext
+from ..model import Location
+from . import k8s
+from .image import dockerfile_of
+from .source import js_module, source_files
+
+APP, DOCKERFILE, MANIFEST, URL, PORT_FORWARD = "app", "dockerfile", "manifest", "url", "port-forward"
+
+URL_PATTERN = re.compile(r"\b(?:https?|wss?)://([A-Za-z0-9][A-Za-z0-9.-]*):(\d{2,5})\b")
+LOCAL_URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d{2,5})")
+PORT_FORWARD_PATTERN = re.compile(
+    r"kubectl(?:\.exe)?\b[^\n]*?\bport-forward\b[^\n]*?\b(?:svc|service|services|deploy|deployment|pod|po)/"
+    r"([a-z0-9][-a-z0-9]*)\b[^\n]*?(?<![\d.:])(\d{1,5})(?::(\d{1,5}))?(?![\d.:])"
+)
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class PortPlace:
+    component: str  # the component this port is about
+    category: str  # app | dockerfile | manifest | url | port-forward
+    kind: str  # what the place is: "EXPOSE", "readinessProbe", "Service targetPort", ...
+    value: int
+    location: Location
+
+
+def port_places(ctx: ScanContext) -> list[PortPlace]:
+    return ctx.memo("port-places", lambda: list(_collect(ctx)))
+
+
+def _collect(ctx: ScanContext) -> Iterator[PortPlace]:
+    catalogue = ctx.catalogue
+    for component in catalogue.components:
+        yield from _app_places(ctx, component)
+        yield from _dockerfile_places(ctx, component)
+        yield from _manifest_places(ctx, component)
+    yield from _url_places(ctx)
+    yield from _port_forward_places(ctx)
+
+
+# -- the application -----------------------------------------------------------
+def _app_places(ctx: ScanContext, component: Component) -> Iterator[PortPlace]:
+    for path in source_files(ctx, component):
+        module = js_module(ctx, path)
+        if module is None:
+            continue
+        for default in module.env_defaults:
+            if default.name == "PORT" and default.value.isdigit():
+                yield PortPlace(
+                    component.name, APP, "app default", int(default.value),
+                    Location(path, default.line, default.column, label=default.text),
+                )
+        for port, line, column in module.listen_literals:
+            yield PortPlace(component.name, APP, "listen()", port, Location(path, line, column, label=f"listen({port})"))
+    if component.env_file:
+        source = ctx.repo.text(component.env_file)
+        for number, line in enumerate(source.lines if source else [], 1):
+            match = ENV_LINE.match(line)
+            if match and match.group(1) == "PORT" and match.group(2).strip("'\"").isdigit():
+                yield PortPlace(
+                    component.name, APP, "env file PORT", int(match.group(2).strip("'\"")),
+                    Location(component.env_file, number, line.index("PORT") + 1, label=line.strip()),
+                )
+
+
+# -- the Dockerfile --------------------------------------------------------------
+def _dockerfile_places(ctx: ScanContext, component: Component) -> Iterator[PortPlace]:
+    dockerfile = dockerfile_of(ctx, component)
+    if dockerfile is None:
+        return
+    for inst in dockerfile.final.instructions:
+        if inst.cmd == "EXPOSE":
+            for raw in inst.value:
+                value = inst.expand(raw).split("/")[0]
+                if value.isdigit():
+                    line, col = dockerfile.locate(raw, inst)
+                    yield PortPlace(component.name, DOCKERFILE, "EXPOSE", int(value), Location(dockerfile.path, line, col, label=f"EXPOSE {raw}"))
+        elif inst.cmd == "HEALTHCHECK":
+            text = inst.expand(" ".join(inst.value))
+            for match in LOCAL_URL.finditer(text):
+                line, col = dockerfile.locate(match.group(0), inst)
+                yield PortPlace(
+                    component.name, DOCKERFILE, "HEALTHCHECK", int(match.group(1)),
+                    Location(dockerfile.path, line, col, label=f"HEALTHCHECK {match.group(0)}"),
+                )
+        elif inst.cmd == "ENV":
+            env = dict(zip(inst.value[::2], inst.value[1::2]))
+            if env.get("PORT", "").isdigit():
+                line, col = dockerfile.locate("PORT", inst)
+                yield PortPlace(component.name, DOCKERFILE, "ENV PORT", int(env["PORT"]), Location(dockerfile.path, line, col, label=f"ENV PORT={env['PORT']}"))
+
+
+# -- Kubernetes manifests ----------------------------------------------------------
+def _manifest_places(ctx: ScanContext, component: Component) -> Iterator[PortPlace]:
+    workload = k8s.workload(ctx, component)
+    named_ports: dict[str, int] = {}
+    if workload is not None:
+        container = k8s.main_container(workload, component)
+        if container is not None:
+            yield from _container_places(component, container, named_ports)
+    service = k8s.service(ctx, component)
+    if service is not None:
+        yield from _service_places(component, service, named_ports)
+
+
+def _container_places(component: Component, container: k8s.Container, named_ports: dict) -> Iterator[PortPlace]:
+    obj, base = container.workload, container.path
+    ports = container.data.get("ports") or []
+    for i, port in enumerate(ports):
+        if isinstance(port, dict) and isinstance(port.get("containerPort"), int):
+            if port.get("name"):
+                named_ports[str(port["name"])] = port["containerPort"]
+            if not _serving(port, ports):
+                continue
+            path = base + ("ports", i, "containerPort")
+            yield PortPlace(component.name, MANIFEST, "containerPort", port["containerPort"], obj.at(path, f"containerPort: {port['containerPort']}"))
+    for i, env in enumerate(container.data.get("env") or []):
+        if isinstance(env, dict) and env.get("name") == "PORT" and str(env.get("value", "")).isdigit():
+            path = base + ("env", i, "value")
+            yield PortPlace(component.name, MANIFEST, "env PORT", int(env["value"]), obj.at(path, f"PORT={env['value']}"))
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        spec = container.data.get(probe)
+        if not isinstance(spec, dict):
+            continue
+        for handler in ("httpGet", "tcpSocket", "grpc"):
+            port = (spec.get(handler) or {}).get("port") if isinstance(spec.get(handler), dict) else None
+            value = named_ports.get(port) if isinstance(port, str) and not port.isdigit() else port
+            if value is not None and str(value).isdigit():
+                path = base + (probe, handler, "port")
+                label = f"{probe}.{handler}.port: {port}"
+                yield PortPlace(component.name, MANIFEST, probe, int(value), obj.at(path, label))
+
+
+def _service_places(component: Component, service: k8s.K8sObject, named_ports: dict) -> Iterator[PortPlace]:
+    ports = service.get("spec", "ports") or []
+    for i, port in enumerate(ports):
+        if not isinstance(port, dict) or not _serving(port, ports):
+            continue
+        if isinstance(port.get("port"), int):
+            yield PortPlace(component.name, MANIFEST, "Service port", port["port"], service.at(("spec", "ports", i, "port"), f"port: {port['port']}"))
+        target = port.get("targetPort")
+        value = named_ports.get(target) if isinstance(target, str) and not target.isdigit() else target
+        if value is not None and str(value).isdigit():
+            yield PortPlace(component.name, MANIFEST, "Service targetPort", int(value), service.at(("spec", "ports", i, "targetPort"), f"targetPort: {target}"))
+
+
+def _serving(port: dict, ports: list) -> bool:
+    """Whether a port entry is the component's serving port, not an extra (metrics, debug) one."""
+    name = str(port.get("name") or "")
+    return len(ports) == 1 or not name or any(word in name for word in ("http", "web", "api"))
+
+
+# -- URLs that point at a component ---------------------------------------------------
+def _url_places(ctx: ScanContext) -> Iterator[PortPlace]:
+    catalogue = ctx.catalogue
+    seen: set[tuple] = set()
+
+    def emit(text: str, location: Location) -> Iterator[PortPlace]:
+        for match in URL_PATTERN.finditer(text):
+            target = catalogue.by_host(match.group(1))
+            if target is None:
+                continue
+            key = (target.name, location.path, location.line, match.group(0))
+            if key in seen:
+                continue
+            seen.add(key)
+            yield PortPlace(target.name, URL, "URL", int(match.group(2)), Location(location.path, location.line, location.column, label=match.group(0)))
+
+    for component in catalogue.components:
+        for path in source_files(ctx, component):
+            module = js_module(ctx, path)
+            for literal in module.strings if module else []:
+                yield from emit(literal.value, Location(path, literal.line, literal.column))
+        for manifest in component.manifests:
+            yield from _yaml_strings(ctx, manifest, emit)
+        if component.env_file:
+            yield from _text_lines(ctx, component.env_file, emit)
+    for pattern in catalogue.config_files:
+        for path in ctx.repo.glob(pattern):
+            if path.endswith((".yaml", ".yml")):
+                yield from _yaml_strings(ctx, path, emit)
+            else:
+                yield from _text_lines(ctx, path, emit)
+
+
+def _yaml_strings(ctx: ScanContext, path: str, emit) -> Iterator[PortPlace]:
+    for doc in k8s.yaml_documents(ctx, path) or []:
+        for json_path, (line, column) in doc.positions.items():
+            value = _lookup(doc.data, json_path)
+            if isinstance(value, str):
+                yield from emit(value, Location(path, line, column))
+
+
+def _text_lines(ctx: ScanContext, path: str, emit) -> Iterator[PortPlace]:
+    source = ctx.repo.text(path)
+    for number, line in enumerate(source.lines if source else [], 1):
+        for match in URL_PATTERN.finditer(line):
+            yield from emit(match.group(0), Location(path, number, match.start() + 1))
+
+
+def _lookup(data, path: tuple):
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+# -- kubectl port-forward in scripts and guides -----------------------------------------
+def _port_forward_places(ctx: ScanContext) -> Iterator[PortPlace]:
+    catalogue = ctx.catalogue
+    paths = sorted({p for pattern in catalogue.docs + catalogue.scripts for p in ctx.repo.glob(pattern)})
+    for path in paths:
+        source = ctx.repo.text(path)
+        for number, line in enumerate(source.lines if source else [], 1):
+            for match in PORT_FORWARD_PATTERN.finditer(line):
+                target = catalogue.by_host(match.group(1)) or catalogue.component(match.group(1))
+                if target is None:
+                    continue
+                remote = match.group(3) or match.group(2)
+                column = match.start(3 if match.group(3) else 2) + 1
+                yield PortPlace(
+                    target.name, PORT_FORWARD, "port-forward remote port", int(remote),
+                    Location(path, number, column, label=match.group(0).strip()),
+                )
