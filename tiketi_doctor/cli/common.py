@@ -1,0 +1,46 @@
+"""Exit codes and small helpers shared by the commands."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from ..catalogue import CatalogueError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def error(message: str) -> None:
+    print(f"tiketi-doctor: {message}", file=sys.stderr)
+
+
+def print_catalogue_error(exc: CatalogueError) -> None:
+    count = len(exc.problems)
+    error(f"invalid catalogue ({count} problem{'s' if count != 1 else ''}):")
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def split_codes(values: list[str]) -> list[str]:
+    return [token.strip().upper() for value in values for token in value.split(",") if token.strip()]
+
+
+@contextlib.contextmanager
+def write_output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file replaced atomically once rendering succeeded."""
+    if path is None:
+        yield sys.stdout
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,79 @@
+"""`explain`, `checks list` and `catalogue validate`."""
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+from ..catalogue import CatalogueError, find_catalogue, load_catalogue
+from ..registry import RegistryError, load_registry
+from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
+
+
+def run_explain(code: str) -> int:
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    check = registry.get(code)
+    if check is None:
+        known = [c.code for c in registry.checks] + [c.name for c in registry.checks]
+        close = difflib.get_close_matches(code.upper(), known, n=3) or difflib.get_close_matches(code.lower(), known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See `tiketi-doctor checks list`."
+        error(f"no check {code!r}.{hint}")
+        return EXIT_USAGE
+    out = sys.stdout
+    out.write(f"{check.code} {check.name} ({check.severity.value}{', fixable' if check.fixable else ''})\n\n")
+    out.write(f"{check.summary}\n\n")
+    for title, text in (("Why it matters", check.why), ("Example", check.example), ("How to fix", check.fix)):
+        body = "\n".join("  " + line for line in text.strip().splitlines())
+        out.write(f"{title}:\n{body}\n\n")
+    return EXIT_CLEAN
+
+
+def run_list(list_format: str) -> int:
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    checks = registry.checks
+    if list_format == "json":
+        data = [
+            {"code": c.code, "name": c.name, "severity": c.severity.value, "scope": c.scope, "fixable": c.fixable, "live": c.live, "summary": c.summary}
+            for c in checks
+        ]
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif list_format == "markdown":
+        sys.stdout.write(markdown_table(checks))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("code", "name", "severity", "fix", "summary", show_lines=False)
+        for c in checks:
+            table.add_row(c.code, c.name, c.severity.value, "yes" if c.fixable else "", c.summary)
+        Console().print(table)
+    return EXIT_CLEAN
+
+
+def markdown_table(checks) -> str:
+    lines = ["| code | name | severity | fixable | what it finds |", "|---|---|---|---|---|"]
+    for c in checks:
+        summary = c.summary.replace("|", "\\|")
+        lines.append(f"| {c.code} | {c.name} | {c.severity.value} | {'yes' if c.fixable else ''} | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_validate(file: Path | None, repo: Path) -> int:
+    try:
+        catalogue = load_catalogue(file) if file is not None else find_catalogue(repo)
+    except CatalogueError as exc:
+        print_catalogue_error(exc)
+        return EXIT_USAGE
+    apps = sum(1 for c in catalogue.components if c.is_app)
+    print(f"✔ {catalogue.source}: valid ({len(catalogue.components)} components, {apps} applications)")
+    return EXIT_CLEAN
