@@ -1,0 +1,1 @@
+"""Templated fixes for the built-in checks (jinja2 templates under fixes/templates)."""

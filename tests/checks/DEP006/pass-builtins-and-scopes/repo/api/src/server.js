@@ -1,0 +1,9 @@
+const express = require('express');
+const { verify } = require('jsonwebtoken/lib/verify');
+const { Counter } = require('@mini/metrics/counter');
+const events = require('node:events');
+const { readFile } = require('fs/promises');
+const util = require('util');
+const routes = require('./routes');
+const PORT = process.env.PORT || 3005;
+express().use(routes).listen(PORT, () => console.log(verify, Counter, events, readFile, util));

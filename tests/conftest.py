@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "tiketi"
+CASES = Path(__file__).resolve().parent / "checks"
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    """A private copy of examples/tiketi that a test may modify."""
+    target = tmp_path / "tiketi"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def build_case(case: Path, target: Path) -> Path:
+    """The `_base` repository with a case's files laid over it (see tests/checks/README.md)."""
+    import yaml
+
+    shutil.copytree(CASES / "_base", target)
+    spec = yaml.safe_load((case / "expected.yaml").read_text()) or {}
+    for rel in spec.get("remove", []):
+        path = target / rel
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    overlay = case / "repo"
+    if overlay.is_dir():
+        for source in overlay.rglob("*"):
+            if source.is_file():
+                dest = target / source.relative_to(overlay)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, dest)
+    return target

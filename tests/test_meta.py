@@ -1,0 +1,76 @@
+"""Completeness rules for checks, and import hygiene."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tiketi_doctor.registry import load_registry
+
+from .conftest import CASES, ROOT
+
+
+def test_every_check_has_a_failing_and_a_passing_case():
+    missing = []
+    for check in load_registry().checks:
+        if check.scope == "input":
+            continue
+        folder = CASES / check.code
+        cases = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+        if not any(c.startswith("fail") for c in cases) or not any(c.startswith("pass") for c in cases):
+            missing.append(check.code)
+    assert missing == []
+
+
+def test_every_check_is_documented_for_explain():
+    for check in load_registry().checks:
+        assert check.summary.endswith("."), check.code
+        assert len(check.why) > 40 and check.example and check.fix, check.code
+
+
+def test_core_never_imports_checks_or_fixes():
+    offenders = []
+    for path in (ROOT / "tiketi_doctor").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if any(n.split(".")[0] in ("checks", "fixes") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_static_commands_do_not_import_kubernetes_or_docker(tmp_path):
+    # jsonschema is allowed here: the base repository carries its own catalogue, which must be validated.
+    code = (
+        "import sys\nfrom tiketi_doctor.cli.main import app\n"
+        f"sys.argv = ['tiketi-doctor', 'check', {str(CASES / '_base')!r}, '--format', 'json', '-o', {str(tmp_path / 'o.json')!r}]\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'docker'))\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    assert (tmp_path / "o.json").is_file()
+
+
+def test_builtin_catalogue_matches_its_schema():
+    import manifests
+    from tiketi_doctor.catalogue import load_catalogue
+
+    catalogue = load_catalogue(manifests.builtin_catalogue("tiketi"))  # untrusted path: full validation
+    ports = {c.name: c.port for c in catalogue.components}
+    assert ports["auth-service"] == 3005 and ports["ticket-service"] == 3002 and ports["payment-service"] == 3003
+    assert ports["stats-service"] == 3004 and ports["backend"] == 3001 and ports["frontend"] == 3000
+    assert catalogue.cluster.context == "kind-tiketi-local" and catalogue.cluster.namespace == "tiketi"
+
+
+def test_readme_check_table_is_current():
+    from tiketi_doctor.cli.info_cmd import markdown_table
+
+    table = markdown_table(load_registry().checks)
+    assert table in (ROOT / "README.md").read_text(), "regenerate with `tiketi-doctor checks list --format markdown`"
