@@ -53,6 +53,58 @@ class Location:
         return data
 
 
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the text between two 1-based (line, column) positions (end exclusive).
+
+    `old_text` is what the range must still hold when the edit is applied: a file that
+    changed since it was read is never edited blindly. A whole new file is an edit of
+    the empty range (1, 1)-(1, 1) of a file that does not exist yet, with `creates=True`.
+    """
+
+    path: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    new_text: str
+    old_text: str = ""
+    creates: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "start": {"line": self.start[0], "column": self.start[1]},
+            "end": {"line": self.end[0], "column": self.end[1]},
+            "old_text": self.old_text,
+            "new_text": self.new_text,
+            **({"creates": True} if self.creates else {}),
+        }
+
+
+class Safety(str, Enum):
+    SAFE = "safe"  # applied by `fix --apply`
+    UNSAFE = "unsafe"  # changes behaviour in a way a person should review; needs --unsafe-fixes
+    DISPLAY = "display-only"  # shown as a suggestion, never applied
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str  # imperative: "Copy package.json into the image and install from it"
+    edits: tuple[TextEdit, ...]
+    safety: Safety = Safety.SAFE
+    # Unified diff of the edits against the files as they were read, set by the fix planner.
+    diff: str = ""
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted({e.path for e in self.edits})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"title": self.title, "safety": self.safety.value, "edits": [e.to_dict() for e in self.edits]}
+        if self.diff:
+            data["diff"] = self.diff
+        return data
+
+
 @dataclass
 class Finding:
     code: str
@@ -67,6 +119,8 @@ class Finding:
     params: dict[str, Any] = field(default_factory=dict)
     remediation: list[str] = field(default_factory=list)
     name: str = ""
+    # Filled in by the fix planner when a fixer can correct this finding.
+    fix: Fix | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -96,6 +150,8 @@ class Finding:
         }
         if self.remediation:
             data["remediation"] = self.remediation
+        if self.fix is not None:
+            data["fix"] = self.fix.to_dict()
         return data
 
 

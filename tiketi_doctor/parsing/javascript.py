@@ -53,8 +53,9 @@ def _language() -> Language:
 
 
 @cache
-def _query(name: str) -> Query:
-    return Query(_language(), _QUERIES[name])
+def compile_query(source: str) -> Query:
+    """A compiled tree-sitter query; analyses define their own query text and share this cache."""
+    return Query(_language(), source)
 
 
 @cache
@@ -100,10 +101,21 @@ class JsModule:
     def root(self) -> Node:
         return self.tree.root_node  # type: ignore[attr-defined]
 
-    def captures(self, query: str) -> dict[str, list[Node]]:
-        if query not in self._cache:
-            self._cache[query] = QueryCursor(_query(query)).captures(self.root)
-        return self._cache[query]
+    def query(self, source: str) -> dict[str, list[Node]]:
+        """Captures of a tree-sitter query over this module, by capture name (cached per module)."""
+        if source not in self._cache:
+            self._cache[source] = QueryCursor(compile_query(source)).captures(self.root)
+        return self._cache[source]
+
+    def matches(self, source: str) -> list[dict[str, list[Node]]]:
+        """Per-match captures, when captures of one match must stay together."""
+        return [captures for _, captures in QueryCursor(compile_query(source)).matches(self.root)]
+
+    def captures(self, name: str) -> dict[str, list[Node]]:
+        return self.query(_QUERIES[name])
+
+    def position(self, node: Node) -> tuple[int, int]:
+        return position(self.source, node)
 
     @property
     def module_refs(self) -> list[ModuleRef]:

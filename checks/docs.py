@@ -1,0 +1,3 @@
+"""docs checks (being written)."""
+
+CHECKS = ()

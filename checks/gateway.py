@@ -1,0 +1,3 @@
+"""gateway checks (being written)."""
+
+CHECKS = ()

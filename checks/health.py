@@ -1,0 +1,3 @@
+"""health checks (being written)."""
+
+CHECKS = ()

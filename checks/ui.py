@@ -1,0 +1,3 @@
+"""ui checks (being written)."""
+
+CHECKS = ()
