@@ -179,3 +179,14 @@ def test_not_a_directory(tmp_path):
 def test_unknown_select_token_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["check", str(_base(tmp_path)), "--select", "XYZ"])
     assert result.exit_code == 2 and "matches no check" in result.stderr
+
+
+def test_catalogue_exclude_globs_hide_backup_folders(tmp_path):
+    repo = _base(tmp_path)
+    (repo / "scripts" / "legacy.sh").write_text("kubectl port-forward svc/api 3005:3002\n")
+    cat = repo / "tiketi-doctor.yaml"
+    result, data = _check(repo)
+    assert ("PORT005", "scripts/legacy.sh", 1) in _codes(data)
+    cat.write_text(cat.read_text() + 'exclude: ["**/legacy.sh"]\n')
+    result, data = _check(repo)
+    assert ("PORT005", "scripts/legacy.sh", 1) not in _codes(data)

@@ -13,9 +13,9 @@ from .registry import matches
 from .repo import RepoView
 
 
-def scan(root: Path, catalogue: Catalogue, checks: list[Check]) -> Report:
+def scan(root: Path, catalogue: Catalogue, checks: list[Check], repo: RepoView | None = None) -> Report:
     started = time.perf_counter()
-    repo = RepoView(root)
+    repo = repo or RepoView(root, exclude=catalogue.exclude)
     ctx = ScanContext(repo, catalogue)
     findings: list[Finding] = []
     runs: list[CheckRun] = []

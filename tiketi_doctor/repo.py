@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 # Folders that never hold the system's own sources.
 SKIPPED_DIRS = frozenset(
-    {".git", "node_modules", "build", "dist", ".venv", "venv", "__pycache__", ".next", "coverage"}
+    {".git", "node_modules", "build", "dist", ".venv", "venv", "__pycache__", ".next", "coverage", ".tiketi-doctor"}
 )
 BINARY_SNIFF = 8192
 
@@ -33,6 +33,9 @@ class TextFile:
     path: str  # repository-relative, forward slashes
     text: str
     crlf: bool
+    bom: bool = False
+    # False when bytes were replaced while decoding: such a file is never rewritten.
+    exact: bool = True
 
     @property
     def lines(self) -> list[str]:
@@ -40,8 +43,14 @@ class TextFile:
 
 
 class RepoView:
-    def __init__(self, root: Path):
+    """`overlay` maps repository paths to proposed new contents: the fix planner checks its
+    changes through the same view before anything is written."""
+
+    def __init__(self, root: Path, overlay: dict[str, str] | None = None, exclude: tuple[str, ...] = ()):
         self.root = root.resolve()
+        self.overlay = dict(overlay or {})
+        # Globs (catalogue `exclude`) of paths never listed: backups, legacy copies.
+        self.exclude = tuple(exclude)
         self._texts: dict[str, TextFile | None] = {}
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
@@ -64,6 +73,8 @@ class RepoView:
         return None
 
     def exists(self, rel: str) -> bool:
+        if rel in self.overlay:
+            return True
         path = self.inside(rel)
         return path is not None and path.exists()
 
@@ -74,13 +85,21 @@ class RepoView:
     def walk(self, folder: str = ".", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
         """Repository-relative files below `folder`, sorted, skipping vendored/build folders."""
         base = self.inside(folder)
-        if base is None or not base.is_dir():
+        if base is None:
             return
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-            for name in sorted(filenames):
-                if not suffixes or name.endswith(suffixes):
-                    yield self.rel(Path(dirpath) / name)
+        found = set()
+        if base.is_dir():
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+                found.update(self.rel(Path(dirpath) / name) for name in filenames)
+        prefix = "" if folder in (".", "") else folder.rstrip("/") + "/"
+        found.update(p for p in self.overlay if p.startswith(prefix))  # files a fix would create
+        for rel in sorted(found):
+            if (not suffixes or rel.endswith(suffixes)) and not self.excluded(rel):
+                yield rel
+
+    def excluded(self, rel: str) -> bool:
+        return any(fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase("/" + rel, pattern) for pattern in self.exclude)
 
     def glob(self, pattern: str) -> list[str]:
         """Files matching a repository-relative glob (`**` crosses folders)."""
@@ -99,6 +118,9 @@ class RepoView:
         return result
 
     def _read(self, rel: str) -> TextFile | None:
+        if rel in self.overlay:
+            text = self.overlay[rel]
+            return TextFile(rel, text, crlf="\r\n" in text)
         path = self.inside(rel)
         if path is None or not path.is_file():
             return None
@@ -110,9 +132,11 @@ class RepoView:
         if b"\x00" in data[:BINARY_SNIFF]:
             self.problem(UNREADABLE, rel, f"{rel} is a binary file, not text")
             return None
+        exact = True
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            exact = False
             line = data[: exc.start].count(b"\n") + 1
             self.problem(
                 NOT_UTF8,
@@ -122,7 +146,7 @@ class RepoView:
                 severity=Severity.WARNING,
             )
             text = data.decode("utf-8", errors="replace")
-        return TextFile(rel, text, crlf="\r\n" in text)
+        return TextFile(rel, text, crlf="\r\n" in text, bom=data.startswith(b"\xef\xbb\xbf"), exact=exact)
 
     def parsed(self, kind: str, rel: str, parse: Callable[[TextFile], T]) -> T | None:
         """Parse `rel` once with `parse`; a ValueError from the parser becomes an input problem.
