@@ -86,7 +86,8 @@ class PortMismatch(Check):
             params={
                 "expected": expected,
                 "places": [
-                    {"kind": p.kind, "value": p.value, "path": p.location.path, "line": p.location.line, "column": p.location.column}
+                    {"kind": p.kind, "value": p.value, "path": p.location.path, "line": p.location.line,
+                     "column": p.location.column, "via_name": p.via_name}
                     for p in group
                 ],
             },

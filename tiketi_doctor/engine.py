@@ -13,10 +13,16 @@ from .registry import matches
 from .repo import RepoView
 
 
-def scan(root: Path, catalogue: Catalogue, checks: list[Check], repo: RepoView | None = None) -> Report:
+def scan(
+    root: Path,
+    catalogue: Catalogue,
+    checks: list[Check],
+    repo: RepoView | None = None,
+    context: ScanContext | None = None,
+) -> Report:
     started = time.perf_counter()
-    repo = repo or RepoView(root, exclude=catalogue.exclude)
-    ctx = ScanContext(repo, catalogue)
+    repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude))
+    ctx = context or ScanContext(repo, catalogue)
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     for check in checks:

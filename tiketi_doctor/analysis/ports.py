@@ -35,6 +35,8 @@ class PortPlace:
     kind: str  # what the place is: "EXPOSE", "readinessProbe", "Service targetPort", ...
     value: int
     location: Location
+    # Set when the value was resolved through a named port: the name itself needs no change.
+    via_name: str | None = None
 
 
 def port_places(ctx: ScanContext) -> list[PortPlace]:
@@ -141,7 +143,8 @@ def _container_places(component: Component, container: k8s.Container, named_port
             if value is not None and str(value).isdigit():
                 path = base + (probe, handler, "port")
                 label = f"{probe}.{handler}.port: {port}"
-                yield PortPlace(component.name, MANIFEST, probe, int(value), obj.at(path, label))
+                via = port if isinstance(port, str) and not port.isdigit() else None
+                yield PortPlace(component.name, MANIFEST, probe, int(value), obj.at(path, label), via)
 
 
 def _service_places(component: Component, service: k8s.K8sObject, named_ports: dict) -> Iterator[PortPlace]:
@@ -154,7 +157,8 @@ def _service_places(component: Component, service: k8s.K8sObject, named_ports: d
         target = port.get("targetPort")
         value = named_ports.get(target) if isinstance(target, str) and not target.isdigit() else target
         if value is not None and str(value).isdigit():
-            yield PortPlace(component.name, MANIFEST, "Service targetPort", int(value), service.at(("spec", "ports", i, "targetPort"), f"targetPort: {target}"))
+            via = target if isinstance(target, str) and not target.isdigit() else None
+            yield PortPlace(component.name, MANIFEST, "Service targetPort", int(value), service.at(("spec", "ports", i, "targetPort"), f"targetPort: {target}"), via)
 
 
 def _serving(port: dict, ports: list) -> bool:

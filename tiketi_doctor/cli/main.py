@@ -71,6 +71,32 @@ def check(
 
 
 @app.command()
+def fix(
+    path: Path = typer.Argument(Path("."), help="Repository to fix (default: the current directory)."),
+    apply: bool = typer.Option(False, "--apply", help="Write the changes (default: only print them as a diff)."),
+    select: List[str] = typer.Option([], "--select", "-s", help="Fix only findings of these codes or prefixes."),
+    ignore: List[str] = typer.Option([], "--ignore", "-i", help="Leave findings of these codes or prefixes alone."),
+    minimal: bool = typer.Option(False, "--minimal", help="Add a missing dependency to a Dockerfile's inline package.json instead of replacing it with a COPY of the real one."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe (they change code a reviewer should look at)."),
+    patch: Optional[Path] = typer.Option(None, "--patch", help="Also write the changes as a unified diff to this file (git apply-able)."),
+    undo: bool = typer.Option(False, "--undo", help="Restore the files changed by the last `fix --apply`, byte for byte."),
+    force: bool = typer.Option(False, "--force", help="With --undo: restore even files edited after the fix."),
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colours."),
+) -> None:
+    """Fix what the checks found: show the changes as a diff, write them with --apply, undo with --undo.
+
+    Exit codes: 0 nothing (left) to fix, 1 changes shown but not applied or findings remain, 2 usage or
+    catalogue error, 3 internal error (including fixes that do not converge).
+    """
+    from .fix_cmd import run_fix
+
+    raise typer.Exit(
+        run_fix(path, apply, select, ignore, minimal, unsafe_fixes, patch, undo, force, catalogue, color)
+    )
+
+
+@app.command()
 def explain(code: str = typer.Argument(..., help="A check code (DEP001) or name (module-missing-in-image).")) -> None:
     """Explain a check: why it matters, an example, and how to fix it."""
     from .info_cmd import run_explain

@@ -1,0 +1,5 @@
+const cors = require('cors');
+const express = require('express');
+const jwt = require('jsonwebtoken');
+const PORT = process.env.PORT || 3005;
+express().use(cors()).listen(PORT, () => console.log(jwt));

@@ -1,0 +1,3 @@
+const API_URL = process.env.API_URL || 'http://api:3002';
+const PORT = process.env.PORT || 3001;
+module.exports = { API_URL, PORT };

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+kubectl port-forward -n mini svc/api 3005:3002 &
+kubectl port-forward -n mini svc/web 3001 &
+wait

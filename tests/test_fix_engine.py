@@ -1,0 +1,172 @@
+"""The fix engine's safety rules, with real files and small purpose-built checks and fixers."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.check import Check
+from tiketi_doctor.cli.main import app
+from tiketi_doctor.fixing import writer
+from tiketi_doctor.fixing.edits import StaleEdit, apply_edits, replace_at
+from tiketi_doctor.fixing.planner import BrokenFix, NotConverged, plan_fixes
+from tiketi_doctor.fixing.writer import WriteRefused, undo, write_plan
+from tiketi_doctor.model import Fix, Location, Severity, TextEdit
+
+from .conftest import CASES, EXAMPLE
+
+runner = CliRunner()
+
+
+class ReadmeSaysBlue(Check):
+    """Flags README.md line 1 unless it reads 'blue'; used to drive the planner."""
+
+    code, name, severity, scope = "TST001", "not-blue", Severity.ERROR, "repository"
+    summary = why = example = fix = "test"
+
+    def check_repository(self, ctx):
+        source = ctx.repo.text("README.md")
+        if source and source.lines[0] != "blue":
+            yield self.finding("not blue", Location("README.md", 1, 1), params={"text": source.lines[0]})
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(CASES / "_base", repo)
+    (repo / "README.md").write_text("red\nrest\n")
+    return repo
+
+
+def _set(word):
+    def fixer(ctx, finding):
+        text = ctx.current_text("README.md")
+        return Fix(f"say {word}", (replace_at("README.md", text, 1, 1, finding.params["text"], word),))
+    return fixer
+
+
+def test_apply_edits_keeps_crlf_and_rejects_stale_and_overlapping_edits():
+    text = "a: 1\r\nb: 2\r\n"
+    assert apply_edits(text, [TextEdit("f", (2, 4), (2, 5), "3\nc: 4", "2")]) == "a: 1\r\nb: 3\r\nc: 4\r\n"
+    with pytest.raises(StaleEdit):
+        apply_edits(text, [TextEdit("f", (1, 4), (1, 5), "9", "7")])
+    with pytest.raises(ValueError):
+        apply_edits(text, [TextEdit("f", (1, 1), (1, 3), "x", "a:"), TextEdit("f", (1, 2), (1, 4), "y", ": ")])
+
+
+def test_a_fix_that_does_not_converge_writes_nothing(tmp_path):
+    repo = _repo(tmp_path)
+    flip = {"n": 0}
+
+    def flip_flop(ctx, finding):  # never reaches 'blue': red -> green -> red ...
+        flip["n"] += 1
+        return _set("green" if finding.params["text"] == "red" else "red")(ctx, finding)
+
+    with pytest.raises(NotConverged):
+        plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": flip_flop})
+    assert (repo / "README.md").read_text() == "red\nrest\n" and flip["n"] >= 2
+
+
+def test_a_fix_that_breaks_a_file_is_refused(tmp_path):
+    repo = _repo(tmp_path)
+
+    def break_yaml(ctx, finding):
+        text = ctx.current_text("k8s/api.yaml")
+        return Fix("break", (replace_at("k8s/api.yaml", text, 2, 1, "apiVersion", "apiVersion: [oops"),))
+
+    with pytest.raises(BrokenFix):
+        plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": break_yaml})
+
+
+def test_write_refuses_a_file_changed_since_it_was_read(tmp_path):
+    repo = _repo(tmp_path)
+    plan = plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": _set("blue")})
+    (repo / "README.md").write_text("edited meanwhile\n")
+    with pytest.raises(WriteRefused):
+        write_plan(plan)
+    assert (repo / "README.md").read_text() == "edited meanwhile\n"
+
+
+def test_writes_are_all_or_nothing(tmp_path, monkeypatch):
+    repo = tmp_path / "example"
+    shutil.copytree(EXAMPLE, repo)
+    from tiketi_doctor.fixing.registry import load_fixers
+    from tiketi_doctor.registry import load_registry
+
+    plan = plan_fixes(repo, find_catalogue(repo), load_registry().runnable(["PORT"]), load_fixers())
+    assert len(plan.changed_paths) > 2
+    before = {p: (repo / p).read_bytes() for p in plan.changed_paths}
+    real_replace, calls = os.replace, {"n": 0}
+
+    def failing_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        write_plan(plan)
+    monkeypatch.undo()
+    assert {p: (repo / p).read_bytes() for p in plan.changed_paths} == before
+    leftovers = [p for p in repo.rglob("*.tiketi-doctor") if p.is_file()]
+    assert leftovers == []
+
+
+def test_undo_refuses_files_edited_after_the_fix_unless_forced(tmp_path):
+    repo = _repo(tmp_path)
+    write_plan(plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": _set("blue")}))
+    assert (repo / "README.md").read_text() == "blue\nrest\n"
+    (repo / "README.md").write_text("blue\nrest\nmore\n")
+    with pytest.raises(WriteRefused):
+        undo(repo)
+    undo(repo, force=True)
+    assert (repo / "README.md").read_text() == "red\nrest\n"
+    with pytest.raises(WriteRefused):
+        undo(repo)  # nothing left to undo
+
+
+def test_files_that_are_not_utf8_are_never_rewritten(tmp_path):
+    repo = _repo(tmp_path)
+    (repo / "README.md").write_bytes("red 빨강\nrest\n".encode("cp949"))
+    plan = plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": _set("blue")})
+    assert plan.changed_paths == [] and "not valid UTF-8" in plan.skipped[0].reason
+
+
+def test_fix_outside_the_repository_is_refused(tmp_path):
+    repo = _repo(tmp_path)
+
+    def escape(ctx, finding):
+        return Fix("escape", (TextEdit("../outside.txt", (1, 1), (1, 1), "x", "", creates=True),))
+
+    plan = plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": escape})
+    assert plan.changed_paths == [] and "outside the repository" in plan.skipped[0].reason
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_cli_fix_on_the_example_diff_apply_idempotent_undo(tmp_path):
+    repo = tmp_path / "tiketi"
+    shutil.copytree(EXAMPLE, repo)
+    original = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+
+    preview = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--no-color", "--patch", str(tmp_path / "fix.patch")])
+    assert preview.exit_code == 1 and "+EXPOSE 3005" in preview.stdout and "--apply" in preview.stdout
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == original  # a preview writes nothing
+    assert "+++ b/k8s/07-ticket-service.yaml" in (tmp_path / "fix.patch").read_text()
+
+    applied = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--apply", "--no-color"])
+    assert applied.exit_code == 0, applied.stdout
+    check = runner.invoke(app, ["check", str(repo), "--select", "DEP,PORT", "--format", "json"])
+    assert check.exit_code == 0 and '"findings": []' in check.stdout
+
+    fixed = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts}
+    again = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--apply", "--no-color"])
+    assert again.exit_code == 0 and "fixed 0 findings in 0 files" in again.stdout
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts} == fixed
+
+    restored = runner.invoke(app, ["fix", str(repo), "--undo"])
+    assert restored.exit_code == 0
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts} == original

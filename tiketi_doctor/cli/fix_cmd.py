@@ -1,0 +1,113 @@
+"""`tiketi-doctor fix`: plan every fix, print the diff, write it with --apply, or undo the last one."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..catalogue import CatalogueError, find_catalogue
+from ..fixing.context import FixOptions
+from ..fixing.planner import BrokenFix, FixPlan, NotConverged, plan_fixes
+from ..fixing.registry import FixerError, load_fixers
+from ..fixing.writer import WriteRefused, undo, write_plan
+from ..registry import RegistryError, is_selected, load_registry, matches
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, split_codes
+
+
+def run_fix(
+    path: Path,
+    apply: bool,
+    select: list[str],
+    ignore: list[str],
+    minimal: bool,
+    unsafe: bool,
+    patch: Path | None,
+    undo_last: bool,
+    force: bool,
+    catalogue_file: Path | None,
+    color: bool | None,
+) -> int:
+    if not path.is_dir():
+        error(f"{path} is not a directory")
+        return EXIT_USAGE
+    if undo_last:
+        return _undo(path, force)
+    try:
+        catalogue = find_catalogue(path, catalogue_file)
+        registry = load_registry()
+        fixers = load_fixers()
+    except CatalogueError as exc:
+        print_catalogue_error(exc)
+        return EXIT_USAGE
+    except (RegistryError, FixerError) as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    selected, ignored = split_codes(select), split_codes(ignore)
+    for token in selected + ignored:
+        if not any(matches(c.code, token) for c in registry.checks):
+            error(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
+            return EXIT_USAGE
+    chosen = {code: f for code, f in fixers.items() if is_selected(code, selected, ignored)}
+    try:
+        plan = plan_fixes(path, catalogue, registry.runnable(), chosen, FixOptions(minimal=minimal, unsafe=unsafe))
+    except (NotConverged, BrokenFix) as exc:
+        error(f"{exc}; nothing was written")
+        return EXIT_INTERNAL
+    use_color = color if color is not None else sys.stdout.isatty()
+    _print_diff(plan, use_color)
+    if patch is not None:
+        patch.write_text(plan.full_diff(), encoding="utf-8")
+    _print_summary(plan, apply)
+    if not apply:
+        return EXIT_FINDINGS if plan.changed_paths else EXIT_CLEAN
+    try:
+        journal = write_plan(plan)
+    except (WriteRefused, OSError) as exc:
+        error(f"nothing was written: {exc}")
+        return EXIT_USAGE if isinstance(exc, WriteRefused) else EXIT_INTERNAL
+    if journal is not None:
+        print(f"wrote {len(plan.changed_paths)} files; undo with `tiketi-doctor fix {path} --undo`")
+    remaining = [f for f in plan.remaining.findings if f.severity.value == "error"]
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
+
+
+def _undo(path: Path, force: bool) -> int:
+    try:
+        restored = undo(path, force=force)
+    except WriteRefused as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    print(f"restored {len(restored)} files: {', '.join(restored)}")
+    return EXIT_CLEAN
+
+
+def _print_diff(plan: FixPlan, color: bool) -> None:
+    for changed in plan.changed_paths:
+        for line in plan.diff(changed).splitlines(keepends=True):
+            if color and line.startswith(("+++", "---")):
+                line = f"\033[1m{line.rstrip()}\033[0m\n"
+            elif color and line.startswith("+"):
+                line = f"\033[32m{line.rstrip()}\033[0m\n"
+            elif color and line.startswith("-"):
+                line = f"\033[31m{line.rstrip()}\033[0m\n"
+            elif color and line.startswith("@@"):
+                line = f"\033[36m{line.rstrip()}\033[0m\n"
+            sys.stdout.write(line)
+
+
+def _print_summary(plan: FixPlan, apply: bool) -> None:
+    out = sys.stdout
+    count = len({(a.finding.code, a.finding.fingerprint) for a in plan.applied})
+    verb = "fixed" if apply else "would fix"
+    files = len(plan.changed_paths)
+    out.write(f"\n{verb} {count} findings in {files} file{'s' if files != 1 else ''}")
+    if plan.changed_paths and not apply:
+        out.write("; run with --apply to write them")
+    out.write("\n")
+    for skipped in plan.skipped:
+        out.write(f"  not fixed {skipped.finding.code} {skipped.finding.location}: {skipped.reason}\n")
+    left = plan.remaining.findings
+    if left:
+        out.write(f"{len(left)} findings remain after fixing")
+        out.write(" (run `tiketi-doctor check` for details)\n" if apply else "\n")
+        for finding in left:
+            out.write(f"  {finding.severity.value:7} {finding.code} {finding.location}: {finding.message}\n")
