@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import ClassVar, Iterable
 
-from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, PORT_FORWARD, URL, PortPlace, port_places
+from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, PORT_FORWARD, URL, PortPlace, places_of, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -40,7 +40,7 @@ class PortMismatch(Check):
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if component.port is None:
             return
-        places = [p for p in port_places(ctx) if p.component == component.name and p.category == self.category]
+        places = places_of(ctx, component.name, self.category)
         wrong = [p for p in places if p.value != component.port]
         by_file: dict[str, list[PortPlace]] = defaultdict(list)
         for place in wrong:
@@ -99,7 +99,7 @@ class PortMismatch(Check):
 
 
 def _listen_evidence(ctx: ScanContext, component: Component) -> str:
-    app = [p for p in port_places(ctx) if p.component == component.name and p.category == APP and p.kind == "app default"]
+    app = [p for p in places_of(ctx, component.name, APP) if p.kind == "app default"]
     if app and all(p.value == component.port for p in app):
         return f" (its code defaults to {component.port} at {app[0].location})"
     return " (per the catalogue)"

@@ -97,16 +97,33 @@ class Catalogue:
     origin: str = "builtin"  # builtin | repository | file
     # JSON path (tuple) -> line, for pointing findings at catalogue entries.
     lines: dict[tuple, int] = field(default_factory=dict)
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def component(self, name: str) -> Component | None:
         return next((c for c in self.components if c.name == name), None)
 
     def by_host(self, host: str) -> Component | None:
         host = host.split(".", 1)[0]  # ticket-service.tiketi.svc.cluster.local -> ticket-service
-        return next((c for c in self.components if host in c.hostnames), None)
+        return self._index("hosts").get(host)
 
     def by_port(self, port: int) -> list[Component]:
-        return [c for c in self.components if c.port == port]
+        return self._index("ports").get(port, [])
+
+    def _index(self, kind: str) -> dict:
+        """Lookups used once per string literal or port place: built once, not scanned each time."""
+        if kind not in self._indexes:
+            if kind == "hosts":
+                index: dict = {}
+                for c in self.components:
+                    for name in sorted(c.hostnames):
+                        index.setdefault(name, c)
+            else:
+                index = {}
+                for c in self.components:
+                    if c.port is not None:
+                        index.setdefault(c.port, []).append(c)
+            self._indexes[kind] = index
+        return self._indexes[kind]
 
     def owner_of_route(self, path: str) -> Component | None:
         best: tuple[int, Component] | None = None

@@ -6,8 +6,10 @@ reported as findings — instead of raising, so one bad file never hides the res
 """
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -51,6 +53,11 @@ class RepoView:
         self.overlay = dict(overlay or {})
         # Globs (catalogue `exclude`) of paths never listed: backups, legacy copies.
         self.exclude = tuple(exclude)
+        self._files: list[str] | None = None
+        self._dirs: set[str] = set()
+        self._files_set: set[str] | None = None
+        self._inside: dict[str, Path | None] = {}
+        self._links: set[str] = set()
         self._texts: dict[str, TextFile | None] = {}
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
@@ -66,35 +73,74 @@ class RepoView:
             return path.as_posix()
 
     def inside(self, rel: str) -> Path | None:
-        """The absolute path of `rel`, or None when it would leave the repository."""
-        candidate = (self.root / rel).resolve()
-        if candidate == self.root or self.root in candidate.parents:
-            return candidate
-        return None
+        """The absolute path of `rel`, or None when it would leave the repository (also via symlinks)."""
+        if rel in self._file_set() and rel not in self._links:
+            return self.root / rel  # a listed regular file: no symlink on its path, nothing to resolve
+        if rel not in self._inside:
+            candidate = (self.root / rel).resolve()
+            ok = candidate == self.root or self.root in candidate.parents
+            self._inside[rel] = candidate if ok else None
+        return self._inside[rel]
+
+    def _listing(self) -> tuple[list[str], set[str]]:
+        """Every file (sorted) and folder of the repository, walked once per view."""
+        if self._files is None:
+            files: list[str] = []
+            dirs: set[str] = {"."}
+            root = str(self.root)
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+                base = "" if dirpath == root else dirpath[len(root) + 1:].replace(os.sep, "/") + "/"
+                dirs.update(base + d for d in dirnames)
+                files.extend(base + name for name in filenames)
+                # os.walk does not descend into linked folders; linked files are resolved when read.
+                self._links.update(base + n for n in filenames + dirnames if os.path.islink(os.path.join(dirpath, n)))
+            files.extend(p for p in self.overlay if p not in set(files))  # files a fix would create
+            files.sort()
+            self._files, self._dirs = files, dirs
+        return self._files, self._dirs  # type: ignore[return-value]
 
     def exists(self, rel: str) -> bool:
-        if rel in self.overlay:
+        rel = _normal(rel)
+        files, dirs = self._listing()
+        if rel in self.overlay or rel in dirs or rel in self._file_set():
             return True
+        if not self._unlisted(rel):
+            return False  # the listing is complete outside skipped and linked folders
         path = self.inside(rel)
         return path is not None and path.exists()
 
     def is_dir(self, rel: str) -> bool:
+        rel = _normal(rel)
+        if rel in self._listing()[1]:
+            return True
+        if not self._unlisted(rel):
+            return False
         path = self.inside(rel)
         return path is not None and path.is_dir()
 
+    def _unlisted(self, rel: str) -> bool:
+        """Whether `rel` lies where the listing does not look (node_modules, linked folders...)."""
+        parts = rel.split("/")
+        if any(part in SKIPPED_DIRS or part == ".." for part in parts):
+            return True
+        return any("/".join(parts[:i]) in self._links for i in range(1, len(parts) + 1))
+
+    def _file_set(self) -> set[str]:
+        if self._files_set is None:
+            self._files_set = set(self._listing()[0])
+        return self._files_set
+
     def walk(self, folder: str = ".", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
         """Repository-relative files below `folder`, sorted, skipping vendored/build folders."""
-        base = self.inside(folder)
-        if base is None:
-            return
-        found = set()
-        if base.is_dir():
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-                found.update(self.rel(Path(dirpath) / name) for name in filenames)
-        prefix = "" if folder in (".", "") else folder.rstrip("/") + "/"
-        found.update(p for p in self.overlay if p.startswith(prefix))  # files a fix would create
-        for rel in sorted(found):
+        folder = _normal(folder)
+        prefix = "" if folder == "." else folder + "/"
+        files = self._listing()[0]
+        # The listing is sorted, so a folder's files are one contiguous run starting at bisect.
+        for index in range(bisect.bisect_left(files, prefix), len(files)):
+            rel = files[index]
+            if not rel.startswith(prefix):
+                break
             if (not suffixes or rel.endswith(suffixes)) and not self.excluded(rel):
                 yield rel
 
@@ -103,11 +149,10 @@ class RepoView:
 
     def glob(self, pattern: str) -> list[str]:
         """Files matching a repository-relative glob (`**` crosses folders)."""
+        pattern = _normal(pattern)
         if not any(ch in pattern for ch in "*?["):
             return [pattern] if self.exists(pattern) and not self.is_dir(pattern) else []
-        head = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
-        folder = head.rsplit("/", 1)[0] if "/" in head else "."
-        return [p for p in self.walk(folder) if fnmatch.fnmatchcase(p, pattern)]
+        return [p for p in self.walk() if fnmatch.fnmatchcase(p, pattern)]
 
     # -- reading -----------------------------------------------------------
     def text(self, rel: str) -> TextFile | None:
@@ -121,8 +166,10 @@ class RepoView:
         if rel in self.overlay:
             text = self.overlay[rel]
             return TextFile(rel, text, crlf="\r\n" in text)
+        if not self.exists(rel) or self.is_dir(rel):
+            return None
         path = self.inside(rel)
-        if path is None or not path.is_file():
+        if path is None:
             return None
         try:
             data = path.read_bytes()
@@ -188,3 +235,9 @@ class RepoView:
     @property
     def problems(self) -> list[Finding]:
         return list(self._problems.values())
+
+
+def _normal(rel: str) -> str:
+    """`./a//b/` -> `a/b`; the listing's spelling of a repository path."""
+    rel = posixpath.normpath(rel.replace("\\", "/")) if rel else "."
+    return rel[2:] if rel.startswith("./") else rel

@@ -43,6 +43,18 @@ def port_places(ctx: ScanContext) -> list[PortPlace]:
     return ctx.memo("port-places", lambda: list(_collect(ctx)))
 
 
+def places_of(ctx: ScanContext, component: str, category: str) -> list[PortPlace]:
+    """The places of one component and category (indexed once, not filtered per check run)."""
+
+    def index() -> dict[tuple[str, str], list[PortPlace]]:
+        grouped: dict[tuple[str, str], list[PortPlace]] = {}
+        for place in port_places(ctx):
+            grouped.setdefault((place.component, place.category), []).append(place)
+        return grouped
+
+    return ctx.memo("port-places-by-component", index).get((component, category), [])
+
+
 def _collect(ctx: ScanContext) -> Iterator[PortPlace]:
     catalogue = ctx.catalogue
     for component in catalogue.components:

@@ -16,33 +16,28 @@ JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 _ENV_MEMBER = re.compile(r"^process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])$")
 
-_QUERIES = {
-    "require": """
-        (call_expression function: (identifier) @fn
-            arguments: (arguments . [(string) (template_string)] @spec)
-            (#eq? @fn "require"))
-    """,
-    "import": """
-        [(import_statement source: (string) @spec)
-         (export_statement source: (string) @spec)
-         (call_expression function: (import) arguments: (arguments . [(string) (template_string)] @spec))]
-    """,
-    "binary": """(binary_expression operator: ["||" "??"]) @expr""",
-    "env_destructure": """
-        (variable_declarator
-            name: (object_pattern (object_assignment_pattern
-                left: (shorthand_property_identifier_pattern) @name
-                right: [(number) (string)] @value))
-            value: (member_expression) @source)
-    """,
-    "listen": """
-        (call_expression
-            function: (member_expression property: (property_identifier) @method)
-            arguments: (arguments . (number) @port)
-            (#eq? @method "listen"))
-    """,
-    "strings": """[(string) (template_string)] @s""",
-}
+# One pass collects every fact the core needs from a module (each query pass walks the whole tree).
+_FACTS = """
+    (call_expression function: (identifier) @req.fn
+        arguments: (arguments . [(string) (template_string)] @req.spec)
+        (#eq? @req.fn "require"))
+    (import_statement source: (string) @imp.spec)
+    (export_statement source: (string) @imp.spec)
+    (call_expression function: (import) arguments: (arguments . [(string) (template_string)] @imp.spec))
+    (binary_expression operator: ["||" "??"]) @bin.expr
+    (call_expression
+        function: (member_expression property: (property_identifier) @listen.method)
+        arguments: (arguments . (number) @listen.port)
+        (#eq? @listen.method "listen"))
+    [(string) (template_string)] @str
+"""
+_ENV_DESTRUCTURE = """
+    (variable_declarator
+        name: (object_pattern (object_assignment_pattern
+            left: (shorthand_property_identifier_pattern) @name
+            right: [(number) (string)] @value))
+        value: (member_expression) @source)
+"""
 
 
 @cache
@@ -111,8 +106,8 @@ class JsModule:
         """Per-match captures, when captures of one match must stay together."""
         return [captures for _, captures in QueryCursor(compile_query(source)).matches(self.root)]
 
-    def captures(self, name: str) -> dict[str, list[Node]]:
-        return self.query(_QUERIES[name])
+    def facts(self, name: str) -> list[Node]:
+        return self.query(_FACTS).get(name, [])
 
     def position(self, node: Node) -> tuple[int, int]:
         return position(self.source, node)
@@ -120,11 +115,11 @@ class JsModule:
     @property
     def module_refs(self) -> list[ModuleRef]:
         refs = []
-        for node in self.captures("require").get("spec", []):
+        for node in self.facts("req.spec"):
             value = string_value(node)
             if value is not None:
                 refs.append(_ref(self.source, node, value, "require"))
-        for node in self.captures("import").get("spec", []):
+        for node in self.facts("imp.spec"):
             value = string_value(node)
             if value is None:
                 continue
@@ -140,18 +135,19 @@ class JsModule:
     @property
     def env_defaults(self) -> list[EnvDefault]:
         found = []
-        for expr in self.captures("binary").get("expr", []):
+        for expr in self.facts("bin.expr"):
             left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
             name = env_name(left)
             value = literal_value(right)
             if name and value is not None:
                 found.append(_env_default(self.source, name, value, right, expr))
-        caps = self.captures("env_destructure")
-        for name_node, value_node, source in zip(caps.get("name", []), caps.get("value", []), caps.get("source", [])):
-            if source.text == b"process.env":
-                value = literal_value(value_node)
-                if value is not None:
-                    found.append(_env_default(self.source, name_node.text.decode(), value, value_node, value_node.parent))
+        if b"process.env" in self.source:  # destructuring defaults: a second pass only where they can occur
+            for match in self.matches(_ENV_DESTRUCTURE):
+                source, name_node, value_node = match["source"][0], match["name"][0], match["value"][0]
+                if source.text == b"process.env":
+                    value = literal_value(value_node)
+                    if value is not None:
+                        found.append(_env_default(self.source, name_node.text.decode(), value, value_node, value_node.parent))
         return sorted(found, key=lambda d: (d.line, d.column))
 
     @property
@@ -159,14 +155,14 @@ class JsModule:
         """(port, line, column) of `x.listen(3005, ...)` calls with a literal port."""
         return [
             (int(node.text), *position(self.source, node))
-            for node in self.captures("listen").get("port", [])
+            for node in self.facts("listen.port")
             if node.text.isdigit()
         ]
 
     @property
     def strings(self) -> list[StringLiteral]:
         result = []
-        for node in self.captures("strings").get("s", []):
+        for node in self.facts("str"):
             value = string_value(node, allow_substitutions=True)
             if value:
                 result.append(StringLiteral(value, *position(self.source, node)))
