@@ -66,7 +66,8 @@ def run_fix(
         return EXIT_USAGE if isinstance(exc, WriteRefused) else EXIT_INTERNAL
     if journal is not None:
         print(f"wrote {len(plan.changed_paths)} files; undo with `tiketi-doctor fix {path} --undo`")
-    remaining = [f for f in plan.remaining.findings if f.severity.value == "error"]
+    # The exit status answers for what was asked to be fixed; other findings are listed above.
+    remaining = [f for f in plan.remaining.findings if f.severity.value == "error" and is_selected(f.code, selected, ignored)]
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
 
