@@ -1,3 +1,323 @@
-"""docs checks (being written)."""
+"""DOC: guides and scripts against the repository — URLs, machine addresses, files, runnability."""
+from __future__ import annotations
 
-CHECKS = ()
+import difflib
+import posixpath
+import re
+from typing import Iterable
+
+from tiketi_doctor.analysis.guides import (
+    CODE,
+    PROSE,
+    Guide,
+    PathReference,
+    guides,
+    local_urls,
+    path_references,
+    private_addresses,
+    published_ports,
+    repository_files,
+    resolve_reference,
+)
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Location, Severity
+
+NETWORK_NAMES = {
+    "172.16.0.0/12": "the range Docker networks and the WSL2 virtual switch hand out",
+    "192.168.0.0/16": "a home/office LAN range handed out by DHCP",
+    "10.0.0.0/8": "a corporate, VPN or cloud VPC range",
+}
+
+
+def _span(location: Location) -> dict:
+    return {
+        "path": location.path,
+        "line": location.line,
+        "column": location.column,
+        "end_line": location.end_line,
+        "end_column": location.end_column,  # exclusive
+        "text": location.label,
+    }
+
+
+def _ranges(ports: Iterable[int]) -> str:
+    """3000, 3001, 3002, 5432 -> "3000-3002, 5432"."""
+    ordered = sorted(set(ports))
+    parts: list[str] = []
+    start = previous = None
+    for port in ordered + [None]:  # type: ignore[list-item]
+        if port is not None and previous is not None and port == previous + 1:
+            previous = port
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = port
+    return ", ".join(parts)
+
+
+class GuideUrlUnknownPort(Check):
+    code = "DOC001"
+    name = "guide-url-unknown-port"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "A guide or script sends the reader to a localhost port that nothing in the repository publishes."
+    why = (
+        "A URL in a guide is a promise: open it and the system answers. When its port is no component's port, "
+        "no Service nodePort, no kind extraPortMappings hostPort and no port-forward's local port, the reader "
+        "gets \"connection refused\" and cannot tell whether the system or the guide is broken."
+    )
+    example = "QUICK_START.md: open http://localhost:8080  (the frontend is published on 3000)"
+    fix = "Use the port the system really publishes (or add the port-forward/mapping the URL assumes)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        known = published_ports(ctx)
+        for url in local_urls(ctx):
+            if url.port in known:
+                continue
+            close = difflib.get_close_matches(str(url.port), [str(p) for p in known], n=1, cutoff=0.75)
+            message = (
+                f"{url.location.path}:{url.location.line} points to {url.url}, but nothing in the repository publishes "
+                f"port {url.port} on the host (known ports: {_ranges(known)})"
+            )
+            if close:
+                message += f"; did you mean {close[0]} ({known[int(close[0])][0]})?"
+            yield self.finding(
+                message,
+                url.location,
+                evidence={"url": url.url, "port": url.port, "known_ports": {str(p): why for p, why in sorted(known.items())}},
+                root_cause=(
+                    f"Port {url.port} is not a catalogue port, a Service port or nodePort, a kind extraPortMappings "
+                    f"hostPort or the local side of a port-forward in the repository's guides and scripts, so "
+                    f"{url.url} answers \"connection refused\"."
+                ),
+                params={"url": url.url, "host": url.host, "port": url.port, "span": _span(url.location), "suggested_port": int(close[0]) if close else None},
+            )
+
+
+class HardcodedPrivateIp(Check):
+    code = "DOC002"
+    name = "hardcoded-private-ip"
+    severity = Severity.WARNING
+    fixable = True
+    scope = "repository"
+    summary = "A guide, script or the frontend's code hardcodes a private IP address (WSL, Docker, LAN)."
+    why = (
+        "Addresses in 172.16.0.0/12, 192.168.0.0/16 and 10.0.0.0/8 belong to one machine at one moment: the "
+        "WSL2 and Docker networks are renumbered on every reboot and DHCP leases expire. A guide or a bundle "
+        "that contains one works for its author on the day it was written and for nobody else."
+    )
+    example = "QUICK_START.md: - 웹 (frontend): http://172.17.40.29:3000"
+    fix = (
+        "Use localhost (with the kind port mapping or `kubectl port-forward`), a placeholder such as "
+        "`<your-host>`, or, in code, a configurable URL (REACT_APP_API_URL) or a relative path."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for found in private_addresses(ctx):
+            where = f"{found.location.path}:{found.location.line}"
+            suggested = found.url.replace(found.address, "localhost") if found.url else None
+            in_source = found.service is not None and found.location.path.endswith((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"))
+            message = f"{where} hardcodes the private address {found.address}" + (f" ({found.url})" if found.url else "")
+            if in_source:
+                message += "; read the URL from configuration (an environment variable) or use a relative path"
+            else:
+                message += f"; use {suggested}" if suggested else "; use localhost or a placeholder such as <your-host>"
+            cause = f"{found.address} is in {found.network}, {NETWORK_NAMES[found.network]}: it identifies one machine and changes"
+            cause += (
+                " on every reboot (WSL2 and Docker renumber their virtual networks)."
+                if found.network == "172.16.0.0/12"
+                else " when that machine changes network or its lease expires."
+            )
+            if found.service is not None:
+                cause += " In the frontend it is compiled into the bundle every browser downloads, and no browser but the author's reaches it."
+            else:
+                cause += " Readers who follow the guide get a timeout instead of the page."
+            yield self.finding(
+                message,
+                found.location,
+                service=found.service,
+                evidence={"address": found.address, "network": found.network, "url": found.url},
+                root_cause=cause,
+                params={
+                    "address": found.address,
+                    "network": found.network,
+                    "span": _span(found.location),
+                    "url": found.url,
+                    "replacement": "localhost",
+                    "suggested_url": suggested,
+                },
+            )
+
+
+class GuideReferencesMissingFile(Check):
+    code = "DOC003"
+    name = "guide-references-missing-file"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A guide or script names a script, manifest or folder that does not exist in the repository."
+    why = (
+        "`bash scripts/setup.sh: No such file or directory` on step one ends a newcomer's setup. Files get "
+        "renamed, split or deleted while the guides that run them stay as they were."
+    )
+    example = "QUICK_START.md: kubectl apply -f k8s/11-grafana.yaml  (no such file in k8s/)"
+    fix = "Point the guide at the file's current name (or restore the file), and run the guide from scratch once."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for ref in path_references(ctx):
+            if resolve_reference(ctx, ref) is not None:
+                continue
+            yield self._finding(ctx, ref)
+
+    def _finding(self, ctx: ScanContext, ref: PathReference) -> Finding:
+        suggestion = _closest(ctx, ref)
+        what = {"dir": "folder", "file": "file"}.get(ref.kind, "path")
+        places = " or ".join(f"{b}/" if b != "." else "the repository root" for b in ref.bases)
+        message = f"{ref.location.path}:{ref.location.line} {ref.how} {ref.location.label}, but no such {what} exists (looked in {places})"
+        if suggestion:
+            message += f"; did you mean {suggestion}?"
+        return self.finding(
+            message,
+            ref.location,
+            evidence={"reference": ref.location.label, "target": ref.target, "looked_in": list(ref.bases), "closest": suggestion},
+            root_cause=(
+                f"{ref.guide} {ref.how} {ref.target}, which is not in the repository"
+                + (f" (perhaps renamed to {suggestion})" if suggestion else "")
+                + ": whoever follows it stops at a \"No such file or directory\"."
+            ),
+            params={
+                "reference": ref.location.label,
+                "target": ref.target,
+                "kind": ref.kind,
+                "how": ref.how,
+                "span": _span(ref.location),
+                "bases": list(ref.bases),
+                "suggestion": suggestion,
+            },
+        )
+
+
+def _closest(ctx: ScanContext, ref: PathReference) -> str | None:
+    """An existing path the reference probably meant: the same name elsewhere, or a near spelling."""
+    files = repository_files(ctx)
+    if ref.kind == "dir":
+        candidates = sorted({posixpath.dirname(f) for f in files if posixpath.dirname(f)})
+    else:
+        candidates = files
+    target = posixpath.normpath(posixpath.join(ref.bases[-1], ref.target)).lstrip("./")
+    name = posixpath.basename(target)
+    same_name = [c for c in candidates if posixpath.basename(c) == name]
+    if len(same_name) == 1:
+        return same_name[0]
+    suffix = posixpath.splitext(name)[1]
+    similar = [
+        c for c in candidates
+        if posixpath.splitext(c)[1] == suffix and difflib.SequenceMatcher(None, name, posixpath.basename(c)).ratio() > 0.8
+    ]
+    close = difflib.get_close_matches(target, similar, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+# -- DOC004 --------------------------------------------------------------------------------------
+SETUP_COMMANDS = re.compile(r"\bkind\s+create\s+cluster\b|\bkubectl(?:\.exe)?\s+apply\b")
+PREREQ_HEADING = re.compile(
+    r"prereq|pre-req|requirements|before you (?:begin|start)|what you(?:'ll| will)? need|getting ready|"
+    r"사전\s*(?:준비|요구|조건)|준비물|요구\s*사항|필수\s*(?:조건|도구|요건)|준비\s*사항|필요한\s*(?:도구|것)",
+    re.I,
+)
+PREREQ_WORDS = re.compile(r"prerequisite|install|require|need|must have|설치|필요|필수|요구", re.I)
+TOOLS = re.compile(r"\b(docker|kind|kubectl|helm|node(?:\.js)?|npm|wsl2?|colima|minikube|git)\b", re.I)
+CLEANUP_HEADING = re.compile(r"clean\s*-?up|tear\s*-?down|uninstall|remov|delet|reset|정리|삭제|제거|종료|중지", re.I)
+CLEANUP_COMMANDS = re.compile(
+    r"\bkind\s+delete\s+cluster\b|\bcleanup\.(?:sh|ps1|bat)\b|\bkubectl\s+delete\s+(?:namespace|ns|-f|-k)\b|\bminikube\s+delete\b",
+    re.I,
+)
+DURATION = re.compile(
+    r"\b\d+\s*(?:[-–~]\s*\d+\s*)?(?:min(?:ute)?s?|hours?)\b|expected time|takes about|\d+\s*(?:[-–~]\s*\d+\s*)?분|소요\s*시간",
+    re.I,
+)
+
+
+class GuideNotRunnableFromScratch(Check):
+    code = "DOC004"
+    name = "guide-not-runnable-from-scratch"
+    severity = Severity.WARNING
+    fixable = True
+    scope = "repository"
+    summary = "A setup guide has no prerequisites section or no cleanup section."
+    why = (
+        "A guide must be runnable from scratch on a fresh machine: without prerequisites (tools, versions, "
+        "memory, expected time) the reader discovers them one failure at a time; without cleanup, clusters, "
+        "namespaces and port-forwards pile up and the next run collides with the leftovers."
+    )
+    example = "QUICK_START.md: `kind create cluster ...` with no prerequisites and no `kind delete cluster`"
+    fix = (
+        "Add a prerequisites section (docker, kind, kubectl with versions, memory, expected duration) before "
+        "the first step and a cleanup section at the end (`./scripts/cleanup.sh`, `kind delete cluster --name ...`)."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for guide in guides(ctx):
+            setup = next(((line, m) for line in guide.lines if (m := SETUP_COMMANDS.search(line.text))), None)
+            if setup is None:
+                continue
+            missing = []
+            if not _has_prerequisites(guide):
+                missing.append("prerequisites")
+            if not _has_cleanup(guide):
+                missing.append("cleanup")
+            if not missing:
+                continue
+            yield self._finding(ctx, guide, setup[0].number, setup[1].group(0), missing)
+
+    def _finding(self, ctx: ScanContext, guide: Guide, setup_line: int, command: str, missing: list[str]) -> Finding:
+        has_duration = any(DURATION.search(line.text) for line in guide.lines if line.context == PROSE)
+        first = guide.headings[0] if guide.headings else None
+        line = first.line if first else 1
+        text = next((l.text for l in guide.lines if l.number == line), "")
+        wanted = f"without a {missing[0]} section" if len(missing) == 1 else "with neither a prerequisites nor a cleanup section"
+        message = f"{guide.path} is a setup guide (`{command}` at line {setup_line}) {wanted}"
+        if not has_duration:
+            message += "; it does not say how long the setup takes either"
+        effects = {
+            "prerequisites": "readers find out which tools (docker, kind, kubectl), versions and memory it needs one failure at a time",
+            "cleanup": "nothing tells readers how to remove the cluster, namespace and port-forwards, so the next run collides with the leftovers",
+        }
+        return self.finding(
+            message,
+            Location(guide.path, line, 1, label=text.strip() or None),
+            evidence={"setup_command": f"{guide.path}:{setup_line}: {command}", "missing": missing, "states_duration": has_duration},
+            root_cause="The guide cannot be run from scratch: " + "; ".join(effects[m] for m in missing) + ".",
+            params={
+                "guide": guide.path,
+                "missing": missing,
+                "states_duration": has_duration,
+                "setup_line": setup_line,
+                "first_heading_line": first.line if first else None,
+                "last_line": len(guide.lines),
+                "crlf": guide.crlf,
+            },
+        )
+
+
+def _has_prerequisites(guide: Guide) -> bool:
+    if any(PREREQ_HEADING.search(h.text) for h in guide.headings):
+        return True
+    for line in guide.lines:
+        if line.context != PROSE:
+            continue
+        if re.search(r"prerequisite|사전\s*준비|requirements", line.text, re.I):
+            return True
+        tools = {m.group(1).lower() for m in TOOLS.finditer(line.text)}
+        if len(tools) >= 2 and PREREQ_WORDS.search(line.text):
+            return True
+    return False
+
+
+def _has_cleanup(guide: Guide) -> bool:
+    if any(CLEANUP_HEADING.search(h.text) for h in guide.headings):
+        return True
+    return any(CLEANUP_COMMANDS.search(line.text) for line in guide.lines if line.context in (PROSE, CODE))
+
+
+CHECKS = (GuideUrlUnknownPort, HardcodedPrivateIp, GuideReferencesMissingFile, GuideNotRunnableFromScratch)

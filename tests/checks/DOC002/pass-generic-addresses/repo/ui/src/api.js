@@ -1,0 +1,3 @@
+// was http://172.17.40.29:3001 on the old WSL setup
+const API_URL = process.env.REACT_APP_API_URL || 'http://localhost:3001';
+export default API_URL;

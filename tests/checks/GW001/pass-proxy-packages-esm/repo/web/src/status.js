@@ -1,0 +1,6 @@
+import { Router } from 'express';
+
+const router = Router();
+router.get('/status', (req, res) => res.json({ ok: true }));
+
+export default router;

@@ -1,0 +1,3 @@
+export default function Events() {
+  return <h2>공연</h2>;
+}

@@ -1,0 +1,3 @@
+export function NoticeLatest() {
+  return <h2>공지</h2>;
+}

@@ -1,0 +1,3 @@
+export default function About() {
+  return <h2>소개</h2>;
+}

@@ -1,0 +1,3 @@
+export default function Faq() {
+  return <h2>FAQ</h2>;
+}

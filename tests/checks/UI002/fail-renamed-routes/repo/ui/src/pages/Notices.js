@@ -1,0 +1,3 @@
+export default function Notices() {
+  return <h2>공지</h2>;
+}

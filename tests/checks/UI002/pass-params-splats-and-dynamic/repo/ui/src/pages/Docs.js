@@ -1,0 +1,3 @@
+export default function Docs() {
+  return <h2>문서</h2>;
+}

@@ -1,0 +1,129 @@
+"""Express route patterns matched against the paths clients call.
+
+A called path is concrete except for `:param` segments (a `${id}` in a template
+literal). A route pattern uses Express syntax: `:id`, `:id?`, `:id(\\d+)`, `*`,
+`(.*)`, `/*splat`, `{*splat}`. Matching is segment by segment and, like Express
+by default, case-insensitive and tolerant of a trailing slash. A `:param` in a
+call matches a parameter or a wildcard of the route, never a literal: an unknown
+id is not assumed to be `overview`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+CALL_PARAM = ":param"
+
+LITERAL, PARAM, OPTIONAL, WILD, PATTERN = "literal", "param", "optional", "wild", "pattern"
+_WILD_SEGMENTS = {"*", "(.*)", "(.*)?"}
+_PARAM = re.compile(r"^\{?:(\w+)(\([^/]*\))?\}?(\?)?$")
+_SPLAT = re.compile(r"^\{?\*\w*\}?$")
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    text: str
+    regex: re.Pattern | None = None
+
+
+@lru_cache(maxsize=4096)
+def parse_pattern(pattern: str) -> tuple[Segment, ...]:
+    segments = []
+    for raw in pattern.split("/"):
+        if not raw:
+            continue
+        if raw in _WILD_SEGMENTS or _SPLAT.match(raw):
+            segments.append(Segment(WILD, raw))
+            continue
+        param = _PARAM.match(raw)
+        if param:
+            segments.append(Segment(OPTIONAL if param.group(3) else PARAM, raw))
+            continue
+        if any(ch in raw for ch in ":*()"):
+            segments.append(Segment(PATTERN, raw, _segment_regex(raw)))
+            continue
+        segments.append(Segment(LITERAL, raw.lower()))
+    return tuple(segments)
+
+
+def _segment_regex(raw: str) -> re.Pattern:
+    out, i = "", 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == ":":
+            match = re.match(r":\w+(\([^)]*\))?\??", raw[i:])
+            if match:
+                out += "[^/]+?"
+                i += match.end()
+                continue
+        if ch == "*":
+            out += ".*"
+        elif ch in "()?":
+            pass  # groups and optional markers of Express patterns: accept the text either way
+        else:
+            out += re.escape(ch)
+        i += 1
+    return re.compile(f"^{out}$", re.IGNORECASE)
+
+
+def call_segments(path: str) -> tuple[str, ...]:
+    return tuple(s for s in path.split("/") if s)
+
+
+def matches(pattern: str, path: str) -> bool:
+    """Whether a request to `path` is handled by a route declared with `pattern`."""
+    return _match(parse_pattern(pattern), call_segments(path), prefix=False)
+
+
+def matches_prefix(pattern: str, path: str) -> bool:
+    """Whether `path` lies at or below a mount point declared with `pattern` (`app.use(pattern, ...)`)."""
+    return _match(parse_pattern(pattern), call_segments(path), prefix=True)
+
+
+def has_wildcard(pattern: str) -> bool:
+    return any(s.kind in (WILD, PATTERN) for s in parse_pattern(pattern))
+
+
+def strip_prefix(prefix: str, path: str) -> str:
+    """`path` relative to a mount `prefix` (what `req.url` is inside the mounted router)."""
+    count = len(parse_pattern(prefix))
+    rest = call_segments(path)[count:]
+    return "/" + "/".join(rest)
+
+
+def overlaps_prefix(pattern: str, prefix: str) -> bool:
+    """Whether a route or mount `pattern` can serve something at or below the literal `prefix`."""
+    if matches_prefix(pattern, prefix):
+        return True  # the pattern is a mount at or above the prefix, or a catch-all
+    segments = parse_pattern(pattern)
+    wanted = call_segments(prefix)
+    if len(segments) < len(wanted):
+        return False
+    return _match(segments[: len(wanted)], wanted, prefix=False)
+
+
+def _match(segments: tuple[Segment, ...], path: tuple[str, ...], prefix: bool) -> bool:
+    if not segments:
+        return prefix or not path
+    head, rest = segments[0], segments[1:]
+    if head.kind == WILD:
+        return any(_match(rest, path[i:], prefix) for i in range(len(path) + 1))
+    if head.kind == OPTIONAL and _match(rest, path, prefix):
+        return True
+    if not path:
+        return all(s.kind in (WILD, OPTIONAL) for s in segments)
+    if not _segment_matches(head, path[0]):
+        return False
+    return _match(rest, path[1:], prefix)
+
+
+def _segment_matches(segment: Segment, value: str) -> bool:
+    if segment.kind in (PARAM, OPTIONAL):
+        return True
+    if value == CALL_PARAM:
+        return segment.kind == PATTERN
+    if segment.kind == PATTERN:
+        return bool(segment.regex and segment.regex.match(value))
+    return segment.text == value.lower()
