@@ -52,6 +52,7 @@ class ModuleMissingInImage(Check):
     code = "DEP001"
     name = "module-missing-in-image"
     severity = Severity.ERROR
+    fixable = True
     summary = "The code requires a package that the image will not install: the container crashes at start."
     why = (
         "Node resolves require() at start-up. A package missing from the image's node_modules makes the "
@@ -134,6 +135,7 @@ class ImageDependencyDrift(Check):
     code = "DEP002"
     name = "image-dependency-drift"
     severity = Severity.WARNING
+    fixable = True
     summary = "The image installs a different dependency list than the component's package.json."
     why = (
         "package.json is the single source of truth. When the image installs from another list, "
@@ -232,6 +234,7 @@ class DeprecatedPackage(Check):
     code = "DEP004"
     name = "deprecated-package"
     severity = Severity.WARNING
+    fixable = True
     summary = "A deprecated or renamed npm package is declared, installed or required."
     why = (
         "Renamed packages stop at their last old-name release and break against current peers; "
@@ -276,6 +279,7 @@ class GeneratedPackageJson(Check):
     code = "DEP005"
     name = "generated-package-json"
     severity = Severity.WARNING
+    fixable = True
     summary = "The Dockerfile writes its own package.json instead of copying the real one."
     why = (
         "An inline `printf '{...}' > package.json` is a second dependency list that nobody updates: "
@@ -311,6 +315,7 @@ class UndeclaredModule(Check):
     code = "DEP006"
     name = "undeclared-module"
     severity = Severity.ERROR
+    fixable = True
     summary = "The code requires a package that package.json does not declare as a dependency."
     why = (
         "It works only while something else happens to install the package (a hoisted workspace, a "

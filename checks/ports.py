@@ -36,6 +36,7 @@ class PortMismatch(Check):
 
     category: ClassVar[str]
     severity = Severity.ERROR
+    fixable = True
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if component.port is None:

@@ -138,25 +138,29 @@ def add_to_package_json(ctx: FixContext, finding: Finding) -> Fix | None:
     path = finding.params.get("package_json")
     if not name or not path or finding.params.get("dev_only"):
         return None  # moving a devDependency is a judgement call: leave it to a person
+    resolved = version_for(ctx, name, path)
+    edit = dependency_edit(ctx, path, name, resolved[0]) if resolved else None
+    if edit is None:
+        return None
+    return Fix(f"Declare {name} {resolved[0]} in {path} (version from {resolved[1]})", (edit,))
+
+
+def dependency_edit(ctx: FixContext, path: str, name: str, spec: str) -> TextEdit | None:
+    """Insert `"name": "spec"` into package.json `dependencies` where npm would sort it, in the file's indentation."""
     pkg = package_json(ctx, path)
     current = ctx.current_text(path)
-    resolved = version_for(ctx, name, path)
-    if pkg is None or current is None or resolved is None or not pkg.dependencies:
+    if pkg is None or current is None or not pkg.dependencies or name in pkg.dependencies:
         return None
     entries = sorted(pkg.dependencies.values(), key=lambda d: d.line)
     lines = current.splitlines()
     indent = re.match(r"\s*", lines[entries[0].line - 1]).group(0)
     after = [d for d in entries if d.name > name]
     if after:
-        line, separator = after[0].line, ","
-        text = render("package-json-dependency.j2", indent=indent, name=name, spec=resolved[0], separator=separator)
-        edit = insert_at(path, line, 1, text)
-    else:
-        last = entries[-1]
-        line_text = lines[last.line - 1]
-        edit = insert_at(path, last.line, len(line_text.rstrip()) + 1,
-                         "," + "\n" + render("package-json-dependency.j2", indent=indent, name=name, spec=resolved[0], separator="").rstrip("\n"))
-    return Fix(f"Declare {name} {resolved[0]} in {path} (version from {resolved[1]})", (edit,))
+        text = render("package-json-dependency.j2", indent=indent, name=name, spec=spec, separator=",")
+        return insert_at(path, after[0].line, 1, text)
+    last = entries[-1]
+    entry = render("package-json-dependency.j2", indent=indent, name=name, spec=spec, separator="").rstrip("\n")
+    return insert_at(path, last.line, len(lines[last.line - 1].rstrip()) + 1, ",\n" + entry)
 
 
 def replace_deprecated(ctx: FixContext, finding: Finding) -> Fix | None:

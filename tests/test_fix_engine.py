@@ -152,21 +152,22 @@ def test_cli_fix_on_the_example_diff_apply_idempotent_undo(tmp_path):
     shutil.copytree(EXAMPLE, repo)
     original = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
 
-    preview = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--no-color", "--patch", str(tmp_path / "fix.patch")])
+    preview = runner.invoke(app, ["fix", str(repo), "--no-color", "--patch", str(tmp_path / "fix.patch")])
     assert preview.exit_code == 1 and "+EXPOSE 3005" in preview.stdout and "--apply" in preview.stdout
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == original  # a preview writes nothing
-    assert "+++ b/k8s/07-ticket-service.yaml" in (tmp_path / "fix.patch").read_text()
+    assert "+++ b/backend/src/routes/stats.js" in (tmp_path / "fix.patch").read_text()
 
-    applied = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--apply", "--no-color"])
+    applied = runner.invoke(app, ["fix", str(repo), "--apply", "--no-color"])
     assert applied.exit_code == 0, applied.stdout
-    check = runner.invoke(app, ["check", str(repo), "--select", "DEP,PORT", "--format", "json"])
-    assert check.exit_code == 0 and '"findings": []' in check.stdout
+    check = runner.invoke(app, ["check", str(repo), "--format", "json", "--fail-on", "info"])
+    assert check.exit_code == 0 and '"findings": []' in check.stdout  # all six faults, and every warning
 
     fixed = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts}
-    again = runner.invoke(app, ["fix", str(repo), "--select", "DEP,PORT", "--apply", "--no-color"])
+    again = runner.invoke(app, ["fix", str(repo), "--apply", "--no-color"])
     assert again.exit_code == 0 and "fixed 0 findings in 0 files" in again.stdout
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts} == fixed
 
     restored = runner.invoke(app, ["fix", str(repo), "--undo"])
     assert restored.exit_code == 0
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".tiketi-doctor" not in p.parts} == original
+    assert not (repo / "backend/src/routes/stats.js").exists()  # the file the fix created is gone again

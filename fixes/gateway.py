@@ -1,0 +1,125 @@
+"""Fixes for the GW family: route what the frontend calls, the way the gateway already does it."""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from tiketi_doctor.analysis.express import express_app
+from tiketi_doctor.fixing.context import FixContext
+from tiketi_doctor.fixing.edits import insert_at
+from tiketi_doctor.model import Finding, Fix, TextEdit
+
+from . import render
+from .dependencies import dependency_edit
+from .versions import version_for
+
+
+def route_what_the_frontend_calls(ctx: FixContext, finding: Finding) -> Fix | None:
+    kind = finding.params.get("kind")
+    if kind == "missing-handler":
+        return _add_handler(ctx, finding.params)
+    if kind == "missing-mount":
+        return _add_proxy(ctx, finding.params)
+    return None
+
+
+def _add_handler(ctx: FixContext, params: dict) -> Fix | None:
+    """A missing method/path in a route file that already forwards to the owner: one more route line."""
+    forwarding = params.get("forwarding") or {}
+    path, after = params.get("route_file"), params.get("insert_after_line")
+    text = ctx.current_text(path) if path else None
+    if text is None or not after or not forwarding.get("handler") or forwarding.get("component") != params.get("owner"):
+        return None
+    calls = params.get("calls") or []
+    caller = f"{calls[0]['file']}:{calls[0]['line']}" if calls else None
+    line = text.splitlines()[after - 1]
+    block = render(
+        "gateway-handler.j2",
+        method=params["method"], path=params["path"], owner=params["owner"], caller=caller,
+        route_path=params["route_path"], handler=forwarding["handler"],
+    ).rstrip("\n")
+    edit = insert_at(path, after, len(line) + 1, block)
+    return Fix(f"Forward {params['method']} {params['path']} to {params['owner']} in {path}", (edit,))
+
+
+def _add_proxy(ctx: FixContext, params: dict) -> Fix | None:
+    """No mount for the owner's prefix: a proxy route file, its mount, and (for axios) the dependency."""
+    owner, prefix, server = params.get("owner"), params.get("prefix"), params.get("server_file")
+    url_env, url_default, route_dir = params.get("url_env"), params.get("url_default"), params.get("route_dir")
+    gateway = ctx.catalogue.component(params.get("gateway") or "")
+    server_text = ctx.current_text(server) if server else None
+    if not (owner and prefix and url_env and url_default and route_dir and gateway) or server_text is None:
+        return None
+    name = prefix.rstrip("/").rsplit("/", 1)[-1]
+    route_file = posixpath.join(route_dir, f"{name}.js")
+    if ctx.repo.exists(route_file):
+        return None  # a file of that name exists but is not mounted: a person must decide
+    calls = [f"{c['method']} {c['path']}" for c in params.get("calls") or []]
+    style = params.get("proxy_style") or {}
+    helper = _helper(style, route_file)
+    edits: list[TextEdit] = []
+    if helper is not None:
+        content = render(
+            "gateway-proxy-helper.j2", prefix=prefix, owner=owner, calls=calls, url_env=url_env,
+            url_default=url_default, helper=helper[0], helper_module=helper[1],
+            handler=_handler_like(ctx, style, url_env, owner),
+        )
+    else:
+        content = render("gateway-proxy-axios.j2", prefix=prefix, owner=owner, calls=calls, url_env=url_env, url_default=url_default)
+        version = version_for(ctx, "axios", gateway.package_json)
+        dependency = dependency_edit(ctx, gateway.package_json, "axios", version[0]) if version and gateway.package_json else None
+        if dependency is None and not _declares(ctx, gateway.package_json, "axios"):
+            return None
+        if dependency is not None:
+            edits.append(dependency)
+    edits.append(TextEdit(route_file, (1, 1), (1, 1), content, "", creates=True))
+    edits.append(_mount_edit(ctx, gateway, params, server, server_text, prefix, route_file))
+    return Fix(f"Proxy {prefix}/* to {owner} through a new {route_file}", tuple(edits))
+
+
+def _helper(style: dict, route_file: str) -> tuple[str, str] | None:
+    """(function name, require path from the new file) of the gateway's own forwarding helper."""
+    match = re.match(r"(\w+) \((.+?):\d+\)", style.get("helper") or "")
+    if not match or not style.get("example_handler", "").startswith(match.group(1) + "("):
+        return None
+    module = posixpath.relpath(posixpath.splitext(match.group(2))[0], posixpath.dirname(route_file))
+    return match.group(1), module if module.startswith(".") else "./" + module
+
+
+def _handler_like(ctx: FixContext, style: dict, url_env: str, owner: str) -> str:
+    """The example proxy's handler expression, pointed at the new owner."""
+    handler = style["example_handler"]
+    example = ctx.catalogue.owner_of_route(style.get("example_route", {}).get("path", ""))
+    if example is not None:
+        if example.url_env:
+            handler = handler.replace(example.url_env, url_env)
+        handler = handler.replace(example.name, owner)
+    return handler
+
+
+def _mount_edit(ctx, gateway, params, server, server_text, prefix, route_file) -> TextEdit:
+    """Register the new router after the gateway's last proxy mount (else its last mount)."""
+    app = express_app(ctx, gateway)
+    after = params.get("insert_after_line")
+    if app is not None:
+        proxy_files = {route.file for route in app.proxies}
+        lines = [m.location.line for m in app.mounts_in(server) if m.file in proxy_files and m.location.line]
+        after = max(lines) if lines else after
+    example = params.get("mount_example") or "app.use('/x', require('./x'))"
+    quote = '"' if example.count('"') > example.count("'") else "'"
+    module = posixpath.relpath(posixpath.splitext(route_file)[0], posixpath.dirname(server))
+    module = module if module.startswith(".") else "./" + module
+    line_text = server_text.splitlines()[after - 1]
+    indent = re.match(r"\s*", line_text).group(0)
+    mount = render("gateway-mount.j2", quote=quote, prefix=prefix, module=module).rstrip("\n")
+    return insert_at(server, after, len(line_text) + 1, "\n" + indent + mount)
+
+
+def _declares(ctx: FixContext, path: str | None, name: str) -> bool:
+    from tiketi_doctor.analysis.image import package_json
+
+    pkg = package_json(ctx, path)
+    return bool(pkg and pkg.declared(name))
+
+
+FIXERS = {"GW001": route_what_the_frontend_calls}

@@ -1,0 +1,3 @@
+export default function NewsList() {
+  return <h2>뉴스</h2>;
+}

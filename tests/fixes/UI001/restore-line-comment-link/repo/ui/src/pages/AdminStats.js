@@ -1,0 +1,3 @@
+export default function AdminStats() {
+  return <h2>통계</h2>;
+}
