@@ -105,6 +105,46 @@ class Fix:
         return data
 
 
+def _without_positions(value: Any) -> Any:
+    """Params minus line/column numbers (`line`, `end_column`, `insert_after_line`...), for fingerprints."""
+    if isinstance(value, dict):
+        return {
+            k: _without_positions(v)
+            for k, v in value.items()
+            if not (isinstance(k, str) and (k in ("line", "column") or k.endswith(("_line", "_column"))))
+        }
+    if isinstance(value, (list, tuple)):
+        return [_without_positions(v) for v in value]
+    return value
+
+
+class FindingStatus(str, Enum):
+    """Where a finding stands in a heal: found, corrected in the repository, proven gone."""
+
+    OPEN = "open"
+    FIXED = "fixed"  # the fix was applied (and redeployed), not yet proven
+    VERIFIED = "verified"  # a re-check after the redeploy no longer sees it
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not counted: a catalogue ignore, an inline pragma or a baseline entry.
+
+    `accepted` is False when `--strict` refused it: the finding then counts like any other.
+    """
+
+    kind: str  # "catalogue" | "inline" | "baseline"
+    reason: str
+    location: Location | None = None  # the pragma or catalogue entry
+    accepted: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "reason": self.reason, "accepted": self.accepted}
+        if self.location is not None:
+            data["location"] = self.location.to_dict()
+        return data
+
+
 @dataclass
 class Finding:
     code: str
@@ -121,12 +161,18 @@ class Finding:
     name: str = ""
     # Filled in by the fix planner when a fixer can correct this finding.
     fix: Fix | None = None
+    # Filled in by a heal: fixed once its fix is applied, verified once a re-check proves it gone;
+    # `verification` says what proved it ("auth-service 1/1 Running; GET /health -> 200").
+    status: FindingStatus = FindingStatus.OPEN
+    verification: str = ""
+    # Set when an ignore or a baseline entry covers the finding (see Report.suppressed).
+    suppression: Suppression | None = None
 
     @property
     def fingerprint(self) -> str:
         """Stable across runs and line shifts: code, service, file and the facts, not the line."""
         basis = json.dumps(
-            [self.code, self.service, self.location.path, self.params or self.message],
+            [self.code, self.service, self.location.path, _without_positions(self.params) or self.message],
             sort_keys=True,
             default=str,
         )
@@ -152,6 +198,11 @@ class Finding:
             data["remediation"] = self.remediation
         if self.fix is not None:
             data["fix"] = self.fix.to_dict()
+        data["status"] = self.status.value
+        if self.verification:
+            data["verification"] = self.verification
+        if self.suppression is not None:
+            data["suppression"] = self.suppression.to_dict()
         return data
 
 
@@ -174,6 +225,29 @@ class CheckRun:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class PodRow:
+    """One line of `kubectl get pods`, as the report's pod table shows it."""
+
+    name: str
+    ready: str  # "1/1"
+    status: str  # "Running", "CrashLoopBackOff"
+    restarts: int = 0
+    age: str = ""  # "4m", as kubectl prints it
+    service: str | None = None  # the catalogue component the pod belongs to
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """A command a heal ran (returncode set) or planned (returncode None), e.g. a redeploy step."""
+
+    command: str
+    returncode: int | None = None
+    service: str | None = None
+    output: str = ""  # the tail of its output, shown when it failed
+    duration: float = 0.0
+
+
 @dataclass
 class Report:
     root: str
@@ -182,6 +256,14 @@ class Report:
     runs: list[CheckRun]
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # Findings an accepted ignore or baseline entry hides; each carries its `suppression`.
+    # They never count for the exit code, and reporters show them as suppressed.
+    suppressed: list[Finding] = field(default_factory=list)
+    # Baseline entries (as stored in the baseline file) that no finding matches any more.
+    baseline_resolved: list[dict[str, Any]] = field(default_factory=list)
+    # Live evidence and heal results; empty for a static check.
+    pods: list[PodRow] = field(default_factory=list)  # the final pod table
+    commands: list[CommandRecord] = field(default_factory=list)  # commands that were run
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Severity}

@@ -48,7 +48,8 @@ def is_selected(code: str, select: list[str] | None, ignore: list[str] | None) -
 def load_registry(modules: list[str] | None = None) -> Registry:
     """Checks of every family; `modules` overrides discovery (tests, plugins under development)."""
     if modules is None:
-        modules = ["tiketi_doctor.input_problems"] + [ep.value for ep in entry_points(group=GROUP)]
+        core = ["tiketi_doctor.input_problems", "tiketi_doctor.suppressions"]
+        modules = core + [ep.value for ep in entry_points(group=GROUP)]
     checks: list[Check] = []
     for module_name in modules:
         try:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from .. import __version__
-from ..model import Report, RunStatus
+from ..model import Finding, Report, RunStatus
+from .masking import mask, mask_data
 
 VERSION = 1
 
@@ -19,7 +21,9 @@ def to_data(report: Report) -> dict[str, Any]:
         "version": VERSION,
         "tool": {"name": "tiketi-doctor", "version": __version__},
         "catalogue": report.catalogue,
-        "findings": [f.to_dict() for f in report.findings],
+        "findings": [finding_data(f) for f in report.findings],
+        # Findings an ignore or the baseline accepted: not counted, each with its `suppression`.
+        "suppressed": [finding_data(f) for f in report.suppressed],
         "runs": [
             {
                 "code": r.code,
@@ -36,12 +40,32 @@ def to_data(report: Report) -> dict[str, Any]:
             "errors": counts["error"],
             "warnings": counts["warning"],
             "info": counts["info"],
+            "suppressed": len(report.suppressed),
+            "refused_suppressions": sum(1 for f in report.findings if f.suppression is not None),
+            "baseline_resolved": len(report.baseline_resolved),
             "runs": statuses,
             "duration_ms": round(report.duration * 1000, 1),
         },
+        **({"baseline_resolved": report.baseline_resolved} if report.baseline_resolved else {}),
+        **({"pods": [asdict(p) for p in report.pods]} if report.pods else {}),
+        **({"commands": [{**asdict(c), "command": mask(c.command), "output": mask(c.output)} for c in report.commands]} if report.commands else {}),
     }
 
 
-def render(report: Report, out: TextIO, *, color: bool = False) -> None:
+def finding_data(finding: Finding) -> dict[str, Any]:
+    """A finding's dict with secrets masked in what people read; fix edits stay exact for tools that apply them."""
+    data = finding.to_dict()
+    for key in ("message", "root_cause"):
+        data[key] = mask(data[key])
+    data["evidence"] = mask_data(data["evidence"])
+    for loc in data["related"]:
+        if "label" in loc:
+            loc["label"] = mask(loc["label"])
+    if "fix" in data and "diff" in data["fix"]:
+        data["fix"]["diff"] = mask(data["fix"]["diff"])
+    return data
+
+
+def render(report: Report, out: TextIO, *, color: bool = False, lang: str = "en") -> None:
     json.dump(to_data(report), out, indent=2, ensure_ascii=False)
     out.write("\n")

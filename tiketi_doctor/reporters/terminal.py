@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TextIO
 
 from rich.console import Console
@@ -10,13 +10,15 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..model import Finding, Report, RunStatus, Severity
+from ..suppressions import refused
+from .masking import mask
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MAX_RELATED = 6
 INDENT = "   "
 
 
-def render(report: Report, out: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+def render(report: Report, out: TextIO, *, color: bool = False, verbose: bool = False, lang: str = "en") -> None:
     console = Console(file=out, force_terminal=color, no_color=not color, highlight=False, soft_wrap=False, width=_width(out))
     groups: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
@@ -35,12 +37,12 @@ def _finding(console: Console, finding: Finding) -> None:
     label.append(str(finding.location), style="blue")
     console.print(label)
     width = console.width
-    _block(console, finding.message, "", width)
+    _block(console, mask(finding.message), "", width)
     if finding.root_cause:
-        _block(console, finding.root_cause, "dim", width, "why: ")
+        _block(console, mask(finding.root_cause), "dim", width, "why: ")
     for loc in finding.related[:MAX_RELATED]:
         tail = f"  {loc.label}" if loc.label else ""
-        _block(console, f"{loc}{tail}", "dim", width, "also: ")
+        _block(console, mask(f"{loc}{tail}"), "dim", width, "also: ")
     if len(finding.related) > MAX_RELATED:
         _block(console, f"… and {len(finding.related) - MAX_RELATED} more places", "dim", width)
 
@@ -64,10 +66,27 @@ def _summary(console: Console, report: Report) -> None:
         line = Text("✖ " + ", ".join(reversed(parts)), style=STYLES[worst] if worst else "")
     line.append(f"  ({len(report.runs)} check runs in {report.duration:.2f} s)", style="dim")
     console.print(line)
+    _accepted(console, report)
     for run in unknown:
         console.print(Text(f"  ? {run.code} on {run.subject}: could not decide — {escape(run.reason)}", style="dim"))
     for run in errored:
         console.print(Text(f"  ! {run.code} on {run.subject} failed internally: {run.reason}", style="bold magenta"))
+
+
+def _accepted(console: Console, report: Report) -> None:
+    """What ignores and the baseline hid, what --strict refused, what the baseline no longer sees."""
+    if report.suppressed:
+        kinds = Counter(f.suppression.kind for f in report.suppressed if f.suppression)
+        detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        console.print(Text(f"  {len(report.suppressed)} suppressed, not counted ({detail})", style="dim"))
+    for finding in refused(report):
+        s = finding.suppression
+        where = f" at {s.location}" if s and s.location else ""
+        console.print(Text(f"  ! --strict refused the {s.kind if s else ''} ignore of {finding.code} {finding.location}{where}: {s.reason if s else ''}", style="yellow"))
+    if report.baseline_resolved:
+        console.print(Text(f"  ✔ {len(report.baseline_resolved)} baseline entries no longer match (resolved):", style="green"))
+        for entry in report.baseline_resolved:
+            console.print(Text(f"    {entry.get('code', '?')} {entry.get('path', '')}: {entry.get('message', entry['fingerprint'])}", style="dim"))
 
 
 def _width(out: TextIO) -> int:

@@ -1,0 +1,58 @@
+"""`tiketi-doctor report`: check a repository and write the troubleshooting report (Markdown or HTML).
+
+Exit codes: 0 the report was written (whatever it found: gating is `check`'s job); 2 usage error,
+invalid catalogue or baseline; 3 a check failed internally (the report is written and says so).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import RunStatus
+from ..registry import Registry
+from ..reporters import REPORT_SUFFIXES, render, report_format
+from .check_cmd import InternalError, ScanOptions, UsageError, scan_repository
+from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, write_output
+
+
+@dataclass
+class ReportOptions(ScanOptions):
+    output: Path | None = None  # standard output when None
+    report_format: str | None = None  # markdown or html; default from the output's suffix, else markdown
+    lang: str = "en"
+    with_fixes: bool = True
+
+
+def run_report(options: ReportOptions, registry: Registry | None = None) -> int:
+    try:
+        name = _format(options)
+        report = scan_repository(options, registry)
+        with write_output(options.output) as out:
+            render(name, report, out, lang=options.lang)
+    except UsageError as exc:
+        if str(exc):
+            error(str(exc))
+        return EXIT_USAGE
+    except InternalError as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    except OSError as exc:
+        error(f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    if options.output is not None:
+        print(f"wrote {options.output} ({name}, {options.lang}): {len(report.findings)} findings")
+    errored = [run for run in report.runs if run.status == RunStatus.ERROR]
+    for run in errored:
+        error(f"internal error: {run.code} on {run.subject} raised {run.reason}")
+    return EXIT_INTERNAL if errored else EXIT_CLEAN
+
+
+def _format(options: ReportOptions) -> str:
+    by_suffix = report_format(options.output) if options.output is not None else None
+    if options.report_format is not None:
+        if by_suffix is not None and by_suffix != options.report_format:
+            raise UsageError(f"--format {options.report_format} does not match the file name {options.output}")
+        return options.report_format
+    if options.output is not None and by_suffix is None:
+        raise UsageError(f"{options.output}: name the file with {', '.join(REPORT_SUFFIXES)} or give --format")
+    return by_suffix or "markdown"

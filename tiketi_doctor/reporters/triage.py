@@ -1,0 +1,169 @@
+"""How findings become the problems of a troubleshooting report, and how urgent each one is.
+
+This module is the one place that decides it.
+
+Priority of a finding (a problem takes the most urgent of its findings):
+  P0  the component does not run — it crashes or is restarted in a loop: the codes in CRASH_CODES
+      (the image lacks a module the code loads at start), or live evidence of a pod in one of
+      CRASH_STATES;
+  P1  any other error: a feature is broken while the pods run (a 404 at the gateway, a port
+      nothing listens on, a probe on the wrong port);
+  P2  an error in a guide or a script (people cannot follow it), and every warning;
+  P3  information.
+
+Area of a finding (findings of one area and component form one problem):
+  docs     the finding is in a guide or a script (DOC_SUFFIXES): one problem for all of them,
+           whatever component the wrong value belongs to;
+  gateway  a gateway routing finding (family GW): one problem per component the gateway fails to
+           reach (the finding's evidence `owner`, else its service);
+  ui       a frontend finding (family UI): one problem per component;
+  deploy   everything else — image, manifests, code: one problem per component.
+
+Predicted symptoms (SYMPTOMS) say what a person would see when no live evidence is attached.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from ..model import Finding, Severity
+
+PRIORITIES = ("P0", "P1", "P2", "P3")
+CRASH_CODES = frozenset({"DEP001", "DEP006"})
+CRASH_STATES = (
+    "CrashLoopBackOff",
+    "Error",
+    "OOMKilled",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "ErrImageNeverPull",
+    "CreateContainerConfigError",
+    "RunContainerError",
+)
+DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".sh", ".bash", ".ps1", ".bat", ".cmd")
+AREA_OF_FAMILY = {"GW": "gateway", "UI": "ui"}
+AREAS = ("deploy", "gateway", "ui", "docs")
+
+# Live evidence a finding may carry in `evidence` (filled by live checks; see document.py).
+POD_STATUS, LOG_EXCERPT, HTTP = "pod_status", "log_excerpt", "http"
+
+# code -> (English, Korean) predicted symptom; {fields} come from the finding's evidence and params.
+SYMPTOMS: dict[str, tuple[str, str]] = {
+    "DEP001": (
+        "CrashLoopBackOff: Error: Cannot find module '{module}'",
+        "CrashLoopBackOff: Error: Cannot find module '{module}'",
+    ),
+    "DEP006": (
+        "Error: Cannot find module '{module}' once the image installs from package.json",
+        "이미지가 package.json으로 설치하면 Error: Cannot find module '{module}'",
+    ),
+    "DEP002": ("the image runs other package versions than the ones tested", "테스트한 것과 다른 패키지 버전이 이미지에서 실행됨"),
+    "DEP004": ("the deprecated package breaks against current peers", "더 이상 지원되지 않는 패키지가 최신 의존성과 충돌"),
+    "DEP005": (
+        "none yet: the image's dependency list drifts from package.json unnoticed",
+        "아직 없음: 이미지의 의존성 목록이 package.json과 모르게 어긋남",
+    ),
+    "DEP003": ("npm install fails or installs an untested version", "npm install 실패 또는 검증되지 않은 버전 설치"),
+    "PORT001": ("the app listens on {found_port}; callers use {expected}", "앱은 {found_port} 포트에서 대기, 호출 측은 {expected} 사용"),
+    "PORT002": ("container marked unhealthy: HEALTHCHECK probes port {found_port}", "컨테이너 unhealthy: HEALTHCHECK가 {found_port} 포트를 검사"),
+    "PORT003": ("connection refused on {service}:{expected}", "{service}:{expected} 연결 거부"),
+    "PORT004": ("calls fail: connection refused on port {found_port}", "호출 실패: {found_port} 포트 연결 거부"),
+    "PORT005": (
+        "kubectl port-forward fails (no Service port {found_port})",
+        "kubectl port-forward 실패 (Service에 {found_port} 포트 없음)",
+    ),
+    "PORT006": ("two applications want the same port", "두 애플리케이션이 같은 포트를 사용"),
+    "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
+    "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
+    "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
+    "UI001": ("no menu leads to {route}: the page is reachable only by typing its URL", "{route}로 가는 메뉴 없음: URL을 직접 입력해야만 접근 가능"),
+    "UI002": ("a menu link leads to a blank page", "메뉴 링크가 빈 페이지로 이동"),
+    "DOC002": ("the guide's address stops working after a reboot", "재부팅하면 가이드의 주소가 더 이상 동작하지 않음"),
+    "DOC004": ("newcomers cannot follow the guide from scratch", "처음 설치하는 사람이 가이드를 따라 할 수 없음"),
+}
+
+
+@dataclass(frozen=True)
+class ProblemKey:
+    area: str
+    service: str  # "" for the docs problem
+
+    def sort_key(self) -> tuple:
+        return (AREAS.index(self.area), self.service)
+
+
+def is_doc(path: str) -> bool:
+    return path.lower().endswith(DOC_SUFFIXES)
+
+
+def area_of(finding: Finding) -> str:
+    if is_doc(finding.location.path):
+        return "docs"
+    family = finding.code.rstrip("0123456789")
+    return AREA_OF_FAMILY.get(family, "deploy")
+
+
+def problem_key(finding: Finding) -> ProblemKey:
+    area = area_of(finding)
+    if area == "docs":
+        return ProblemKey(area, "")
+    owner = finding.evidence.get("owner") if area == "gateway" else None
+    return ProblemKey(area, str(owner or finding.service or "repository"))
+
+
+def crashes(finding: Finding) -> bool:
+    if finding.code in CRASH_CODES:
+        return True
+    return any(state in line for line in evidence_lines(finding, POD_STATUS) for state in CRASH_STATES)
+
+
+def priority(finding: Finding) -> str:
+    if crashes(finding):
+        return "P0"
+    if finding.severity == Severity.ERROR:
+        return "P2" if area_of(finding) == "docs" else "P1"
+    return "P2" if finding.severity == Severity.WARNING else "P3"
+
+
+def evidence_lines(finding: Finding, key: str) -> list[str]:
+    """A live evidence entry as lines, whether the check stored a string or a list."""
+    value = finding.evidence.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.splitlines()
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def http_results(finding: Finding) -> list[dict]:
+    """Live HTTP evidence: [{"method", "url", "status"}, ...] (a single dict is accepted too)."""
+    value = finding.evidence.get(HTTP)
+    if isinstance(value, dict):
+        value = [value]
+    return [v for v in value or [] if isinstance(v, dict)]
+
+
+def predicted_symptom(finding: Finding, lang: str) -> str:
+    """What a person would see, for a finding without live evidence; the message when no template fits."""
+    template = SYMPTOMS.get(finding.code)
+    if template is None:
+        return finding.message
+    fields = {"service": finding.service or "", **_scalars(finding.params), **_scalars(finding.evidence)}
+    found = finding.evidence.get("found")
+    if isinstance(found, dict) and found:
+        fields.setdefault("found_port", ", ".join(str(k) for k in found))
+    calls = finding.evidence.get("calls") or finding.evidence.get("frontend_calls")
+    if isinstance(calls, list) and calls:
+        # "GET /api/stats/overview (frontend/src/pages/AdminStats.js:16)" -> the request alone
+        fields.setdefault("call", str(calls[0]).split(" (", 1)[0])
+    text = template[1] if lang == "ko" else template[0]
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    if not names <= fields.keys():
+        return finding.message
+    return text.format(**fields)
+
+
+def _scalars(data: dict) -> dict:
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, (str, int, float))}
