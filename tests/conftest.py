@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakekube.fixtures import fake_kube, fake_kubeconfig  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "tiketi"
 CASES = Path(__file__).resolve().parent / "checks"

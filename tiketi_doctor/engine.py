@@ -9,8 +9,8 @@ from .catalogue import Catalogue
 from .check import Check
 from .context import ScanContext
 from .model import CheckRun, Finding, Report, RunStatus
-from .registry import matches
 from .repo import RepoView
+from .suppressions import apply_ignores
 
 
 def scan(
@@ -33,7 +33,7 @@ def scan(
         elif check.scope == "repository":
             runs.append(_run(check, ctx, None, findings))
     findings.extend(repo.problems)
-    findings = _apply_ignores(findings, catalogue)
+    findings, suppressed = _apply_ignores(findings, catalogue, repo)
     findings.sort(key=Finding.sort_key)
     return Report(
         root=str(root),
@@ -41,6 +41,7 @@ def scan(
         findings=findings,
         runs=runs,
         duration=time.perf_counter() - started,
+        suppressed=sorted(suppressed, key=Finding.sort_key),
     )
 
 
@@ -69,11 +70,28 @@ def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> Chec
     )
 
 
-def _apply_ignores(findings: list[Finding], catalogue: Catalogue) -> list[Finding]:
-    """Drop findings a component's catalogue entry ignores (each ignore carries a reason)."""
-    ignores = {c.name: c.ignores for c in catalogue.components if c.ignores}
-    if not ignores:
-        return findings
-    return [
-        f for f in findings if not any(matches(f.code, i.code) for i in ignores.get(f.service or "", ()))
-    ]
+def _apply_ignores(findings: list[Finding], catalogue: Catalogue, repo: RepoView | None = None) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (reported, suppressed) by catalogue ignores and inline pragmas (each with a reason).
+
+    Suppressed findings are kept, with their `suppression`, for the reporters to count and show.
+    """
+    return apply_ignores(findings, catalogue, repo)
+
+
+def scan_live(report: Report, checks: list[Check], ctx: ScanContext) -> list[Finding]:
+    """Run live checks (scope "cluster", once each) after the static ones, with a live context
+    (tiketi_doctor.cluster.context.LiveContext); add their runs and findings to `report`.
+
+    Ignores apply as for static findings. Returns the live findings that are reported.
+    """
+    started = time.perf_counter()
+    produced: list[Finding] = []
+    for check in checks:
+        run = _run(check, ctx, None, produced)
+        run.subject = "cluster"
+        report.runs.append(run)
+    kept, suppressed = _apply_ignores(produced, ctx.catalogue, ctx.repo)
+    report.findings = sorted(report.findings + kept, key=Finding.sort_key)
+    report.suppressed = sorted(report.suppressed + suppressed, key=Finding.sort_key)
+    report.duration += time.perf_counter() - started
+    return kept

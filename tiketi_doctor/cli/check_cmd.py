@@ -1,49 +1,167 @@
-"""`tiketi-doctor check`: load the catalogue, run the selected static checks, render, exit."""
+"""`tiketi-doctor check`: run the static checks, apply ignores and the baseline, render every output, exit.
+
+Exit codes: 0 no reported finding at or above --fail-on; 1 such findings; 2 usage error, invalid
+catalogue or baseline; 3 a check failed internally (the other outputs are still written).
+"""
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue import CatalogueError, find_catalogue
+from ..catalogue import Catalogue, CatalogueError, find_catalogue
+from ..check import Check
 from ..engine import scan
-from ..model import RunStatus, Severity
-from ..registry import RegistryError, load_registry, matches
-from ..reporters import render
+from ..model import Fix, Report, RunStatus, Severity
+from ..registry import Registry, RegistryError, load_registry, matches
+from ..reporters import CARRIES_FIXES, REPORT_SUFFIXES, render, report_format, write_report
+from ..suppressions import BaselineError, apply_baseline, load_baseline, refuse
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, split_codes, write_output
 
+STDOUT = "-"
 
-def run_check(
-    path: Path,
-    catalogue_file: Path | None,
-    select: list[str],
-    ignore: list[str],
-    output_format: str,
-    output: Path | None,
-    fail_on: Severity,
-    color: bool | None,
-) -> int:
-    if not path.is_dir():
-        error(f"{path} is not a directory")
-        return EXIT_USAGE
+
+class UsageError(Exception):
+    """Bad options or inputs: exit 2 with the message."""
+
+
+class InternalError(Exception):
+    """tiketi-doctor itself is broken (a check family does not load): exit 3."""
+
+
+@dataclass
+class ScanOptions:
+    path: Path
+    catalogue: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    baseline: Path | None = None
+    strict: bool = False
+    # Plan the fixes (nothing is written) so that the outputs can show them as diffs and replacements.
+    with_fixes: bool = False
+
+
+@dataclass
+class CheckOptions(ScanOptions):
+    formats: list[str] = field(default_factory=lambda: ["terminal"])
+    outputs: list[str] = field(default_factory=list)  # paired with formats; "-" is standard output
+    fail_on: Severity = Severity.ERROR
+    color: bool | None = None
+    report: Path | None = None
+    lang: str = "en"
+    # --live: the cluster options (tiketi_doctor.cluster.runner.LiveOptions); None for a static check.
+    live: object | None = None
+
+
+def run_check(options: CheckOptions, registry: Registry | None = None) -> int:
+    live = None
     try:
-        catalogue = find_catalogue(path, catalogue_file)
-    except CatalogueError as exc:
-        print_catalogue_error(exc)
+        destinations = pair_outputs(options.formats, options.outputs)
+        if options.report is not None and report_format(options.report) is None:
+            raise UsageError(f"--report {options.report}: the file name must end in {', '.join(REPORT_SUFFIXES)}")
+        options.with_fixes = options.with_fixes or options.report is not None or any(n in CARRIES_FIXES for n, _ in destinations)
+        report = scan_repository(options, registry)
+        if options.live is not None:  # the live checks, after the static ones (kubernetes is imported only here)
+            from .live_cmd import run_live_part
+
+            live = run_live_part(report, options, registry)
+        for name, target in destinations:
+            with write_output(target) as out:
+                use_color = options.color if options.color is not None else (target is None and sys.stdout.isatty())
+                render(name, report, out, color=use_color and name == "terminal", lang=options.lang)
+        if options.report is not None:
+            write_report(report, options.report, options.lang)
+    except UsageError as exc:
+        if str(exc):
+            error(str(exc))
         return EXIT_USAGE
-    try:
-        registry = load_registry()
-    except RegistryError as exc:
+    except InternalError as exc:
         error(f"internal error: {exc}")
         return EXIT_INTERNAL
-    selected, ignored = split_codes(select), split_codes(ignore)
-    for token in selected + ignored:
-        if not any(matches(c.code, token) for c in registry.checks):
-            error(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
-            return EXIT_USAGE
-    report = scan(path, catalogue, registry.runnable(selected, ignored))
-    with write_output(output) as out:
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        render(output_format, report, out, color=use_color)
+    except OSError as exc:
+        error(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    if options.live is not None:  # 4 when the live part could not run and nothing else decides the exit
+        from .live_cmd import live_exit_code
+
+        return live_exit_code(exit_code(report, options.fail_on), live)
+    return exit_code(report, options.fail_on)
+
+
+def exit_code(report: Report, fail_on: Severity) -> int:
+    """3 when a check failed internally, else 1 when a reported finding reaches --fail-on, else 0."""
     if any(run.status == RunStatus.ERROR for run in report.runs):
+        for run in report.runs:
+            if run.status == RunStatus.ERROR:
+                error(f"internal error: {run.code} on {run.subject} raised {run.reason}")
         return EXIT_INTERNAL
     return EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN
+
+
+def pair_outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, Path | None]]:
+    """Pair repeated --format with --output in order (None = standard output); one format at most on stdout."""
+    formats = formats or ["terminal"]
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError(f"{len(formats)} formats cannot all go to standard output: give each an --output FILE (or - for one of them)")
+        return [(formats[0], None)]
+    if len(outputs) != len(formats):
+        raise UsageError(f"{len(formats)} --format but {len(outputs)} --output: pair each --format with its --output (- for standard output)")
+    pairs = [(name, None if out == STDOUT else Path(out)) for name, out in zip(formats, outputs)]
+    if sum(1 for _, target in pairs if target is None) > 1:
+        raise UsageError("only one format can go to standard output (-)")
+    files = [target for _, target in pairs if target is not None]
+    if len(set(files)) != len(files):
+        raise UsageError("two formats are written to the same --output file")
+    return pairs
+
+
+def scan_repository(options: ScanOptions, registry: Registry | None = None) -> Report:
+    """Catalogue, registry, scan, then the baseline and --strict: the report every command renders."""
+    if not options.path.is_dir():
+        raise UsageError(f"{options.path} is not a directory")
+    try:
+        catalogue = find_catalogue(options.path, options.catalogue)
+    except CatalogueError as exc:
+        print_catalogue_error(exc)
+        raise UsageError("") from None  # already reported, problem by problem
+    try:
+        baseline = load_baseline(options.baseline) if options.baseline is not None else None
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    if registry is None:
+        try:
+            registry = load_registry()
+        except RegistryError as exc:
+            raise InternalError(str(exc)) from None
+    selected, ignored = split_codes(options.select), split_codes(options.ignore)
+    for token in selected + ignored:
+        if not any(matches(c.code, token) for c in registry.checks):
+            raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
+    checks = registry.runnable(selected, ignored)
+    report = _scan_with_fixes(options.path, catalogue, checks) if options.with_fixes else scan(options.path, catalogue, checks)
+    if baseline is not None and options.baseline is not None:
+        apply_baseline(report, baseline, options.baseline.as_posix())
+    if options.strict:
+        refuse(report)
+    return report
+
+
+def _scan_with_fixes(path: Path, catalogue: Catalogue, checks: list[Check]) -> Report:
+    """The planner's first scan, with each finding's fix attached; a plain scan when fixes cannot be planned."""
+    from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
+    from ..fixing.registry import FixerError, load_fixers
+
+    try:
+        plan = plan_fixes(path, catalogue, checks, load_fixers())
+    except (FixerError, NotConverged, BrokenFix) as exc:
+        report = scan(path, catalogue, checks)
+        report.notes.append(f"fixes are not shown: {exc}")
+        return report
+    fixes: dict[str, Fix] = {}
+    for applied in plan.applied:
+        fixes.setdefault(applied.finding.fingerprint, applied.fix)
+    report = plan.before
+    for finding in report.findings + report.suppressed:
+        finding.fix = finding.fix or fixes.get(finding.fingerprint)
+    return report

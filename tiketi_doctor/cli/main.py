@@ -20,6 +20,16 @@ class ListFormat(str, Enum):
     json = "json"
 
 
+class ReportLang(str, Enum):
+    en = "en"
+    ko = "ko"
+
+
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+
+
 app = typer.Typer(
     name="tiketi-doctor",
     help="Diagnose and heal the TIKETI microservices: cross-layer checks with file:line evidence.",
@@ -33,6 +43,8 @@ checks_app = typer.Typer(help="Inspect the available checks.", no_args_is_help=T
 catalogue_app = typer.Typer(help="Work with the service catalogue.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(checks_app, name="checks")
 app.add_typer(catalogue_app, name="catalogue")
+baseline_app = typer.Typer(help="Accept today's findings so that CI reports only new ones.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(baseline_app, name="baseline")
 
 
 def _version(value: bool) -> None:
@@ -56,18 +68,105 @@ def check(
     ),
     select: List[str] = typer.Option([], "--select", "-s", help="Run only these codes or prefixes (repeat or comma-separate: DEP,PORT002)."),
     ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes (repeat or comma-separate)."),
-    output_format: OutputFormat = typer.Option("terminal", "--format", "-f", help="Output format."),  # type: ignore[valid-type]
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output to this file instead of standard output."),
-    fail_on: Severity = typer.Option(Severity.ERROR, "--fail-on", help="Exit 1 when a finding has at least this severity."),
+    output_format: List[OutputFormat] = typer.Option(  # type: ignore[valid-type]
+        [], "--format", "-f", help="Output format (default terminal). Repeat with --output for several: -f sarif -o a.sarif -f junit -o a.xml."
+    ),
+    output: List[str] = typer.Option([], "--output", "-o", help="File for the --format at the same position (- for standard output)."),
+    fail_on: Severity = typer.Option(Severity.ERROR, "--fail-on", help="Exit 1 when a reported finding has at least this severity."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Hide the findings recorded by `baseline create`; report new ones and resolved entries."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse every ignore (catalogue, inline) and the baseline: their findings count, and are listed."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the troubleshooting report to this .md or .html file."),
+    lang: ReportLang = typer.Option(ReportLang.en, "--lang", help="Language of the report's own texts (en or ko)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colours (default: when writing to a terminal)."),
+    live: bool = typer.Option(False, "--live", help="Also diagnose the running cluster: pods, logs, events, HTTP probes, tied to the static causes."),
+    context: Optional[str] = typer.Option(None, "--context", help="kube context for --live (default: the catalogue's, kind-tiketi-local)."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="kubeconfig for --live (default: $KUBECONFIG, else ~/.kube/config)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace for --live (default: the catalogue's, tiketi)."),
+    base_url: List[str] = typer.Option(
+        [], "--base-url", help="With --live: the gateway's URL (http://localhost:3001), or NAME=URL for a component; others are reached by port-forward."
+    ),
 ) -> None:
     """Check a repository against the catalogue and report every disagreement with file:line evidence.
 
-    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or catalogue error, 3 internal error.
+    Exit codes: 0 no reported finding at or above --fail-on, 1 such findings, 2 usage, catalogue or
+    baseline error, 3 internal error (a check raised; the outputs are still written), 4 with --live:
+    the live part could not run (no kubeconfig, cluster unreachable, forbidden, timeout, server
+    error) and no finding reached --fail-on; the static findings are still reported.
     """
-    from .check_cmd import run_check
+    from .check_cmd import CheckOptions, run_check
 
-    raise typer.Exit(run_check(path, catalogue, select, ignore, output_format.value, output, fail_on, color))
+    live_options = None
+    if live:
+        from ..cluster.runner import LiveOptions
+
+        live_options = LiveOptions(context=context, kubeconfig=kubeconfig, namespace=namespace, base_urls=list(base_url))
+    options = CheckOptions(
+        path, catalogue, select, ignore, baseline, strict,
+        formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=lang.value,
+        live=live_options,
+    )
+    raise typer.Exit(run_check(options))
+
+
+@app.command()
+def status(
+    path: Path = typer.Argument(Path("."), help="Repository whose catalogue names the components (default: the current directory)."),
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
+    context: Optional[str] = typer.Option(None, "--context", help="kube context (default: the catalogue's, kind-tiketi-local)."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="kubeconfig (default: $KUBECONFIG, else ~/.kube/config)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Namespace (default: the catalogue's, tiketi)."),
+) -> None:
+    """Print the components' pods like `kubectl get pods`: name, ready, status, restarts, age.
+
+    Exit codes: 0 every component pod Running and ready, 1 some are not (or a component has no pod),
+    2 usage or catalogue error, 4 the cluster could not be read.
+    """
+    from ..cluster.runner import LiveOptions
+    from .live_cmd import run_status
+
+    raise typer.Exit(run_status(path, catalogue, LiveOptions(context=context, kubeconfig=kubeconfig, namespace=namespace)))
+
+
+@app.command()
+def report(
+    path: Path = typer.Argument(Path("."), help="Repository to check (default: the current directory)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Report file (.md or .html); standard output when omitted."),
+    report_format: Optional[ReportFormat] = typer.Option(None, "--format", "-f", help="markdown or html (default: from the file name, else markdown)."),
+    lang: ReportLang = typer.Option(ReportLang.en, "--lang", help="Language of the report's own texts (en or ko)."),
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
+    select: List[str] = typer.Option([], "--select", "-s", help="Run only these codes or prefixes."),
+    ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Leave out the findings recorded in this baseline."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse every ignore and the baseline."),
+) -> None:
+    """Write the troubleshooting report: summary table, then per problem symptom, root cause, fix, commands, verification.
+
+    Exit codes: 0 written (whatever it found), 2 usage, catalogue or baseline error, 3 internal error.
+    """
+    from .report_cmd import ReportOptions, run_report
+
+    options = ReportOptions(
+        path, catalogue, select, ignore, baseline, strict,
+        output=output, report_format=report_format.value if report_format else None, lang=lang.value,
+    )
+    raise typer.Exit(run_report(options))
+
+
+@baseline_app.command("create")
+def baseline_create(
+    path: Path = typer.Argument(Path("."), help="Repository to check (default: the current directory)."),
+    output: Path = typer.Option(Path("tiketi-doctor-baseline.json"), "--output", "-o", help="Baseline file to write."),
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
+    select: List[str] = typer.Option([], "--select", "-s", help="Record only these codes or prefixes."),
+    ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes."),
+) -> None:
+    """Record the current findings (by fingerprint, stable across line shifts) as accepted.
+
+    Exit codes: 0 written, 2 usage or catalogue error, 3 internal error (nothing written).
+    """
+    from .baseline_cmd import BaselineOptions, run_create
+
+    raise typer.Exit(run_create(BaselineOptions(path, catalogue, select, ignore, output=output)))
 
 
 @app.command()

@@ -1,0 +1,233 @@
+"""Cluster access like kubectl: kubeconfig + context + namespace → a Session of raw JSON calls.
+
+Every failure becomes one `ClusterError` with a `kind` (no-config | unreachable | forbidden |
+timeout | server-error) and a one-line human `reason`, so callers can skip the live part cleanly.
+Responses are read as raw JSON (`_preload_content=False`): turning thousands of pods into client
+model objects costs seconds, the dicts cost milliseconds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR = "no-config", "unreachable", "forbidden", "timeout", "server-error"
+KINDS = (NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR)
+DEFAULT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
+
+# resource -> (api attribute, namespaced list method, read method)
+_LISTS = {
+    "pods": ("core", "list_namespaced_pod"),
+    "events": ("core", "list_namespaced_event"),
+    "services": ("core", "list_namespaced_service"),
+    "deployments": ("apps", "list_namespaced_deployment"),
+    "replicasets": ("apps", "list_namespaced_replica_set"),
+}
+_READS = {
+    "pods": ("core", "read_namespaced_pod"),
+    "deployments": ("apps", "read_namespaced_deployment"),
+}
+_PATCHES = {"deployments": ("apps", "patch_namespaced_deployment")}
+
+
+class ClusterError(Exception):
+    """The cluster could not be used; `reason` is one line a person can act on."""
+
+    def __init__(self, kind: str, reason: str, *, status: int | None = None):
+        assert kind in KINDS, kind
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def is_kind_context(name: str | None) -> bool:
+    """kind names its contexts kind-<cluster>; only those count as local, disposable clusters."""
+    return bool(name) and name.startswith("kind-") and len(name) > len("kind-")
+
+
+def default_kubeconfig() -> str:
+    """What kubectl reads: $KUBECONFIG (possibly several paths), else ~/.kube/config."""
+    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """Which cluster and namespace to talk to; None means the default (see `resolve`)."""
+
+    context: str
+    namespace: str
+    kubeconfig: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def request_timeout(self) -> tuple[float, float]:
+        # A (connect, read) tuple: this client version ignores a plain float.
+        return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+
+
+@dataclass
+class Session:
+    """An open connection to one context and namespace. Read calls return plain dicts."""
+
+    target: ClusterTarget
+    server: str
+    _api_client: Any
+    core: Any
+    apps: Any
+    calls: Counter = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def context(self) -> str:
+        return self.target.context
+
+    @property
+    def namespace(self) -> str:
+        return self.target.namespace
+
+    @property
+    def is_kind(self) -> bool:
+        return is_kind_context(self.context)
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self.calls[key] += 1
+
+    def list(self, resource: str, **query) -> list[dict]:
+        """Every object of a namespaced resource in one call (no paging: the call count stays constant)."""
+        api, method = _LISTS[resource]
+        self._count(f"list {resource}")
+        body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
+        return body.get("items") or []
+
+    def get(self, resource: str, name: str) -> dict:
+        api, method = _READS[resource]
+        self._count(f"get {resource}")
+        return self._raw(getattr(getattr(self, api), method), name, self.namespace)
+
+    def log(self, pod: str, container: str, *, previous: bool = False, tail: int = 50) -> str:
+        self._count("get pods/log")
+        response = self._call(
+            self.core.read_namespaced_pod_log, pod, self.namespace,
+            container=container, previous=previous, tail_lines=tail, _preload_content=False,
+        )
+        return response.data.decode("utf-8", errors="replace")
+
+    def patch(self, resource: str, name: str, body: Any) -> dict:
+        """Strategic merge for a dict body, JSON patch for a list (the client picks the content type)."""
+        api, method = _PATCHES[resource]
+        self._count(f"patch {resource}")
+        return self._raw(getattr(getattr(self, api), method), name, self.namespace, body)
+
+    def _raw(self, fn, *args, **kwargs) -> dict:
+        response = self._call(fn, *args, _preload_content=False, **kwargs)
+        try:
+            return json.loads(response.data)
+        except ValueError:
+            raise ClusterError(SERVER_ERROR, f"the API server at {self.server} answered with something that is not JSON") from None
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, _request_timeout=self.target.request_timeout, **kwargs)
+        except Exception as exc:  # every client failure becomes one ClusterError
+            raise translate(exc, self) from exc
+
+    def close(self) -> None:
+        try:
+            self._api_client.close()
+        except Exception:  # closing a pool that never connected must not hide the real result
+            pass
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect(target: ClusterTarget) -> Session:
+    """Load the kubeconfig for `target.context` (never the global client default) and open a session.
+
+    Nothing is sent yet: the first call tells whether the cluster answers.
+    """
+    from kubernetes import client
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import list_kube_config_contexts, load_kube_config
+
+    kubeconfig = target.kubeconfig or default_kubeconfig()
+    paths = [p for p in kubeconfig.split(os.pathsep) if p]
+    if not any(Path(p).expanduser().is_file() for p in paths):
+        raise ClusterError(NO_CONFIG, f"no kubeconfig at {kubeconfig} (create the cluster with `kind create cluster` or pass --kubeconfig)")
+    try:
+        contexts, _ = list_kube_config_contexts(config_file=kubeconfig)
+    except (ConfigException, OSError, ValueError) as exc:
+        raise ClusterError(NO_CONFIG, f"cannot read the kubeconfig {kubeconfig}: {_first_line(exc)}") from None
+    names = [c.get("name") for c in contexts or []]
+    if target.context not in names:
+        known = ", ".join(n for n in names if n) or "none"
+        raise ClusterError(NO_CONFIG, f"context {target.context!r} is not in {kubeconfig} (contexts: {known}); pass --context")
+    configuration = client.Configuration()
+    try:
+        load_kube_config(config_file=kubeconfig, context=target.context, client_configuration=configuration, persist_config=False)
+    except (ConfigException, OSError, ValueError) as exc:
+        raise ClusterError(NO_CONFIG, f"context {target.context!r} in {kubeconfig} cannot be used: {_first_line(exc)}") from None
+    configuration.retries = 0  # a dead server must fail in one timeout, not four
+    api_client = client.ApiClient(configuration)
+    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client))
+
+
+def translate(exc: BaseException, session: Session | None = None) -> ClusterError:
+    """One ClusterError for whatever the client raised."""
+    if isinstance(exc, ClusterError):
+        return exc
+    server = session.server if session else "the API server"
+    context = session.context if session else "?"
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status:
+        message = _status_message(getattr(exc, "body", None)) or str(getattr(exc, "reason", "") or "")
+        if status == 401:
+            return ClusterError(FORBIDDEN, f"{server} rejected the credentials of context {context} (401 Unauthorized)", status=status)
+        if status == 403:
+            return ClusterError(FORBIDDEN, f"permission denied (403): {message}", status=status)
+        if status in (408, 504):
+            return ClusterError(TIMEOUT, f"{server} timed out ({status}): {message}", status=status)
+        return ClusterError(SERVER_ERROR, f"{server} answered {status}: {message}", status=status)
+    import urllib3.exceptions as u3
+
+    cause = exc.reason if isinstance(exc, u3.MaxRetryError) and exc.reason is not None else exc
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3, but a refused connection is no timeout.
+    refused = isinstance(cause, (u3.NewConnectionError, ConnectionRefusedError)) and "timed out" not in str(cause).lower()
+    if not refused and (isinstance(cause, (u3.ConnectTimeoutError, u3.ReadTimeoutError, TimeoutError)) or "timed out" in str(cause).lower()):
+        return ClusterError(TIMEOUT, f"{server} did not answer in time (context {context})")
+    if isinstance(cause, (u3.NewConnectionError, ConnectionError, u3.ProtocolError, u3.SSLError, OSError, u3.HTTPError)):
+        return ClusterError(UNREACHABLE, f"cannot reach the API server {server} (context {context}): {_first_line(cause)}")
+    return ClusterError(SERVER_ERROR, f"unexpected failure talking to {server}: {type(exc).__name__}: {_first_line(exc)}")
+
+
+def _status_message(body: Any) -> str:
+    if not body:
+        return ""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return _first_line(body)
+    return str(data.get("message", "")) if isinstance(data, dict) else ""
+
+
+def _first_line(value: Any) -> str:
+    text = str(value).strip()
+    # urllib3: "<urllib3.connection.HTTPConnection object at 0x7f..>: Failed to establish a new connection: [Errno 111] Connection refused"
+    refused = re.search(r"Failed to establish a new connection:\s*(?:\[Errno -?\d+\]\s*)?(.+?)[\"')]*$", text, re.MULTILINE)
+    if refused:
+        text = refused.group(1)
+    return text.splitlines()[0] if text else type(value).__name__

@@ -1,0 +1,138 @@
+"""The live part of a check: connect, snapshot, run the live checks, merge and correlate.
+
+When the cluster cannot be used, every live check is recorded as skipped with one reason and the
+static report stands as it is; the caller turns `LiveOutcome.skipped` into exit code 4.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalogue import Catalogue
+from ..check import Check
+from ..model import CheckRun, Finding, PodRow, Report, RunStatus
+from ..repo import RepoView
+from .access import DEFAULT_TIMEOUT, ClusterError, ClusterTarget, connect, is_kind_context
+from .context import LiveContext, StaticResults
+from .http import HttpProber, PortForwarder, parse_base_urls
+from .snapshot import ClusterSnapshot, take_snapshot
+
+ABSORBS = "absorbs"  # live finding params: fingerprints of the static findings it stands for
+
+
+@dataclass
+class LiveOptions:
+    context: str | None = None  # default: the catalogue's (kind-tiketi-local)
+    kubeconfig: str | None = None  # default: $KUBECONFIG, else ~/.kube/config
+    namespace: str | None = None  # default: the catalogue's (tiketi)
+    base_urls: list[str] = field(default_factory=list)
+    port_forward: bool = True  # reach components without a base URL through kubectl port-forward
+    kubectl: str = "kubectl"
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class LiveOutcome:
+    target: ClusterTarget
+    skipped: ClusterError | None = None
+    calls: Counter = field(default_factory=Counter)
+    log_reads: int = 0
+    http_requests: int = 0
+    duration: float = 0.0
+    pods: int = 0
+
+    @property
+    def ran(self) -> bool:
+        return self.skipped is None
+
+    def summary(self) -> str:
+        where = f"context {self.target.context}, namespace {self.target.namespace}"
+        if self.skipped is not None:
+            return f"live checks skipped ({self.skipped.kind}): {self.skipped.reason} [{where}]"
+        lists = sum(n for k, n in self.calls.items() if k.startswith("list "))
+        return (
+            f"live checks on {where}: {self.pods} pods, {lists} list calls, {self.log_reads} log reads, "
+            f"{self.http_requests} HTTP probes in {self.duration:.2f} s"
+        )
+
+
+def resolve_target(options: LiveOptions, catalogue: Catalogue) -> ClusterTarget:
+    return ClusterTarget(
+        context=options.context or catalogue.cluster.context,
+        namespace=options.namespace or catalogue.cluster.namespace,
+        kubeconfig=options.kubeconfig,
+        timeout=options.timeout,
+    )
+
+
+def skip_runs(checks: list[Check], reason: str) -> list[CheckRun]:
+    return [CheckRun(c.code, "cluster", RunStatus.SKIPPED, 0.0, reason=reason) for c in checks]
+
+
+def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Check], options: LiveOptions,
+             repo: RepoView | None = None) -> LiveOutcome:
+    """Add the live checks' runs and findings to `report` (static findings they explain are absorbed)."""
+    from ..engine import scan_live
+
+    started = time.perf_counter()
+    target = resolve_target(options, catalogue)
+    outcome = LiveOutcome(target)
+    gateway = next((c.name for c in catalogue.components if c.role == "gateway"), None)
+    base_urls = parse_base_urls(options.base_urls, gateway)  # ValueError: a usage error for the caller
+    try:
+        session = connect(target)
+    except ClusterError as exc:
+        return _skipped(report, checks, outcome, exc, started)
+    forwarder = PortForwarder(target.context, target.namespace, target.kubeconfig, options.kubectl) if options.port_forward else None
+    prober = HttpProber(base_urls, forwarder)
+    try:
+        try:
+            snapshot = take_snapshot(session)
+        except ClusterError as exc:
+            return _skipped(report, checks, outcome, exc, started)
+        ctx = LiveContext(
+            repo or RepoView(root, exclude=catalogue.exclude), catalogue, snapshot,
+            StaticResults(list(report.findings), list(report.suppressed), list(report.runs)), prober,
+            kind_cluster=target.context[len("kind-"):] if is_kind_context(target.context) else None,
+        )
+        live_findings = scan_live(report, checks, ctx)
+        absorb(report, live_findings)
+        report.pods = pod_rows(ctx.snapshot, catalogue)
+        outcome.log_reads = snapshot.log_reads
+        outcome.pods = len(snapshot.pods)
+    finally:
+        prober.close()
+        session.close()
+    outcome.calls = session.calls
+    outcome.http_requests = prober.requests
+    outcome.duration = time.perf_counter() - started
+    report.notes.append(outcome.summary())
+    return outcome
+
+
+def _skipped(report: Report, checks: list[Check], outcome: LiveOutcome, exc: ClusterError, started: float) -> LiveOutcome:
+    outcome.skipped = exc
+    outcome.duration = time.perf_counter() - started
+    report.runs.extend(skip_runs(checks, f"{exc.kind}: {exc.reason}"))
+    report.notes.append(outcome.summary())
+    return outcome
+
+
+def absorb(report: Report, live_findings: list[Finding]) -> None:
+    """A static finding a live finding explains is not reported a second time: the live one carries it."""
+    absorbed = {fp for f in live_findings for fp in f.params.get(ABSORBS, [])}
+    if absorbed:
+        report.findings = [f for f in report.findings if f.fingerprint not in absorbed or f in live_findings]
+
+
+def pod_rows(snapshot: ClusterSnapshot, catalogue: Catalogue) -> list[PodRow]:
+    """`kubectl get pods` for the catalogue's components (every pod when none of them is deployed)."""
+    by_deployment = {(c.deployment or c.name): c.name for c in catalogue.components}
+    rows = [
+        PodRow(p.name, p.ready, p.status, p.restarts, snapshot.age(p.created), by_deployment.get(p.deployment or ""))
+        for p in snapshot.pods
+    ]
+    known = [r for r in rows if r.service]
+    return known or rows
