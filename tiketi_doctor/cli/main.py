@@ -195,6 +195,76 @@ def fix(
     )
 
 
+def _cluster_options(context, kubeconfig, namespace, allow_context, yes, verbose, catalogue) -> dict:
+    return {"context": context, "kubeconfig": kubeconfig, "namespace": namespace, "allow_context": allow_context,
+            "yes": yes, "verbose": verbose, "catalogue": catalogue}
+
+
+_CONTEXT = typer.Option(None, "--context", help="kube context (default: the catalogue's, kind-tiketi-local).")
+_KUBECONFIG = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).")
+_NAMESPACE = typer.Option(None, "--namespace", "-n", help="Namespace (default: the catalogue's, tiketi).")
+_ALLOW = typer.Option(None, "--allow-context", help="Allow changing this exact context although it is not a kind cluster.")
+_YES = typer.Option(False, "--yes", "-y", help="Do not ask before changing files or the cluster.")
+_VERBOSE = typer.Option(False, "--verbose", "-v", help="Show the build output as it happens.")
+_CATALOGUE = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check).")
+
+
+@app.command()
+def heal(
+    path: Path = typer.Argument(Path("."), help="Repository to heal (default: the current directory)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the fixes and the steps; change nothing."),
+    select: List[str] = typer.Option([], "--select", "-s", help="Fix only findings of these codes or prefixes."),
+    ignore: List[str] = typer.Option([], "--ignore", "-i", help="Leave findings of these codes or prefixes alone."),
+    strategy: str = typer.Option("set-image", "--strategy", help="set-image: point each Deployment at its build's own tag (exact rollback); restart: reload the catalogue tag and restart the rollout."),
+    base_url: List[str] = typer.Option([], "--base-url", help="As for check --live: where the gateway (or NAME=URL) answers for the HTTP verification."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the troubleshooting report (.md or .html) with what was done and proven."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report (en or ko)."),
+    context: Optional[str] = _CONTEXT, kubeconfig: Optional[str] = _KUBECONFIG, namespace: Optional[str] = _NAMESPACE,
+    allow_context: Optional[str] = _ALLOW, yes: bool = _YES, verbose: bool = _VERBOSE, catalogue: Optional[Path] = _CATALOGUE,
+) -> None:
+    """Fix, rebuild, load into kind, roll out, wait and verify — and roll back when verification fails.
+
+    Exit codes: 0 healed and verified (or nothing to fix), 1 a step or the verification failed and the
+    heal was rolled back, 2 usage error or refusal (not a kind context, not confirmed, no Docker),
+    3 internal error, 4 the cluster could not be read, 130 interrupted (what was done is rolled back).
+    """
+    from .heal_cmd import run_heal
+
+    if strategy not in ("set-image", "restart"):
+        raise typer.BadParameter("--strategy is set-image or restart")
+    options = _cluster_options(context, kubeconfig, namespace, allow_context, yes, verbose, catalogue)
+    options.update(dry_run=dry_run, select=[s.upper() for v in select for s in v.split(",") if s],
+                   ignore=[s.upper() for v in ignore for s in v.split(",") if s], strategy=strategy,
+                   base_url=base_url, report=report, lang=lang, fail_on=Severity.ERROR)
+    raise typer.Exit(run_heal(path, options))
+
+
+@app.command()
+def rebuild(
+    components: List[str] = typer.Argument(..., help="Components to rebuild (catalogue names)."),
+    path: Path = typer.Option(Path("."), "--repo", help="Repository (default: the current directory)."),
+    context: Optional[str] = _CONTEXT, kubeconfig: Optional[str] = _KUBECONFIG, namespace: Optional[str] = _NAMESPACE,
+    allow_context: Optional[str] = _ALLOW, yes: bool = _YES, verbose: bool = _VERBOSE, catalogue: Optional[Path] = _CATALOGUE,
+) -> None:
+    """Build the components' images from the catalogue's context and Dockerfile and load them into kind."""
+    from .heal_cmd import run_rebuild
+
+    raise typer.Exit(run_rebuild(path, components, _cluster_options(context, kubeconfig, namespace, allow_context, yes, verbose, catalogue)))
+
+
+@app.command()
+def redeploy(
+    components: List[str] = typer.Argument(..., help="Components to redeploy (catalogue names)."),
+    path: Path = typer.Option(Path("."), "--repo", help="Repository (default: the current directory)."),
+    context: Optional[str] = _CONTEXT, kubeconfig: Optional[str] = _KUBECONFIG, namespace: Optional[str] = _NAMESPACE,
+    allow_context: Optional[str] = _ALLOW, yes: bool = _YES, verbose: bool = _VERBOSE, catalogue: Optional[Path] = _CATALOGUE,
+) -> None:
+    """Restart the components' rollouts and wait until they are available (or say why not)."""
+    from .heal_cmd import run_redeploy
+
+    raise typer.Exit(run_redeploy(path, components, _cluster_options(context, kubeconfig, namespace, allow_context, yes, verbose, catalogue)))
+
+
 @app.command()
 def explain(code: str = typer.Argument(..., help="A check code (DEP001) or name (module-missing-in-image).")) -> None:
     """Explain a check: why it matters, an example, and how to fix it."""

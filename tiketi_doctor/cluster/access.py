@@ -32,8 +32,22 @@ _LISTS = {
 _READS = {
     "pods": ("core", "read_namespaced_pod"),
     "deployments": ("apps", "read_namespaced_deployment"),
+    "services": ("core", "read_namespaced_service"),
+    "configmaps": ("core", "read_namespaced_config_map"),
+    "secrets": ("core", "read_namespaced_secret"),
 }
-_PATCHES = {"deployments": ("apps", "patch_namespaced_deployment")}
+_PATCHES = {
+    "deployments": ("apps", "patch_namespaced_deployment"),
+    "services": ("core", "patch_namespaced_service"),
+    "configmaps": ("core", "patch_namespaced_config_map"),
+    "secrets": ("core", "patch_namespaced_secret"),
+}
+_CREATES = {
+    "deployments": ("apps", "create_namespaced_deployment"),
+    "services": ("core", "create_namespaced_service"),
+    "configmaps": ("core", "create_namespaced_config_map"),
+    "secrets": ("core", "create_namespaced_secret"),
+}
 
 
 class ClusterError(Exception):
@@ -128,6 +142,11 @@ class Session:
         api, method = _PATCHES[resource]
         self._count(f"patch {resource}")
         return self._raw(getattr(getattr(self, api), method), name, self.namespace, body)
+
+    def create(self, resource: str, body: dict) -> dict:
+        api, method = _CREATES[resource]
+        self._count(f"create {resource}")
+        return self._raw(getattr(getattr(self, api), method), self.namespace, body)
 
     def _raw(self, fn, *args, **kwargs) -> dict:
         response = self._call(fn, *args, _preload_content=False, **kwargs)

@@ -249,3 +249,39 @@ __all__ = [
     "ClusterError", "MutationRefused", "RolloutError", "Change", "RolloutStatus", "guard", "rollout_restart",
     "set_image", "rollout_undo", "rollout_status", "wait_for_rollout", "selector",
 ]
+
+
+# Kinds a heal may apply from the repository's manifests, with the keys that carry their content.
+APPLIED_KINDS = {"Deployment": ("deployments", "spec"), "Service": ("services", "spec"),
+                 "ConfigMap": ("configmaps", "data"), "Secret": ("secrets", "data")}
+
+
+def apply_object(session: Session, obj: dict, *, allow_mutation: bool = False, allow_context: str | None = None) -> Change:
+    """What `kubectl apply -f` does for one object of a manifest, in the parts a heal changes.
+
+    An existing object gets a JSON Patch replacing each top-level key of its spec (or data):
+    lists are replaced, not merged (a strategic merge would add port 3002 beside 3004 instead of
+    changing it), and fields the server owns (clusterIP, nodePort allocations not written in the
+    file) are kept. A missing object is created.
+    """
+    kind, name = obj.get("kind"), (obj.get("metadata") or {}).get("name")
+    if kind not in APPLIED_KINDS or not name:
+        raise RolloutError(f"cannot apply a {kind or 'nameless object'}: only {', '.join(APPLIED_KINDS)}")
+    guard(session, allow_mutation, allow_context, f"apply {kind} {name}")
+    resource, section = APPLIED_KINDS[kind]
+    try:
+        current = session.get(resource, name)
+    except ClusterError as exc:
+        if exc.status != 404:
+            raise
+        created = session.create(resource, obj)
+        return Change("create", name, _generation(created), f"{kind} {name} created")
+    keys = [k for k in ("data", "stringData") if k in obj] if section == "data" else list((obj.get(section) or {}))
+    ops = []
+    for key in keys:
+        path = f"/{key}" if section == "data" else f"/{section}/{key}"
+        value = obj[key] if section == "data" else obj[section][key]
+        exists = key in current if section == "data" else key in (current.get(section) or {})
+        ops.append({"op": "replace" if exists else "add", "path": path, "value": value})
+    patched = session.patch(resource, name, ops) if ops else current
+    return Change("apply", name, _generation(patched), f"{kind} {name}: {', '.join(keys) or 'unchanged'}")

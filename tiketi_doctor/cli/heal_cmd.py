@@ -1,0 +1,258 @@
+"""`tiketi-doctor heal`, `rebuild` and `redeploy`: the report's hour of manual work as one command."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ..catalogue import CatalogueError, find_catalogue
+from ..model import FindingStatus, Report
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
+
+EXIT_INTERRUPTED = 130
+
+
+class ConsoleProgress:
+    """A line when a step starts and one when it ends (with its duration); build output with -v."""
+
+    def __init__(self, verbose: bool, out=None):
+        self.verbose = verbose
+        self.out = out or sys.stdout  # the stream at call time, not at import time
+
+    def started(self, step) -> None:
+        self.out.write(f"  … {step.kind:8} {step.component or '':16} {step.command}\n")
+        self.out.flush()
+
+    def finished(self, result) -> None:
+        mark = "✔" if result.ok else "✖"
+        self.out.write(f"  {mark} {result.step.kind:8} {result.step.component or '':16} {result.seconds:6.1f} s  {result.detail}\n")
+        if not result.ok and result.output:
+            for line in result.output.splitlines()[-30:]:
+                self.out.write(f"      {line}\n")
+        self.out.flush()
+
+    def log(self, line: str) -> None:
+        if self.verbose:
+            self.out.write(f"      | {line.rstrip()}\n")
+
+
+def run_heal(path: Path, options: dict) -> int:
+    """Check, fix, rebuild, load, roll out, wait, verify; roll back when verification fails."""
+    from ..cluster.access import ClusterError, connect, is_kind_context
+    from ..cluster.runner import LiveOptions, resolve_target
+    from ..fixing.context import FixOptions
+    from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
+    from ..fixing.registry import load_fixers
+    from ..heal.plan import plan_heal
+    from ..heal.run import HealOptions, execute, finalize, rollback
+    from ..heal.verify import diagnose, verify
+    from ..registry import is_selected, load_registry
+
+    setup = _setup(path, options)
+    if isinstance(setup, int):
+        return setup
+    catalogue, registry = setup
+    live = LiveOptions(options.get("context"), options.get("kubeconfig"), options.get("namespace"), options.get("base_url") or [])
+    target = resolve_target(live, catalogue)
+    refusal = _context_refusal(target.context, options.get("allow_context"), is_kind_context)
+    if refusal and not options.get("dry_run"):
+        error(refusal)
+        return EXIT_USAGE
+    out = sys.stdout
+    out.write(f"tiketi-doctor heal: {path} → context {target.context}, namespace {target.namespace}\n")
+
+    started = time.monotonic()
+    before, outcome = diagnose(path, catalogue, registry, live)
+    if not outcome.ran and not options.get("dry_run"):
+        error(f"cannot heal: {outcome.summary()}")
+        return 4
+    live_before = [f for f in before.findings if f.code.startswith("CL")]
+    out.write(f"found {len(before.findings)} problems ({len(live_before)} seen in the cluster)\n")
+
+    selected, ignored = options.get("select") or [], options.get("ignore") or []
+    fixers = {c: f for c, f in load_fixers().items() if is_selected(c, selected, ignored)}
+    try:
+        fix = plan_fixes(path, catalogue, registry.runnable(), fixers, FixOptions(minimal=options.get("minimal", False)))
+    except (NotConverged, BrokenFix) as exc:
+        error(f"{exc}; nothing was written")
+        return EXIT_INTERNAL
+    plan = plan_heal(fix, catalogue)
+    _print_plan(plan, out)
+    if options.get("dry_run"):
+        out.write("dry run: nothing was changed\n")
+        return EXIT_FINDINGS if plan.changes_anything else EXIT_CLEAN
+    if not plan.changes_anything:
+        out.write("nothing to fix\n")
+        return EXIT_CLEAN if not before.fails(options.get("fail_on")) else EXIT_FINDINGS
+    if not _confirmed(options.get("yes"), f"Apply {len(fix.changed_paths)} file changes and run {len(plan.steps)} steps on {target.context}?"):
+        error("not confirmed: nothing was changed (use --yes to run without asking)")
+        return EXIT_USAGE
+    if any(s.kind == "build" for s in plan.steps) and (problem := _docker_problem()):
+        error(f"cannot heal: {problem}")
+        return EXIT_USAGE
+
+    heal_options = HealOptions(options.get("strategy", "set-image"), options.get("allow_context"))
+    progress = ConsoleProgress(options.get("verbose", False))
+    try:
+        session = connect(target)
+    except ClusterError as exc:
+        error(f"cannot heal: {exc}")
+        return 4
+    records = []
+    with session:
+        run = execute(plan, catalogue, session, heal_options, progress)
+        records += [r.record() for r in run.results]
+        if run.interrupted is not None:
+            out.write(f"interrupted during: {run.interrupted.command}\n")
+        verified = None
+        if run.failed is None and run.interrupted is None:
+            out.write("verifying…\n")
+            verified = verify(path, catalogue, registry, live, plan.components, live_before)
+        if verified is None or not verified.ok:
+            for problem in (verified.problems if verified else [f"step failed: {run.failed.step.command}: {run.failed.detail}"] if run.failed else []):
+                out.write(f"  ✖ {problem}\n")
+            out.write("rolling back…\n")
+            records += [r.record() for r in rollback(plan, catalogue, session, run, heal_options, progress)]
+            out.write(f"heal failed and was rolled back ({time.monotonic() - started:.0f} s)\n")
+            _write_report(options, before, records, verified.report if verified else None, catalogue, {})
+            return EXIT_INTERRUPTED if run.interrupted is not None else EXIT_FINDINGS
+        records += [r.record() for r in finalize(plan, catalogue, run, heal_options, progress)]
+    out.write(f"healed and verified in {time.monotonic() - started:.0f} s\n")
+    _print_pods(verified.report, out)
+    _write_report(options, before, records, verified.report, catalogue, verified.proofs, fix)
+    return EXIT_CLEAN
+
+
+def _setup(path: Path, options: dict):
+    from ..registry import RegistryError, load_registry
+
+    if not path.is_dir():
+        error(f"{path} is not a directory")
+        return EXIT_USAGE
+    try:
+        return find_catalogue(path, options.get("catalogue")), load_registry()
+    except CatalogueError as exc:
+        print_catalogue_error(exc)
+        return EXIT_USAGE
+    except RegistryError as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+
+
+def _context_refusal(context: str, allowed: str | None, is_kind) -> str | None:
+    if is_kind(context) or allowed == context:
+        return None
+    return (
+        f"refusing to change context {context!r}: it is not a kind cluster. "
+        f"Pass --allow-context {context} if you really mean it."
+    )
+
+
+def _confirmed(yes: bool, question: str) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def _docker_problem() -> str | None:
+    from ..runners import RunnerError
+    from ..runners.engine import connect
+
+    try:
+        connect(timeout=10).close()
+    except RunnerError as exc:
+        return str(exc)
+    return None
+
+
+def _print_plan(plan, out) -> None:
+    out.write(f"fixes: {len(plan.fix.applied)} findings, {len(plan.fix.changed_paths)} files\n")
+    for path in plan.fix.changed_paths:
+        out.write(f"  ~ {path}\n")
+    for skipped in plan.fix.skipped:
+        out.write(f"  not fixed {skipped.finding.code} {skipped.finding.location}: {skipped.reason}\n")
+    out.write(f"steps ({len(plan.steps)}):\n")
+    for step in plan.steps:
+        out.write(f"  {step.kind:8} {step.component or '':16} {step.command}\n")
+
+
+def _print_pods(report: Report, out) -> None:
+    if not report.pods:
+        return
+    out.write("\nNAME                                READY   STATUS             RESTARTS   AGE\n")
+    for pod in report.pods:
+        out.write(f"{pod.name:35} {pod.ready:7} {pod.status:18} {pod.restarts:<10} {pod.age}\n")
+
+
+def _write_report(options, before: Report, records, after: Report | None, catalogue, proofs: dict, fix=None) -> None:
+    target = options.get("report")
+    if not target:
+        return
+    from ..reporters import write_report
+
+    remaining = {(f.code, f.fingerprint) for f in (after.findings if after else before.findings)}
+    fixed_paths = set(fix.changed_paths) if fix else set()
+    for finding in before.findings:
+        if (finding.code, finding.fingerprint) in remaining:
+            continue
+        if finding.service in proofs:
+            finding.status, finding.verification = FindingStatus.VERIFIED, proofs[finding.service]
+        elif fix is not None and (finding.location.path in fixed_paths or not finding.code.startswith("CL")):
+            finding.status, finding.verification = FindingStatus.FIXED, "the re-check after the fix no longer reports it"
+    before.commands = records
+    if after is not None:
+        before.pods = after.pods
+    write_report(before, Path(target), options.get("lang", "en"))
+
+
+def run_rebuild(path: Path, components: list[str], options: dict) -> int:
+    """Build and load the named components' images (the cluster's nodes change: needs --yes or a yes)."""
+    return _partial(path, components, options, kinds=("build", "load"))
+
+
+def run_redeploy(path: Path, components: list[str], options: dict) -> int:
+    """Restart the named components' rollouts, wait for them and verify."""
+    return _partial(path, components, options, kinds=("restart", "wait"))
+
+
+def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str, ...]) -> int:
+    from ..cluster.access import ClusterError, connect, is_kind_context
+    from ..cluster.runner import LiveOptions, resolve_target
+    from ..fixing.planner import FixPlan
+    from ..heal.plan import plan_heal
+    from ..heal.run import RESTART_ONLY, HealOptions, execute
+
+    setup = _setup(path, options)
+    if isinstance(setup, int):
+        return setup
+    catalogue, registry = setup
+    unknown = [n for n in components if catalogue.component(n) is None]
+    if unknown:
+        error(f"no component named {', '.join(unknown)} in the catalogue")
+        return EXIT_USAGE
+    live = LiveOptions(options.get("context"), options.get("kubeconfig"), options.get("namespace"), options.get("base_url") or [])
+    target = resolve_target(live, catalogue)
+    refusal = _context_refusal(target.context, options.get("allow_context"), is_kind_context)
+    if refusal:
+        error(refusal)
+        return EXIT_USAGE
+    empty = FixPlan(path, {}, {}, {}, [], [], Report(str(path), catalogue.source, [], []), Report(str(path), catalogue.source, [], []), 0)
+    plan = plan_heal(empty, catalogue, only=components)
+    plan.steps = [s for s in plan.steps if s.kind in kinds]
+    _print_plan(plan, sys.stdout)
+    if not _confirmed(options.get("yes"), f"Run {len(plan.steps)} steps on {target.context}?"):
+        error("not confirmed: nothing was changed (use --yes to run without asking)")
+        return EXIT_USAGE
+    try:
+        session = connect(target)
+    except ClusterError as exc:
+        error(str(exc))
+        return 4
+    with session:
+        run = execute(plan, catalogue, session, HealOptions(RESTART_ONLY, options.get("allow_context")), ConsoleProgress(options.get("verbose", False)))
+    if run.interrupted is not None:
+        return EXIT_INTERRUPTED
+    return EXIT_CLEAN if run.failed is None else EXIT_FINDINGS
