@@ -137,3 +137,41 @@ def test_heal_end_to_end_with_real_images(tmp_path, docker_client):
         assert "verified" in text and "docker build -t tiketi-auth-service:local" in text
     finally:
         remove_images(docker_client, *images.values())
+
+
+def test_an_interrupt_is_reported_and_rolled_back(tmp_path, monkeypatch):
+    from tiketi_doctor.cluster import operations
+
+    repo = _copy(tmp_path)
+    before = _snapshot(repo)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(operations, "wait_for_rollout", interrupted)
+    with FakeKube("broken") as kube:
+        config = kube.write_kubeconfig(tmp_path / "kubeconfig", context="kind-tiketi-local", namespace="tiketi")
+        original = kube_deployment(kube, "ticket-service")
+        result = runner.invoke(app, ["heal", str(repo), "--yes", "--select", "PORT003", "--kubeconfig", str(config)])
+        restored = kube_deployment(kube, "ticket-service")
+    assert result.exit_code == 130, result.stdout
+    assert "interrupted during: kubectl rollout status deployment/ticket-service" in result.stdout
+    assert "rolled back" in result.stdout
+    assert _snapshot(repo) == before
+    assert restored["template"]["spec"]["containers"][0]["ports"] == original["template"]["spec"]["containers"][0]["ports"]
+
+
+@pytest.mark.usefixtures("node_base_image")
+def test_a_failing_build_shows_its_step_and_log_tail_and_rolls_back(tmp_path, docker_client):
+    repo = _copy(tmp_path)
+    dockerfile = repo / "services/auth-service/Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("WORKDIR /app\n", "WORKDIR /app\nRUN echo 'no disk left' >&2 && exit 3\n", 1))
+    before = _snapshot(repo)
+    with FakeKube("broken") as kube:
+        config = kube.write_kubeconfig(tmp_path / "kubeconfig", context="kind-tiketi-local", namespace="tiketi")
+        result = runner.invoke(app, ["heal", str(repo), "--yes", "--select", "DEP,PORT002", "--kubeconfig", str(config)])
+        assert _mutations(kube) == []  # the build failed before anything reached the cluster
+    out = result.stdout
+    assert result.exit_code == 1, out
+    assert "✖ build" in out and "RUN echo 'no disk left' >&2 && exit 3" in out and "no disk left" in out
+    assert "rolled back" in out and _snapshot(repo) == before
