@@ -30,17 +30,6 @@ NETWORK_NAMES = {
 }
 
 
-def _span(location: Location) -> dict:
-    return {
-        "path": location.path,
-        "line": location.line,
-        "column": location.column,
-        "end_line": location.end_line,
-        "end_column": location.end_column,  # exclusive
-        "text": location.label,
-    }
-
-
 def _ranges(ports: Iterable[int]) -> str:
     """3000, 3001, 3002, 5432 -> "3000-3002, 5432"."""
     ordered = sorted(set(ports))
@@ -91,7 +80,7 @@ class GuideUrlUnknownPort(Check):
                     f"hostPort or the local side of a port-forward in the repository's guides and scripts, so "
                     f"{url.url} answers \"connection refused\"."
                 ),
-                params={"url": url.url, "host": url.host, "port": url.port, "span": _span(url.location), "suggested_port": int(close[0]) if close else None},
+                params={"url": url.url, "host": url.host, "port": url.port, "span": url.location.span(), "suggested_port": int(close[0]) if close else None},
             )
 
 
@@ -142,7 +131,7 @@ class HardcodedPrivateIp(Check):
                 params={
                     "address": found.address,
                     "network": found.network,
-                    "span": _span(found.location),
+                    "span": found.location.span(),
                     "url": found.url,
                     "replacement": "localhost",
                     "suggested_url": suggested,
@@ -190,7 +179,7 @@ class GuideReferencesMissingFile(Check):
                 "target": ref.target,
                 "kind": ref.kind,
                 "how": ref.how,
-                "span": _span(ref.location),
+                "span": ref.location.span(),
                 "bases": list(ref.bases),
                 "suggestion": suggestion,
             },

@@ -22,19 +22,6 @@ from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands
 
 
-def _span(location: Location | None) -> dict | None:
-    if location is None:
-        return None
-    return {
-        "path": location.path,
-        "line": location.line,
-        "column": location.column,
-        "end_line": location.end_line,
-        "end_column": location.end_column,  # exclusive
-        "text": location.label,
-    }
-
-
 def _where(route: RoutePath) -> str:
     return f"{route.location.path}:{route.location.line}"
 
@@ -132,10 +119,10 @@ class HiddenNavLink(FrontendCheck):
                 "file": link.location.path,
                 "link_source": link.source,  # as it stands in the file, comment markers included
                 "restored": item.restored,  # what replaces `replace` to bring the link back
-                "replace": _span(item.replace),
-                "comment": _span(item.comment),
+                "replace": (item.replace.span() if item.replace is not None else None),
+                "comment": (item.comment.span() if item.comment is not None else None),
                 "todo": item.todo,
-                "todo_comment": _span(item.todo_comment),
+                "todo_comment": (item.todo_comment.span() if item.todo_comment is not None else None),
                 "route_path": route.path,
                 "route_file": route.location.path,
                 "route_line": route.location.line,
@@ -203,7 +190,7 @@ class LinkToUnroutedPath(FrontendCheck):
             params={
                 "target": link.target,
                 "path": path,
-                "link": _span(link.location),
+                "link": (link.location.span() if link.location is not None else None),
                 "closest_route": close[0] if close else None,
                 "routes": known,
             },

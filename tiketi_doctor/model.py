@@ -44,6 +44,17 @@ class Location:
                 text += f":{self.column}"
         return text
 
+    def span(self) -> dict[str, Any]:
+        """The exact range, for fixers: 1-based line/column, end column exclusive, and the text there."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.label,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "line": self.line}
         for key in ("column", "end_line", "end_column", "label"):

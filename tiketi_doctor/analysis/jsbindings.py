@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
+from ..catalogue import Component
 from ..context import ScanContext
-from ..parsing.javascript import JsModule, _unescape, env_name, string_value
+from ..parsing.javascript import JsModule, env_name, string_value
 from .source import js_module
 
 # Stands for a part of a string that is only known at run time.
@@ -87,7 +88,7 @@ def _collect(ctx: ScanContext, module: JsModule) -> Bindings:
     # Module-level statements first, so their names win over nested ones of the same name.
     for statement in module.root.named_children:
         _top_level(ctx, result, statement)
-    _nested(ctx, result, module.root)
+    _nested(ctx, result, module)
     return result
 
 
@@ -124,10 +125,15 @@ def _top_level(ctx: ScanContext, b: Bindings, statement: Node) -> None:
             _export_assignment(b, expr)
 
 
-def _nested(ctx: ScanContext, b: Bindings, root: Node) -> None:
-    stack = list(reversed(root.named_children))
-    while stack:
-        node = stack.pop()
+# The nodes `_nested` looks at, found by tree-sitter instead of a walk over every node in Python.
+_NESTED = "[(variable_declarator) (function_declaration) (assignment_expression)] @node"
+
+
+def _nested(ctx: ScanContext, b: Bindings, module: JsModule) -> None:
+    # Captures come grouped by node type: sorted by (start, outermost first) they are in pre-order,
+    # the order in which the first declaration of a name wins.
+    nodes = sorted(module.query(_NESTED).get("node", []), key=lambda n: (n.start_byte, -n.end_byte))
+    for node in nodes:
         if node.type == "variable_declarator":
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("value")
@@ -142,7 +148,6 @@ def _nested(ctx: ScanContext, b: Bindings, root: Node) -> None:
                 b.declarations.setdefault(name.text.decode(), node)
         elif node.type == "assignment_expression" and "default" not in b.exports:
             _export_assignment(b, node)
-        stack.extend(reversed(node.named_children))
 
 
 def _declare_requires(ctx: ScanContext, b: Bindings, declaration: Node) -> None:
@@ -297,16 +302,7 @@ def static_text(ctx: ScanContext, b: Bindings, node: Node | None, depth: int = 0
         value = string_value(node)
         return value if value is not None else DYNAMIC
     if kind == "template_string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(child.text.decode("utf-8", "replace"))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(child.text.decode()))
-            elif child.type == "template_substitution":
-                inner = child.named_children[0] if child.named_children else None
-                parts.append(static_text(ctx, b, inner, depth + 1))
-        return "".join(parts)
+        return string_value(node, substitute=lambda inner: static_text(ctx, b, inner, depth + 1))
     if kind == "parenthesized_expression" and node.named_children:
         return static_text(ctx, b, node.named_children[0], depth + 1)
     if kind == "binary_expression":
@@ -324,7 +320,7 @@ def static_text(ctx: ScanContext, b: Bindings, node: Node | None, depth: int = 0
         return DYNAMIC
     name = env_name(node)
     if name is not None:
-        owner = next((c for c in ctx.catalogue.components if c.url_env == name and c.url_default), None)
+        owner = next((c for c in components_by_url_env(ctx).get(name, ()) if c.url_default), None)
         return owner.url_default if owner is not None else DYNAMIC
     if kind == "member_expression":  # CONFIG.apiPrefix, with CONFIG an object literal
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
@@ -347,6 +343,19 @@ def static_text(ctx: ScanContext, b: Bindings, node: Node | None, depth: int = 0
             return static_text(ctx, owner, value, depth + 1)
         return DYNAMIC
     return DYNAMIC
+
+
+def components_by_url_env(ctx: ScanContext) -> dict[str, list[Component]]:
+    """url_env -> the components declaring it, in catalogue order (looked up for every name in a handler)."""
+
+    def build() -> dict[str, list[Component]]:
+        index: dict[str, list[Component]] = {}
+        for component in ctx.catalogue.components:
+            if component.url_env:
+                index.setdefault(component.url_env, []).append(component)
+        return index
+
+    return ctx.memo(("components-by-url-env",), build)
 
 
 def resolve_identifier(ctx: ScanContext, b: Bindings, name: str, depth: int = 0) -> tuple[Bindings, Node] | None:

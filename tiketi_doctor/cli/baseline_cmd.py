@@ -8,8 +8,8 @@ from pathlib import Path
 from ..model import RunStatus
 from ..registry import Registry
 from ..suppressions import baseline_data
-from .check_cmd import InternalError, ScanOptions, UsageError, scan_repository
-from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, write_output
+from .check_cmd import ScanOptions, scan_repository
+from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, InternalError, UsageError, error, exit_for, write_output
 
 DEFAULT_BASELINE = Path("tiketi-doctor-baseline.json")
 
@@ -22,13 +22,8 @@ class BaselineOptions(ScanOptions):
 def run_create(options: BaselineOptions, registry: Registry | None = None) -> int:
     try:
         report = scan_repository(options, registry)
-    except UsageError as exc:
-        if str(exc):
-            error(str(exc))
-        return EXIT_USAGE
-    except InternalError as exc:
-        error(f"internal error: {exc}")
-        return EXIT_INTERNAL
+    except (UsageError, InternalError) as exc:
+        return exit_for(exc)
     errored = [run for run in report.runs if run.status == RunStatus.ERROR]
     if errored:
         # A baseline without that check's findings would report them all as new once it works again.

@@ -16,17 +16,9 @@ from ..model import Fix, Report, RunStatus, Severity
 from ..registry import Registry, RegistryError, load_registry, matches
 from ..reporters import CARRIES_FIXES, REPORT_SUFFIXES, render, report_format, write_report
 from ..suppressions import BaselineError, apply_baseline, load_baseline, refuse
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, split_codes, write_output
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, InternalError, UsageError, error, exit_for, print_catalogue_error, split_codes, write_output
 
 STDOUT = "-"
-
-
-class UsageError(Exception):
-    """Bad options or inputs: exit 2 with the message."""
-
-
-class InternalError(Exception):
-    """tiketi-doctor itself is broken (a check family does not load): exit 3."""
 
 
 @dataclass
@@ -71,16 +63,8 @@ def run_check(options: CheckOptions, registry: Registry | None = None) -> int:
                 render(name, report, out, color=use_color and name == "terminal", lang=options.lang)
         if options.report is not None:
             write_report(report, options.report, options.lang)
-    except UsageError as exc:
-        if str(exc):
-            error(str(exc))
-        return EXIT_USAGE
-    except InternalError as exc:
-        error(f"internal error: {exc}")
-        return EXIT_INTERNAL
-    except OSError as exc:
-        error(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
-        return EXIT_USAGE
+    except (UsageError, InternalError, OSError) as exc:
+        return exit_for(exc)
     if options.live is not None:  # 4 when the live part could not run and nothing else decides the exit
         from .live_cmd import live_exit_code
 
@@ -140,6 +124,7 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None) -> R
             raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
     checks = registry.runnable(selected, ignored)
     report = _scan_with_fixes(options.path, catalogue, checks) if options.with_fixes else scan(options.path, catalogue, checks)
+    report.notes[:0] = catalogue.notes  # e.g. that the catalogue was discovered, not read from a file
     if baseline is not None and options.baseline is not None:
         apply_baseline(report, baseline, options.baseline.as_posix())
     if options.strict:

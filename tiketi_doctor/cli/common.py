@@ -13,6 +13,27 @@ from ..catalogue import CatalogueError
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+class UsageError(Exception):
+    """Bad options or inputs: exit 2 with the message."""
+
+
+class InternalError(Exception):
+    """tiketi-doctor itself is broken (a check family does not load): exit 3."""
+
+
+def exit_for(exc: Exception, writing: str = "the output") -> int:
+    """Say what went wrong in one line and give the exit code for it (no traceback for user errors)."""
+    if isinstance(exc, UsageError):
+        if str(exc):
+            error(str(exc))
+        return EXIT_USAGE
+    if isinstance(exc, InternalError):
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    error(f"cannot write {getattr(exc, 'filename', None) or writing}: {getattr(exc, 'strerror', None) or exc}")
+    return EXIT_USAGE
+
+
 def error(message: str) -> None:
     print(f"tiketi-doctor: {message}", file=sys.stderr)
 

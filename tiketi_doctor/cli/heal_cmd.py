@@ -46,7 +46,7 @@ def run_heal(path: Path, options: dict) -> int:
     from ..heal.plan import plan_heal
     from ..heal.run import HealOptions, execute, finalize, rollback
     from ..heal.verify import diagnose, verify
-    from ..registry import is_selected, load_registry
+    from ..registry import is_selected
 
     setup = _setup(path, options)
     if isinstance(setup, int):

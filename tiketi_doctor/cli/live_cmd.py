@@ -26,7 +26,7 @@ def run_live_part(report: Report, options, registry: Registry | None = None):
     """
     from ..cluster.runner import run_live
     from ..registry import RegistryError, load_registry
-    from .check_cmd import InternalError, UsageError
+    from .common import InternalError, UsageError
 
     if registry is None:
         try:

@@ -11,8 +11,8 @@ from pathlib import Path
 from ..model import RunStatus
 from ..registry import Registry
 from ..reporters import REPORT_SUFFIXES, render, report_format
-from .check_cmd import InternalError, ScanOptions, UsageError, scan_repository
-from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, write_output
+from .check_cmd import ScanOptions, scan_repository
+from .common import EXIT_CLEAN, EXIT_INTERNAL, InternalError, UsageError, error, exit_for, write_output
 
 
 @dataclass
@@ -29,16 +29,8 @@ def run_report(options: ReportOptions, registry: Registry | None = None) -> int:
         report = scan_repository(options, registry)
         with write_output(options.output) as out:
             render(name, report, out, lang=options.lang)
-    except UsageError as exc:
-        if str(exc):
-            error(str(exc))
-        return EXIT_USAGE
-    except InternalError as exc:
-        error(f"internal error: {exc}")
-        return EXIT_INTERNAL
-    except OSError as exc:
-        error(f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}")
-        return EXIT_USAGE
+    except (UsageError, InternalError, OSError) as exc:
+        return exit_for(exc, "the report")
     if options.output is not None:
         print(f"wrote {options.output} ({name}, {options.lang}): {len(report.findings)} findings")
     errored = [run for run in report.runs if run.status == RunStatus.ERROR]

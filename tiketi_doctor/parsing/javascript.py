@@ -109,11 +109,21 @@ class JsModule:
     def facts(self, name: str) -> list[Node]:
         return self.query(_FACTS).get(name, [])
 
+    def _derived(self, name: str, compute) -> list:
+        """A fact list computed once per module (several analyses read it); each caller gets its own copy."""
+        key = ("derived", name)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return list(self._cache[key])
+
     def position(self, node: Node) -> tuple[int, int]:
         return position(self.source, node)
 
     @property
     def module_refs(self) -> list[ModuleRef]:
+        return self._derived("module_refs", self._module_refs)
+
+    def _module_refs(self) -> list[ModuleRef]:
         refs = []
         for node in self.facts("req.spec"):
             value = string_value(node)
@@ -134,6 +144,9 @@ class JsModule:
 
     @property
     def env_defaults(self) -> list[EnvDefault]:
+        return self._derived("env_defaults", self._env_defaults)
+
+    def _env_defaults(self) -> list[EnvDefault]:
         found = []
         for expr in self.facts("bin.expr"):
             left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
@@ -153,6 +166,9 @@ class JsModule:
     @property
     def listen_literals(self) -> list[tuple[int, int, int]]:
         """(port, line, column) of `x.listen(3005, ...)` calls with a literal port."""
+        return self._derived("listen_literals", self._listen_literals)
+
+    def _listen_literals(self) -> list[tuple[int, int, int]]:
         return [
             (int(node.text), *position(self.source, node))
             for node in self.facts("listen.port")
@@ -161,6 +177,9 @@ class JsModule:
 
     @property
     def strings(self) -> list[StringLiteral]:
+        return self._derived("strings", self._strings)
+
+    def _strings(self) -> list[StringLiteral]:
         result = []
         for node in self.facts("str"):
             value = string_value(node, allow_substitutions=True)
@@ -175,31 +194,29 @@ def parse_javascript(text: str, path: str) -> JsModule:
     return JsModule(path, source, tree, tree.root_node.has_error)
 
 
-def string_value(node: Node | None, allow_substitutions: bool = False) -> str | None:
-    """The value of a string or template literal; None for templates with `${}` unless allowed."""
-    if node is None:
+def string_value(node: Node | None, allow_substitutions: bool = False, substitute=None) -> str | None:
+    """The value of a string or template literal.
+
+    A template's `${}` parts make it None, unless `allow_substitutions` (their source text is kept)
+    or `substitute(expression_node)` gives their text.
+    """
+    if node is None or node.type not in ("string", "template_string"):
         return None
-    if node.type == "string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
+    parts = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            parts.append(child.text.decode("utf-8", "replace"))
+        elif child.type == "escape_sequence":
+            parts.append(_unescape(child.text.decode()))
+        elif child.type == "template_substitution":
+            if substitute is not None:
+                inner = child.named_children[0] if child.named_children else None
+                parts.append(substitute(inner))
+            elif allow_substitutions:
                 parts.append(child.text.decode("utf-8", "replace"))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(child.text.decode()))
-        return "".join(parts)
-    if node.type == "template_string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(child.text.decode("utf-8", "replace"))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(child.text.decode()))
-            elif child.type == "template_substitution":
-                if not allow_substitutions:
-                    return None
-                parts.append(child.text.decode("utf-8", "replace"))
-        return "".join(parts)
-    return None
+            else:
+                return None
+    return "".join(parts)
 
 
 def literal_value(node: Node | None) -> str | None:
