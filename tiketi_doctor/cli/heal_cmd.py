@@ -13,17 +13,32 @@ EXIT_INTERRUPTED = 130
 
 
 class ConsoleProgress:
-    """A line when a step starts and one when it ends (with its duration); build output with -v."""
+    """A line when each step ends, with its duration; on a terminal a spinner shows the running step.
+    Build output streams with -v."""
 
     def __init__(self, verbose: bool, out=None):
         self.verbose = verbose
         self.out = out or sys.stdout  # the stream at call time, not at import time
+        self._status = None
+        self._console = None
+        if self.out.isatty():
+            from rich.console import Console
+
+            self._console = Console(file=self.out, highlight=False)
 
     def started(self, step) -> None:
-        self.out.write(f"  … {step.kind:8} {step.component or '':16} {step.command}\n")
-        self.out.flush()
+        text = f"{step.kind} {step.component or ''}: {step.command}"
+        if self._console is not None:
+            self._status = self._console.status(text)
+            self._status.start()
+        else:
+            self.out.write(f"  … {step.kind:8} {step.component or '':16} {step.command}\n")
+            self.out.flush()
 
     def finished(self, result) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
         mark = "✔" if result.ok else "✖"
         self.out.write(f"  {mark} {result.step.kind:8} {result.step.component or '':16} {result.seconds:6.1f} s  {result.detail}\n")
         if not result.ok and result.output:
@@ -33,7 +48,10 @@ class ConsoleProgress:
 
     def log(self, line: str) -> None:
         if self.verbose:
-            self.out.write(f"      | {line.rstrip()}\n")
+            if self._console is not None:
+                self._console.print(f"      | {line.rstrip()}", markup=False)
+            else:
+                self.out.write(f"      | {line.rstrip()}\n")
 
 
 def run_heal(path: Path, options: dict) -> int:
