@@ -94,7 +94,9 @@ class Catalogue:
     config_files: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     source: str = ""  # where it was loaded from, for messages
-    origin: str = "builtin"  # builtin | repository | file
+    origin: str = "builtin"  # builtin | repository | file | discovered
+    # Said to the user with the results (e.g. that the catalogue was discovered, not read).
+    notes: tuple[str, ...] = ()
     # JSON path (tuple) -> line, for pointing findings at catalogue entries.
     lines: dict[tuple, int] = field(default_factory=dict)
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
@@ -140,14 +142,46 @@ class Catalogue:
 
 
 def find_catalogue(repo_root: Path, explicit: Path | None = None) -> Catalogue:
-    """The explicit file, else the repository's own catalogue, else the built-in one."""
+    """The explicit file, else the repository's own catalogue, else the built-in one when the
+    repository is laid out like it, else what discovery finds (the built-in one if it finds nothing)."""
     if explicit is not None:
         return load_catalogue(explicit, origin="file")
     for name in REPO_CATALOGUE_NAMES:
         candidate = repo_root / name
         if candidate.is_file():
             return load_catalogue(candidate, origin="repository", display=name)
+    if not looks_like_builtin(repo_root, BUILTIN) and _holds_a_system(repo_root):
+        from .discovery import discovered_catalogue  # only repositories of another shape pay for it
+
+        discovered = discovered_catalogue(repo_root)
+        if discovered is not None:
+            return discovered
     return load_builtin(BUILTIN)
+
+
+def _holds_a_system(repo_root: Path) -> bool:
+    """Whether there is anything to discover (a Dockerfile, package.json or YAML file), without importing discovery."""
+    import os
+
+    from .repo import SKIPPED_DIRS
+
+    for _, dirnames, filenames in os.walk(repo_root):
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+        if any(f.startswith("Dockerfile") or f.endswith((".dockerfile", "package.json", ".yaml", ".yml")) for f in filenames):
+            return True
+    return False
+
+
+def looks_like_builtin(repo_root: Path, name: str) -> bool:
+    """Whether most Dockerfiles and package.json files the built-in catalogue names exist here."""
+    path = manifests.builtin_catalogue(name)
+    if path is None:
+        return False
+    data = _read_yaml(path, f"<builtin:{name}>").data
+    files = [c["build"]["dockerfile"] for c in data["components"] if c.get("build")]
+    files += [c["package_json"] for c in data["components"] if c.get("package_json")]
+    present = sum(1 for f in files if (repo_root / f).is_file())
+    return bool(files) and present * 2 >= len(files)
 
 
 def load_builtin(name: str) -> Catalogue:
@@ -177,6 +211,13 @@ def load_catalogue(path: Path, origin: str = "file", display: str | None = None,
     return _build(data, display, origin, doc, sources)
 
 
+def load_catalogue_text(text: str, display: str, origin: str) -> Catalogue:
+    """A catalogue held in memory (a discovered one), validated like a file."""
+    doc = _parse_yaml_text(text, display)
+    validate(doc.data, display, doc)
+    return _build(doc.data, display, origin, doc, {})
+
+
 def _read_yaml(path: Path, display: str) -> YamlDoc:
     try:
         text = path.read_text(encoding="utf-8")
@@ -184,6 +225,10 @@ def _read_yaml(path: Path, display: str) -> YamlDoc:
         raise CatalogueError([CatalogueProblem(display, None, "$", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError([CatalogueProblem(display, None, "$", f"cannot read: {exc}")]) from None
+    return _parse_yaml_text(text, display)
+
+
+def _parse_yaml_text(text: str, display: str) -> YamlDoc:
     try:
         docs = parse_yaml_documents(text)
     except ParseError as exc:

@@ -109,6 +109,24 @@ def check(
 
 
 @app.command()
+def init(
+    path: Path = typer.Argument(Path("."), help="Repository to discover (default: the current directory)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Catalogue file to write (default: PATH/tiketi-doctor.yaml)."),
+    stdout: bool = typer.Option(False, "--stdout", help="Print the catalogue instead of writing a file."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file (its exclude: list is kept)."),
+    exclude: List[str] = typer.Option([], "--exclude", "-x", help="Also never read paths matching this glob (repeatable), e.g. 'legacy/**'."),
+) -> None:
+    """Discover the catalogue from the repository and write it as commented YAML to edit.
+
+    Exit codes: 0 written, 1 no application or workload found, 2 usage error (the file exists
+    without --force), 3 internal error (nothing written).
+    """
+    from .init_cmd import InitOptions, run_init
+
+    raise typer.Exit(run_init(InitOptions(path, output, stdout, force, list(exclude))))
+
+
+@app.command()
 def status(
     path: Path = typer.Argument(Path("."), help="Repository whose catalogue names the components (default: the current directory)."),
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),

@@ -67,6 +67,9 @@ def _summary(console: Console, report: Report) -> None:
     line.append(f"  ({len(report.runs)} check runs in {report.duration:.2f} s)", style="dim")
     console.print(line)
     _accepted(console, report)
+    for note in report.notes:
+        for line in textwrap.wrap(mask(note), width=console.width - 1, initial_indent="  note: ", subsequent_indent=" " * 8, break_on_hyphens=False):
+            console.print(Text(line, style="dim"), soft_wrap=True)
     for run in unknown:
         console.print(Text(f"  ? {run.code} on {run.subject}: could not decide — {escape(run.reason)}", style="dim"))
     for run in errored:
