@@ -74,8 +74,10 @@ class ModuleMissingInImage(Check):
         if image is None:
             return
         pkg = package_json(ctx, component.package_json)
+        # A frontend's source is bundled in a build stage; only the final stage runs node code.
+        installed = image.build_packages if component.role == "frontend" else image.packages
         for name, requirement in requirements(ctx, component).items():
-            if name in image.packages:
+            if name in installed:
                 continue
             yield self._finding(ctx, component, image, pkg, name, requirement)
 

@@ -56,7 +56,8 @@ def _add_proxy(ctx: FixContext, params: dict) -> Fix | None:
         return None  # a file of that name exists but is not mounted: a person must decide
     calls = [f"{c['method']} {c['path']}" for c in params.get("calls") or []]
     style = params.get("proxy_style") or {}
-    helper = _helper(style, route_file)
+    example = ctx.catalogue.owner_of_route(style.get("example_route", {}).get("path", ""))
+    helper = _helper(ctx, style, route_file, example.url_env if example else None)
     edits: list[TextEdit] = []
     if helper is not None:
         content = render(
@@ -77,13 +78,24 @@ def _add_proxy(ctx: FixContext, params: dict) -> Fix | None:
     return Fix(f"Proxy {prefix}/* to {owner} through a new {route_file}", tuple(edits))
 
 
-def _helper(style: dict, route_file: str) -> tuple[str, str] | None:
-    """(function name, require path from the new file) of the gateway's own forwarding helper."""
+def _helper(ctx: FixContext, style: dict, route_file: str, url_env_of_example: str | None) -> tuple[str, str] | None:
+    """(function name, require path from the new file) of the gateway's own forwarding helper, when a
+    new file can use it: the helper's module exports it, and the example call needs nothing but the
+    URL variable (a call such as `proxyTo(upstreams.orders)` leans on names only its own file has)."""
     match = re.match(r"(\w+) \((.+?):\d+\)", style.get("helper") or "")
-    if not match or not style.get("example_handler", "").startswith(match.group(1) + "("):
+    handler = style.get("example_handler", "")
+    if not match or not handler.startswith(match.group(1) + "("):
         return None
-    module = posixpath.relpath(posixpath.splitext(match.group(2))[0], posixpath.dirname(route_file))
-    return match.group(1), module if module.startswith(".") else "./" + module
+    name, module_path = match.group(1), match.group(2)
+    source = ctx.current_text(module_path) or ""
+    exported = re.search(r"module\.exports\s*=\s*\{[^}]*\b%s\b|exports\.%s\s*=|export\s+(?:async\s+)?function\s+%s\b|export\s*\{[^}]*\b%s\b"
+                         % ((re.escape(name),) * 4), source)
+    without_strings = re.sub(r"(['\"`])(?:\\.|(?!\1).)*\1", "", handler)
+    names = set(re.findall(r"(?<![\w.])([A-Za-z_$][\w$]*)\b(?!\s*:)", without_strings))
+    if not exported or names - {name, url_env_of_example}:
+        return None
+    module = posixpath.relpath(posixpath.splitext(module_path)[0], posixpath.dirname(route_file))
+    return name, module if module.startswith(".") else "./" + module
 
 
 def _handler_like(ctx: FixContext, style: dict, url_env: str, owner: str) -> str:

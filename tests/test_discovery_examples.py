@@ -155,3 +155,26 @@ def test_check_on_the_shop_without_a_catalogue_reports_the_planted_faults_and_sa
         "note: no catalogue: discovered 5 components (web, edge, catalog, orders, redis) from 4 Dockerfiles, 11 manifests, "
         "1 compose file and 1 CI workflow; run `tiketi-doctor init` to keep and edit it"
     ) in text
+
+
+def test_fix_on_the_shop_example_leaves_nothing_and_writes_valid_code(tmp_path):
+    """The second example has no catalogue: fixes work on the discovered one, and the generated
+    gateway route does not lean on names of another file."""
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from tiketi_doctor.cli.main import app
+
+    repo = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", repo)
+    runner = CliRunner()
+    assert runner.invoke(app, ["fix", str(repo), "--apply", "--no-color"]).exit_code == 0
+    after = runner.invoke(app, ["check", str(repo), "--format", "json", "--fail-on", "info"])
+    assert after.exit_code == 0 and '"findings": []' in after.stdout
+    assert "no catalogue: discovered" in after.stdout
+    created = repo / "apps" / "edge" / "src" / "carts.js"
+    if shutil.which("node"):
+        subprocess.run(["node", "--check", str(created)], check=True)
+    assert "upstreams" not in created.read_text()

@@ -54,10 +54,12 @@ class _StageState:
 @dataclass
 class ImageInstall:
     dockerfile: str
-    packages: dict[str, InstalledPackage]
+    packages: dict[str, InstalledPackage]  # in the final stage: what the container runs with
     manifests: list[ImageManifest]
     npm_ran: bool
     undecided: list[str]
+    # In any stage: what a bundler running in a build stage can import.
+    build_packages: dict[str, InstalledPackage] = field(default_factory=dict)
 
     @property
     def generated(self) -> list[ImageManifest]:
@@ -115,7 +117,8 @@ class _Reader:
             for inst in stage.instructions:
                 self._instruction(state, inst)
         final = self.states[-1]
-        return ImageInstall(self.df.path, final.packages, self.manifests, self.npm_ran, self.undecided)
+        every_stage = {name: pkg for state in self.states for name, pkg in state.packages.items()}
+        return ImageInstall(self.df.path, final.packages, self.manifests, self.npm_ran, self.undecided, every_stage)
 
     # -- instructions ----------------------------------------------------------
     def _instruction(self, state: _StageState, inst: Instruction) -> None:

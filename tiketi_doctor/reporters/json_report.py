@@ -35,6 +35,7 @@ def to_data(report: Report) -> dict[str, Any]:
             }
             for r in report.runs
         ],
+        "notes": list(report.notes),
         "summary": {
             "total": len(report.findings),
             "errors": counts["error"],
