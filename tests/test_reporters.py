@@ -384,3 +384,19 @@ def test_json_shows_suppressed_findings_and_heal_data(report):
     assert data["pods"][1] == {"name": "ticket-service-5c8d7b9f6-z9x8c", "ready": "0/1", "status": "CrashLoopBackOff", "restarts": 7, "age": "15m", "service": "ticket-service"}
     assert data["commands"][2]["returncode"] == 1 and data["commands"][2]["output"] == "error: token **** rejected"
     assert data["findings"][0]["evidence"]["log_excerpt"][2] == "request headers: Authorization: Bearer ****"
+
+
+def test_port002_symptom_names_what_is_wrong():
+    from tiketi_doctor.model import Finding, Location, Severity
+    from tiketi_doctor.reporters.triage import predicted_symptom
+
+    def finding(*kinds):
+        return Finding(
+            "PORT002", Severity.ERROR, "m", Location("Dockerfile", 3), service="orders",
+            evidence={"expected": 4002, "found": {"4003": []}},
+            params={"expected": 4002, "places": [{"kind": k, "value": 4003} for k in kinds]},
+        )
+
+    assert "HEALTHCHECK probes port 4003" in predicted_symptom(finding("EXPOSE", "HEALTHCHECK"), "en")
+    assert predicted_symptom(finding("EXPOSE"), "en").startswith("the image advertises port 4003")
+    assert predicted_symptom(finding("ENV PORT"), "en") == "the container listens on 4003; callers use 4002"

@@ -66,6 +66,11 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
     "DEP003": ("npm install fails or installs an untested version", "npm install 실패 또는 검증되지 않은 버전 설치"),
     "PORT001": ("the app listens on {found_port}; callers use {expected}", "앱은 {found_port} 포트에서 대기, 호출 측은 {expected} 사용"),
     "PORT002": ("container marked unhealthy: HEALTHCHECK probes port {found_port}", "컨테이너 unhealthy: HEALTHCHECK가 {found_port} 포트를 검사"),
+    "PORT002:ENV": ("the container listens on {found_port}; callers use {expected}", "컨테이너가 {found_port} 포트에서 대기, 호출 측은 {expected} 사용"),
+    "PORT002:EXPOSE": (
+        "the image advertises port {found_port}: `docker run -P` and compose publish the wrong one",
+        "이미지가 {found_port} 포트를 노출: `docker run -P`와 compose가 잘못된 포트를 게시",
+    ),
     "PORT003": ("connection refused on {service}:{expected}", "{service}:{expected} 연결 거부"),
     "PORT004": ("calls fail: connection refused on port {found_port}", "호출 실패: {found_port} 포트 연결 거부"),
     "PORT005": (
@@ -147,7 +152,7 @@ def http_results(finding: Finding) -> list[dict]:
 
 def predicted_symptom(finding: Finding, lang: str) -> str:
     """What a person would see, for a finding without live evidence; the message when no template fits."""
-    template = SYMPTOMS.get(finding.code)
+    template = SYMPTOMS.get(_symptom_key(finding))
     if template is None:
         return finding.message
     fields = {"service": finding.service or "", **_scalars(finding.params), **_scalars(finding.evidence)}
@@ -163,6 +168,16 @@ def predicted_symptom(finding: Finding, lang: str) -> str:
     if not names <= fields.keys():
         return finding.message
     return text.format(**fields)
+
+
+def _symptom_key(finding: Finding) -> str:
+    """PORT002 looks different by what is wrong: a HEALTHCHECK, ENV PORT, or only EXPOSE."""
+    if finding.code != "PORT002":
+        return finding.code
+    kinds = {place.get("kind") for place in finding.params.get("places") or [] if isinstance(place, dict)}
+    if "HEALTHCHECK" in kinds:
+        return "PORT002"
+    return "PORT002:ENV" if "ENV PORT" in kinds else "PORT002:EXPOSE"
 
 
 def _scalars(data: dict) -> dict:
