@@ -1,0 +1,144 @@
+"""CTX: COPY sources against the build contexts the scripts, CI workflows and compose files really use."""
+from __future__ import annotations
+
+import posixpath
+from typing import Iterable
+
+from tiketi_doctor.analysis.build_context import Missing, check_sources
+from tiketi_doctor.analysis.builds import BuildCommand, inventory
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.parsing.dockerfile import parse_dockerfile
+
+
+def catalogue_context(component: Component) -> str:
+    return posixpath.normpath(component.build_context or posixpath.dirname(component.dockerfile or "") or ".")
+
+
+def _dockerfile(ctx: ScanContext, path: str):
+    return ctx.repo.parsed("dockerfile", path, lambda f: parse_dockerfile(f.text, path))
+
+
+def _describe(build: BuildCommand) -> str:
+    kind = {"script": "", "guide": "", "workflow": "", "compose": "compose build "}[build.origin]
+    return f"{kind}{build.location.path}:{build.location.line}"
+
+
+def builds_by_context(ctx: ScanContext) -> dict[tuple[str, str], list[BuildCommand]]:
+    """(Dockerfile, context) -> the builds that use it; catalogue components nobody builds use the catalogue's."""
+    def collect():
+        grouped: dict[tuple[str, str], list[BuildCommand]] = {}
+        for build in inventory(ctx).builds:
+            if build.dockerfile and build.context is not None and ctx.repo.exists(build.dockerfile):
+                grouped.setdefault((build.dockerfile, build.context), []).append(build)
+        built = {dockerfile for dockerfile, _ in grouped}
+        for component in ctx.catalogue.components:
+            if component.dockerfile and component.dockerfile not in built and ctx.repo.exists(component.dockerfile):
+                grouped.setdefault((component.dockerfile, catalogue_context(component)), [])
+        return grouped
+
+    return ctx.memo("builds-by-context", collect)
+
+
+def _component(ctx: ScanContext, dockerfile: str) -> Component | None:
+    return next((c for c in ctx.catalogue.components if c.dockerfile == dockerfile), None)
+
+
+class CopySourceMissing(Check):
+    code = "CTX001"
+    name = "copy-source-missing"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A COPY/ADD source does not exist in the build context a script, workflow or compose file builds with."
+    why = (
+        "COPY paths are relative to the build context, not to the Dockerfile. A Dockerfile written for the "
+        "repository root (`COPY services/auth-service/src ./src`) fails with \"COPY failed: ... not found\" when a "
+        "guide, CI job or compose file builds it from the service folder — or when .dockerignore leaves the "
+        "path out of the context."
+    )
+    example = "docker build -t tiketi-auth-service:local services/auth-service  # Dockerfile copies services/auth-service/src"
+    fix = (
+        "Build with the context the Dockerfile is written for (the catalogue's build context, usually the "
+        "repository root: `docker build -f services/x/Dockerfile .`), or change the COPY paths; un-ignore "
+        "paths the image needs in .dockerignore."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for (path, context), builds in sorted(builds_by_context(ctx).items()):
+            dockerfile = _dockerfile(ctx, path)
+            if dockerfile is None:
+                continue
+            for problem in check_sources(ctx, dockerfile, context):
+                yield self._finding(ctx, path, context, builds, problem)
+
+    def _finding(self, ctx: ScanContext, path: str, context: str, builds: list[BuildCommand], problem: Missing) -> Finding:
+        component = _component(ctx, path)
+        used = ", ".join(_describe(b) for b in builds) if builds else f"the catalogue's build of {component.name if component else path}"
+        source = problem.source
+        expected = catalogue_context(component) if component else None
+        note = ""
+        if expected is not None and expected != context:
+            note = f" The catalogue builds {path} from {expected}, where the path {'exists' if ctx.repo.exists(posixpath.join(expected, source.text)) else 'is missing too'}."
+        if problem.reason == "outside":
+            what = f"leaves the build context {context} (Docker refuses paths outside it)"
+        elif problem.reason == "ignored":
+            what = f"is excluded from the build context {context} by {problem.rule.location.path}:{problem.rule.location.line} ({problem.rule.pattern})"
+        else:
+            what = f"does not exist in the build context {context} ({posixpath.normpath(posixpath.join(context, source.text.lstrip('/')))})"
+        return self.finding(
+            f"{source.location.label} in {path} {what}; used by {used}",
+            source.location,
+            service=component.name if component else None,
+            related=[b.location for b in builds],
+            evidence={"source": source.text, "context": context, "builds": [str(b.location) for b in builds], "reason": problem.reason, "catalogue_context": expected},
+            root_cause=(
+                f"COPY/ADD sources are resolved inside the build context; {used} build{'s' if len(builds) != 1 else ''} "
+                f"{path} with context {context}, so `docker build` stops with \"COPY failed: ... {source.text}: not found\"." + note
+            ),
+            params={"dockerfile": path, "context": context, "source": source.text, "reason": problem.reason, "line": source.location.line},
+        )
+
+
+class BuildContextMismatch(Check):
+    code = "CTX002"
+    name = "build-context-mismatch"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "A script, workflow or compose file builds a component from another context than the catalogue says."
+    why = (
+        "The same Dockerfile built from two contexts can produce two different images (COPY . picks up other "
+        "files), and tiketi-doctor reads what an image contains — and rebuilds it — from the catalogue's context. "
+        "When the builds disagree, one of them is not what was reviewed."
+    )
+    example = "compose: build: {context: services/auth-service}; catalogue: build context ."
+    fix = "Use the same context everywhere, or correct the catalogue's `build.context` to the one the builds use."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for (path, context), builds in sorted(builds_by_context(ctx).items()):
+            component = _component(ctx, path)
+            if component is None or not builds:
+                continue
+            expected = catalogue_context(component)
+            if context == expected:
+                continue
+            dockerfile = _dockerfile(ctx, path)
+            if dockerfile is None or check_sources(ctx, dockerfile, context):
+                continue  # CTX001 reports the build that fails
+            first = builds[0]
+            yield self.finding(
+                f"{_describe(first)} builds {path} with context {context}; the catalogue says {expected}",
+                first.location,
+                service=component.name,
+                related=[b.location for b in builds[1:]],
+                evidence={"dockerfile": path, "context": context, "catalogue_context": expected, "builds": [str(b.location) for b in builds]},
+                root_cause=(
+                    f"Both contexts hold every COPY source of {path}, so both builds succeed, but they send different "
+                    f"files: the image built from {context} is not the one tiketi-doctor analyses and rebuilds (from {expected})."
+                ),
+                params={"dockerfile": path, "context": context, "catalogue_context": expected},
+            )
+
+
+CHECKS = (CopySourceMissing, BuildContextMismatch)

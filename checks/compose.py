@@ -1,0 +1,167 @@
+"""CMP: compose services that collide on host ports or hide what their image installed."""
+from __future__ import annotations
+
+import posixpath
+from typing import Iterable
+
+from tiketi_doctor.analysis.compose import ComposeFile, ComposeService, compose_files
+from tiketi_doctor.analysis.image import dockerfile_of
+from tiketi_doctor.analysis.imageref import parse_image
+from tiketi_doctor.analysis.installs import npm_steps
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Location, Severity
+
+
+def projects(ctx: ScanContext) -> dict[str, list[ComposeFile]]:
+    grouped: dict[str, list[ComposeFile]] = {}
+    for compose in compose_files(ctx):
+        grouped.setdefault(compose.project, []).append(compose)
+    for files in grouped.values():
+        files.sort(key=lambda f: ".override." in f.path)  # the base file first, as compose merges them
+    return grouped
+
+
+class ComposePortCollision(Check):
+    code = "CMP001"
+    name = "compose-port-collision"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "Two compose services (or two mappings of one) publish the same host port."
+    why = (
+        "Only one container can bind a host port. `docker compose up` starts the first and fails the second "
+        "with \"Bind for 0.0.0.0:3000 failed: port is already allocated\" — typically after a port was copied "
+        "from another service. Compose merges docker-compose.override.yml into docker-compose.yml, so their "
+        "mappings collide too."
+    )
+    example = "services: {frontend: {ports: [\"3000:3000\"]}, grafana: {ports: [\"3000:3000\"]}}"
+    fix = "Give each service its own host port (the left side of `HOST:CONTAINER`); the container port can stay."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for files in projects(ctx).values():
+            mappings = [(s, m) for f in files for s in f.services for m in s.ports]
+            reported: set[tuple] = set()
+            for i, (service, mapping) in enumerate(mappings):
+                for other_service, other in mappings[:i]:
+                    if not mapping.overlaps(other):
+                        continue
+                    if other_service.name != service.name and _exclusive_profiles(service, other_service):
+                        continue
+                    if other_service.name == service.name and other_service.file != service.file and mapping.text == other.text:
+                        continue  # an override repeating the base mapping: compose keeps one
+                    key = (mapping.location.path, mapping.location.line)
+                    if key in reported:
+                        continue
+                    reported.add(key)
+                    port = max(mapping.host_start, other.host_start)
+                    who = f"{service.name} and {other_service.name}" if other_service.name != service.name else f"{service.name} (twice)"
+                    yield self.finding(
+                        f"{who} both publish host port {port} ({other.text} at {other.location.path}:{other.location.line}, "
+                        f"{mapping.text} here)",
+                        mapping.location,
+                        related=[other.location],
+                        evidence={"port": port, "services": [other_service.name, service.name], "protocol": mapping.protocol},
+                        root_cause=(
+                            f"`docker compose up` binds {other.host_ip or '0.0.0.0'}:{port} for {other_service.name} first; "
+                            f"{service.name} then fails with \"port is already allocated\" and does not start."
+                        ),
+                        params={"port": port, "services": [other_service.name, service.name], "file": mapping.location.path},
+                    )
+
+
+def _exclusive_profiles(a: ComposeService, b: ComposeService) -> bool:
+    """Services in disjoint profiles are never started together."""
+    return bool(a.profiles and b.profiles and not a.profiles & b.profiles)
+
+
+class ComposeMountHidesInstall(Check):
+    code = "CMP002"
+    name = "compose-mount-hides-install"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A compose bind mount covers the folder where the image installed node_modules."
+    why = (
+        "A bind mount replaces the container's folder with the host's. Mounting the source folder over "
+        "/app hides /app/node_modules that `npm install` put into the image: the container starts with the "
+        "host's node_modules (usually none, or built for another OS — bcrypt and other native modules) and "
+        "crashes with `Cannot find module`."
+    )
+    example = "volumes: [\"./services/auth-service:/app\"] while the Dockerfile runs `npm install` in /app"
+    fix = "Keep the image's modules with an anonymous volume on top (`- /app/node_modules`), or mount only the source (`./services/auth-service/src:/app/src`)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for compose in compose_files(ctx):
+            for service in compose.services:
+                installed = _installed_dirs(ctx, compose, service)
+                if not installed:
+                    continue
+                for mount in service.mounts:
+                    if mount.kind != "bind":
+                        continue
+                    for folder, where in installed:
+                        if not (folder == mount.target or folder.startswith(mount.target.rstrip("/") + "/")):
+                            continue
+                        kept = [m for m in service.mounts if m is not mount and (folder == m.target or folder.startswith(m.target.rstrip("/") + "/")) and m.target.startswith(mount.target.rstrip("/") + "/")]
+                        if kept:
+                            continue
+                        yield self.finding(
+                            f"compose service {service.name} mounts {mount.source} over {mount.target}, hiding {folder} "
+                            f"that its image installed",
+                            mount.location,
+                            service=_catalogued(ctx, compose, service),
+                            related=[where],
+                            evidence={"mount": mount.text, "hidden": folder, "service": service.name},
+                            root_cause=(
+                                f"The image installs its packages into {folder} ({where.path}:{where.line}); the bind mount "
+                                f"replaces {mount.target} with the host folder {mount.source}, which has no node_modules of "
+                                "the image, so the container crashes with Cannot find module."
+                            ),
+                            params={"service": service.name, "mount": mount.text, "hidden": folder, "file": compose.path},
+                        )
+                        break
+
+
+def _installed_dirs(ctx: ScanContext, compose: ComposeFile, service: ComposeService):
+    component = _component_for(ctx, compose, service)
+    if component is None or dockerfile_of(ctx, component) is None:
+        return []
+    dockerfile = dockerfile_of(ctx, component)
+    final = dockerfile.final.index
+    found = []
+    for step in npm_steps(ctx, component):
+        if step.stage == final and step.verb in ("install", "ci"):
+            found.append((posixpath.join(step.workdir, "node_modules"), step.location))
+    workdir = "/"
+    for inst in dockerfile.final.instructions:
+        if inst.cmd == "WORKDIR" and inst.value:
+            workdir = posixpath.normpath(posixpath.join(workdir, inst.value[0]))
+        elif inst.cmd == "COPY" and inst.flag("from") and len(inst.value) >= 2 and any("node_modules" in v for v in inst.value[:-1]):
+            dest = posixpath.normpath(posixpath.join(workdir, inst.value[-1]))
+            found.append((dest if dest.endswith("node_modules") else posixpath.join(dest, "node_modules"), Location(dockerfile.path, inst.start_line, 1, label=inst.original[:120])))
+    return found
+
+
+def _catalogued(ctx: ScanContext, compose: ComposeFile, service: ComposeService) -> str | None:
+    component = _component_for(ctx, compose, service)
+    return component.name if component is not None and ctx.catalogue.component(component.name) is not None else None
+
+
+def _component_for(ctx: ScanContext, compose: ComposeFile, service: ComposeService) -> Component | None:
+    """The Dockerfile behind a service: its `build:`, or the catalogue component whose image it runs."""
+    if service.build is not None:
+        if not ctx.repo.exists(service.build.dockerfile):
+            return None
+        known = next((c for c in ctx.catalogue.components if c.dockerfile == service.build.dockerfile and posixpath.normpath(c.build_context or ".") == service.build.context), None)
+        return known or Component(f"compose:{compose.path}:{service.name}", "service", build_context=service.build.context, dockerfile=service.build.dockerfile)
+    image = parse_image(service.image or "")
+    if image is None:
+        return None
+    for component in ctx.catalogue.components:
+        ref = parse_image(component.image or "")
+        if component.dockerfile and ref is not None and ref.same_name(image):
+            return component
+    return None
+
+
+CHECKS = (ComposePortCollision, ComposeMountHidesInstall)

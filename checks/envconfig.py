@@ -1,0 +1,598 @@
+"""ENV: environment variables the code needs, the ones nobody reads, values that disagree, committed secrets."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from tiketi_doctor.analysis.environments import environments, workload_in
+from tiketi_doctor.analysis.envsources import (
+    PLATFORM,
+    ContainerEnv,
+    EnvSource,
+    config_entries,
+    container_envs,
+    env_file_entries,
+    env_file_paths,
+    image_sources,
+    local_sources,
+    secret_values,
+)
+from tiketi_doctor.analysis.build_inputs import build_sources, is_input
+from tiketi_doctor.analysis.envvars import env_use, local_packages
+from tiketi_doctor.analysis.kustomize import Placed, containers_of
+from tiketi_doctor.analysis.ports import URL, port_places
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.remediation import reapply_commands
+from tiketi_doctor.reporters.masking import looks_secret
+
+# Read by Node, npm or common libraries rather than by the application's own code.
+CONSUMED = re.compile(
+    r"^(?:NODE_[A-Z_]+|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|DEBUG|TZ|LANG|LC_[A-Z]+|UV_THREADPOOL_SIZE|FORCE_COLOR|NO_COLOR|"
+    r"PG(?:HOST|PORT|USER|PASSWORD|DATABASE|SSLMODE|APPNAME|OPTIONS)|AWS_[A-Z_]+|GOOGLE_APPLICATION_CREDENTIALS|OTEL_[A-Z_]+|"
+    r"HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|SSL_CERT_(?:FILE|DIR)|GENERATE_SOURCEMAP|BROWSER|CHOKIDAR_[A-Z_]+|WDS_[A-Z_]+|"
+    r"SENTRY_[A-Z_]+|ELASTIC_APM_[A-Z_]+|NEW_RELIC_[A-Z_]+|DD_[A-Z_]+)$"
+)
+_CORS_KEY = re.compile(r"CORS|ALLOWED_ORIGINS?$|(?:^|_)ORIGINS?$")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
+
+
+# -- ENV001 ---------------------------------------------------------------------------------------
+class EnvVarNotProvided(Check):
+    code = "ENV001"
+    name = "env-var-not-provided"
+    severity = Severity.ERROR
+    summary = "The code reads an environment variable without a default that nothing sets for the component."
+    why = (
+        "`process.env.X` is `undefined` when nobody sets X. Used as a value — a JWT secret, a service URL, "
+        "`.split(',')` — it throws or sends requests to `undefined/...` the first time that code runs, often "
+        "long after the pod looked healthy. Variables must come from the Deployment (env, envFrom "
+        "ConfigMap/Secret), the image (ENV) or, for local runs, .env.example."
+    )
+    example = "src/routes/auth.js: jwt.sign(payload, process.env.JWT_SIGNING_KEY) — no ConfigMap, Secret, env entry or .env.example sets JWT_SIGNING_KEY"
+    fix = (
+        "Add the variable where the component gets its configuration (the ConfigMap or Secret its Deployment "
+        "loads, or an env entry) and to .env.example, or give the read a safe default "
+        "(`process.env.X || 'value'`) when one exists."
+    )
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        use = env_use(ctx, component)
+        runs = _run_files(ctx, component)
+        required = {name: read for name, read in use.required(runs).items()}
+        if not required:
+            return
+        image = {s.name: s for s in image_sources(ctx, component)}
+        local = {s.name: s for s in local_sources(ctx, component)}
+        cluster = container_envs(ctx, component)
+        bundled = component.role == "frontend" and component.source
+        for name, read in sorted(required.items()):
+            if PLATFORM.match(name) or name in image:
+                continue
+            in_bundle = bool(bundled) and read.location.path.startswith(component.source.rstrip("/") + "/")
+            targets = [] if in_bundle else cluster
+            setting = [ce for ce in targets if name in ce.names()]
+            lacking = [ce for ce in targets if ce.complete and name not in ce.names()]
+            others = [r.location for r in use.reads[name] if r is not read][:5]
+            if not setting and name not in local:
+                if any(not ce.complete for ce in targets):
+                    ctx.undecided(f"{name}: a ConfigMap or Secret that {component.name}'s Deployment loads is not in the repository")
+                    continue
+                yield self._nothing(ctx, component, name, read, others, targets, in_bundle)
+            elif lacking:
+                yield self._cluster_lacks(ctx, component, name, read, others, lacking, local.get(name), setting)
+
+    def _where_looked(self, ctx: ScanContext, component: Component, targets: list[ContainerEnv], in_bundle: bool) -> list[str]:
+        looked = []
+        for ce in targets:
+            loaded = ", ".join(f"{k} {n}" for k, n in ce.loaded) or "no ConfigMap or Secret"
+            looked.append(f"the {ce.workload.kind} {ce.workload.name} in {ce.environment.describe()} (env entries, envFrom: {loaded})")
+        if component.dockerfile:
+            looked.append(f"{component.dockerfile} ({'ARG/ENV' if in_bundle else 'ENV'})")
+        files = env_file_paths(ctx, component)
+        looked.append(", ".join(files) if files else "no .env.example")
+        return looked
+
+    def _nothing(self, ctx, component, name, read, others, targets, in_bundle) -> Finding:
+        looked = self._where_looked(ctx, component, targets, in_bundle)
+        when = "the bundle is built" if in_bundle else "the code runs"
+        return self.finding(
+            f"{component.name} reads {name} without a default, but nothing sets it for {component.name}",
+            read.location,
+            service=component.name,
+            related=others,
+            evidence={"variable": name, "read_at": str(read.location), "looked_in": looked},
+            root_cause=(
+                f"{read.location.label or 'process.env.' + name} is used as a value, so it is undefined when {when}: "
+                f"nothing provides {name} — not {'; not '.join(looked)}."
+            ),
+            params={"variable": name, "component": component.name, "read_path": read.location.path, "read_line": read.location.line},
+        )
+
+    def _cluster_lacks(self, ctx, component, name, read, others, lacking: list[ContainerEnv], local: EnvSource | None, setting) -> Finding:
+        first = lacking[0]
+        loaded = ", ".join(f"{k} {n}" for k, n in first.loaded) or "no ConfigMap or Secret"
+        where = first.workload.at(first.container_path, label=f"container {first.workload.name}")
+        provided = [f"{local.describe}:{local.location.line}"] if local else []
+        provided += [f"{ce.environment.describe()}" for ce in setting]
+        related = [where] + ([local.location] if local else []) + others
+        return self.finding(
+            f"{component.name} reads {name} without a default; {' and '.join(provided) or 'a local file'} set it, "
+            f"but the {first.workload.kind} {first.workload.name} in {first.environment.describe()} does not",
+            read.location,
+            service=component.name,
+            severity=Severity.WARNING,
+            related=related,
+            evidence={
+                "variable": name,
+                "set_in": provided,
+                "missing_in": [ce.environment.describe() for ce in lacking],
+                "envFrom": [f"{k} {n}" for k, n in first.loaded],
+            },
+            root_cause=(
+                f"Runs that use {provided[0] if provided else 'that file'} work, but in the cluster the container gets "
+                f"only its env entries and envFrom ({loaded}), none of which sets {name}: the value is undefined there."
+            ),
+            params={"variable": name, "component": component.name, "environments": [ce.environment.name for ce in lacking]},
+            remediation=reapply_commands(ctx.catalogue, component, first.workload.source) if first.workload.source else [],
+        )
+
+
+# -- ENV002 ---------------------------------------------------------------------------------------
+class EnvVarUnused(Check):
+    code = "ENV002"
+    name = "env-var-unused"
+    severity = Severity.INFO
+    scope = "repository"
+    summary = "A variable is set for a component (env entry, key of a ConfigMap/Secret it loads) but no code reads it."
+    why = (
+        "A setting nobody reads is either dead configuration or — more often — a sign that the code reads "
+        "another name (a typo, a rename) or that the feature that should read it is missing, as when a "
+        "ConfigMap carries STATS_SERVICE_URL but the gateway never proxies to the stats service."
+    )
+    example = "k8s/01-configmap.yaml: STATS_SERVICE_URL: http://stats-service:3004 — no component loading the ConfigMap reads it"
+    fix = "Make the code read the variable it was meant for, or delete the setting."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for component in ctx.catalogue.apps:
+            yield from self._env_entries(ctx, component, seen)
+        yield from self._loaded_keys(ctx, seen)
+
+    def _read(self, ctx: ScanContext, component: Component, name: str) -> bool:
+        use = env_use(ctx, component)
+        return bool(use.reads_all) or name in use.reads or name in use.writes
+
+    def _env_entries(self, ctx, component, seen) -> Iterator:
+        for ce in container_envs(ctx, component):
+            container = ce.workload.get(*ce.container_path) or {}
+            expanded = _expansions(ce.workload)
+            for source in ce.sources:
+                if source.kind != "env" or _consumed(source.name) or source.name in expanded:
+                    continue
+                if self._read(ctx, component, source.name):
+                    continue
+                key = (source.location.path, source.location.line, source.name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield self.finding(
+                    f"{component.name}'s container sets {source.name}, but {component.name}'s code never reads it",
+                    source.location,
+                    service=component.name,
+                    evidence={"variable": source.name, "container": container.get("name"), "code_files": len(env_use(ctx, component).files)},
+                    root_cause=_unused_cause(ctx, component, source.name),
+                    params={"variable": source.name, "path": source.location.path, "line": source.location.line},
+                )
+
+    def _loaded_keys(self, ctx, seen) -> Iterator:
+        for env in environments(ctx):
+            owners = {}
+            for component in ctx.catalogue.components:
+                placed = workload_in(ctx, env, component)
+                if placed is not None:
+                    owners[id(placed)] = component
+            loaders: dict[tuple[str, str], list] = {}
+            key_refs: set[tuple[str, str, str]] = set()
+            expansions: set[str] = set()
+            for workload in env.objects:
+                expansions |= _expansions(workload)
+                for _, container in containers_of(workload.data):
+                    key_refs |= _key_refs(container)
+                    for source in container.get("envFrom") or []:
+                        for ref, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                            if isinstance(source, dict) and isinstance(source.get(ref), dict) and not source.get("prefix"):
+                                loaders.setdefault((kind, str(source[ref].get("name"))), []).append(owners.get(id(workload)))
+            for (kind, name), components in loaders.items():
+                obj = env.find(kind, name)
+                if obj is None or any(c is None or not c.is_app for c in components):
+                    continue  # loaded by something whose code is not in the catalogue: it may read anything
+                readers = sorted({c.name for c in components})
+                name = obj.display_name
+                for key, _, where in config_entries(obj):
+                    if _consumed(key) or key in expansions or (kind, name, key) in key_refs:
+                        continue
+                    if any(self._read(ctx, c, key) for c in components):
+                        continue
+                    mark = (where.path, where.line, key)
+                    if mark in seen:
+                        continue
+                    seen.add(mark)
+                    yield self.finding(
+                        f"{kind} {name} sets {key}, but no component that loads it ({', '.join(readers)}) reads it",
+                        where,
+                        evidence={"variable": key, kind.lower(): name, "loaded_by": readers, "environment": env.name},
+                        root_cause=(
+                            f"{kind} {name} is loaded with envFrom by {', '.join(readers)}, so {key} reaches "
+                            f"{'their containers' if len(readers) > 1 else 'its container'}, but no code of "
+                            f"{'theirs' if len(readers) > 1 else 'it'} reads process.env.{key}. Either the code that should "
+                            "use it is missing (a route, a proxy, a client) or it reads another name."
+                            + _spelling_hint([n for c in components for n in env_use(ctx, c).reads], key)
+                            + _url_env_hint(ctx, key)
+                        ),
+                        params={"variable": key, "object": f"{kind}/{name}", "path": where.path, "line": where.line},
+                    )
+
+
+def _run_files(ctx: ScanContext, component: Component):
+    """Whether a file is code the component runs: its source, its local packages, what its image copies."""
+    source = (component.source or "\0").rstrip("/") + "/"
+    packages = [p.rstrip("/") + "/" for p in local_packages(ctx, component)]
+    copied = build_sources(ctx, component) if component.dockerfile else None
+
+    def runs(path: str) -> bool:
+        if path.startswith(source) or any(path.startswith(p) for p in packages):
+            return True
+        return copied is None or is_input(path, copied[1:])
+
+    return runs
+
+
+def _consumed(name: str) -> bool:
+    return bool(CONSUMED.match(name) or PLATFORM.match(name))
+
+
+def _unused_cause(ctx: ScanContext, component: Component, name: str) -> str:
+    cause = f"None of the {len(env_use(ctx, component).files)} JavaScript files of {component.name} (its source, package folder and local packages) reads process.env.{name}."
+    return cause + _spelling_hint(list(env_use(ctx, component).reads), name)
+
+
+def _url_env_hint(ctx: ScanContext, name: str) -> str:
+    target = next((c for c in ctx.catalogue.components if c.url_env == name), None)
+    if target is None:
+        return ""
+    return f" {name} is how other components reach {target.name} (the catalogue's url_env), so no component calls {target.name} through it."
+
+
+def _spelling_hint(read: list[str], name: str) -> str:
+    similar = sorted({n for n in read if _similar(n, name)})
+    return f" The code reads {', '.join(similar)} — another spelling of the same setting?" if similar else ""
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    strip = lambda s: re.sub(r"[^A-Z0-9]", "", s.upper())
+    x, y = strip(a), strip(b)
+    if x == y or (len(x) > 4 and (x in y or y in x)):
+        return True
+    return len(x) > 5 and abs(len(x) - len(y)) <= 1 and _distance(x, y) <= 1
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (short names only)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _expansions(workload: Placed) -> set[str]:
+    """Names used as $(NAME) in command, args or env values: Kubernetes substitutes them."""
+    text = str(workload.get("spec"))
+    return set(re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", text))
+
+
+def _key_refs(container: dict) -> set[tuple[str, str, str]]:
+    refs = set()
+    for entry in container.get("env") or []:
+        value_from = entry.get("valueFrom") if isinstance(entry, dict) else None
+        if isinstance(value_from, dict):
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = value_from.get(key)
+                if isinstance(ref, dict):
+                    refs.add((kind, str(ref.get("name")), str(ref.get("key"))))
+    return refs
+
+
+# -- ENV003 ---------------------------------------------------------------------------------------
+class ConfigValueConflict(Check):
+    code = "ENV003"
+    name = "config-value-conflict"
+    severity = Severity.WARNING
+    summary = "A URL, CORS origin or port is given different values in the places that configure one component."
+    why = (
+        "Configuration is written in several places — ConfigMaps, env entries, overlays, .env.example — and "
+        "they drift. A container that loads two ConfigMaps with the same key gets one of them silently; a "
+        ".env.example that points TICKET_SERVICE_URL at another port makes local runs call the wrong service; "
+        "a CORS origin that differs between local and cluster settings breaks the browser in one of them."
+    )
+    example = "k8s/01-configmap.yaml: CORS_ORIGIN: http://localhost:3000; services/auth-service/.env.example: CORS_ORIGIN=http://localhost:5173"
+    fix = "Decide which value is right and write it in every place (better: keep one ConfigMap entry and derive the rest)."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        envs = container_envs(ctx, component)
+        for ce in envs:
+            yield from self._within(ctx, component, ce, seen)
+        local = local_sources(ctx, component)
+        for ce in envs:
+            cluster = {}
+            for source in ce.sources:
+                if source.value is not None and not source.secret:
+                    cluster[source.name] = source  # the last one wins, as in the container
+            for entry in local:
+                other = cluster.get(entry.name)
+                if other is None or entry.value is None:
+                    continue
+                reason = _disagreement(ctx, entry.name, other.value, entry.value, cors=True)
+                if reason and not _port_check_covers(ctx, other, entry):
+                    yield from self._report(component, entry.name, other, entry, reason, seen, ce)
+        if len(envs) > 1:
+            yield from self._across(ctx, component, envs, seen)
+
+    def _within(self, ctx, component, ce: ContainerEnv, seen) -> Iterator:
+        by_name: dict[str, list[EnvSource]] = {}
+        for source in ce.sources:
+            if source.value is not None and not source.secret:
+                by_name.setdefault(source.name, []).append(source)
+        for name, sources in by_name.items():
+            values = {s.value for s in sources}
+            if len(values) < 2:
+                continue
+            wins = sources[-1]
+            for loser in sources[:-1]:
+                if loser.value != wins.value and not _port_check_covers(ctx, wins, loser):
+                    reason = f"the container gets {wins.value!r} from {wins.describe}; {loser.describe} says {loser.value!r}"
+                    yield from self._report(component, name, wins, loser, reason, seen, ce)
+
+    def _across(self, ctx, component, envs: list[ContainerEnv], seen) -> Iterator:
+        base = envs[0]
+        base_values = {s.name: s for s in base.sources if s.value is not None and not s.secret}
+        for ce in envs[1:]:
+            for source in ce.sources:
+                other = base_values.get(source.name)
+                if other is None or source.value is None or source.secret:
+                    continue
+                reason = _disagreement(ctx, source.name, other.value, source.value, cors=False)
+                if reason and not _port_check_covers(ctx, source, other):
+                    yield from self._report(component, source.name, source, other, reason, seen, ce)
+
+    def _report(self, component, name, here: EnvSource, there: EnvSource, reason: str, seen, ce: ContainerEnv) -> Iterator:
+        if looks_secret(name):
+            return  # values of credentials are never compared in the open (ENV004 covers where they are written)
+        key = tuple(sorted([(here.location.path, here.location.line), (there.location.path, there.location.line)])) + (name,)
+        if key in seen or (here.location.path, here.location.line) == (there.location.path, there.location.line):
+            return
+        seen.add(key)
+        yield self.finding(
+            f"{name} disagrees for {component.name}: {here.value!r} at {here.location.path}:{here.location.line}, "
+            f"{there.value!r} at {there.location.path}:{there.location.line}",
+            here.location,
+            service=component.name,
+            related=[there.location],
+            evidence={"variable": name, "values": {str(here.location): here.value, str(there.location): there.value}, "environment": ce.environment.name},
+            root_cause=reason[0].upper() + reason[1:] + ".",
+            params={"variable": name, "values": [here.value, there.value]},
+        )
+
+
+def _disagreement(ctx: ScanContext, name: str, a: str | None, b: str | None, cors: bool) -> str | None:
+    """Why two values of one setting contradict each other, or None when the difference is legitimate."""
+    if a is None or b is None or a == b:
+        return None
+    if cors and _CORS_KEY.search(name.upper()):
+        left, right = _origins(a), _origins(b)
+        if left and right and not left & right:
+            return f"the allowed origins {sorted(left)} and {sorted(right)} have none in common, so the browser is refused in one of the two setups"
+        return None
+    if name.upper().endswith("_PORT") and name.upper() != "PORT" and cors and a.isdigit() and b.isdigit():
+        return f"port {a} in one place and {b} in the other"
+    first, second = _url_target(ctx, a), _url_target(ctx, b)
+    if first and second and first != second:
+        (c1, p1), (c2, p2) = first, second
+        if c1 != c2:
+            return f"one URL reaches {c1} (port {p1}), the other {c2} (port {p2})"
+        return f"both URLs mean {c1}, but on ports {p1} and {p2}; {c1} serves on {_port_of(ctx, c1)}"
+    return None
+
+
+def _port_check_covers(ctx: ScanContext, *sources: EnvSource) -> bool:
+    """Whether PORT004 already reports one side: a URL to a component on a port that is not the component's."""
+    wrong = {(p.location.path, p.location.line) for p in port_places(ctx) if p.category == URL and p.value != _catalogue_port(ctx, p.component)}
+    return any((s.location.path, s.location.line) in wrong for s in sources)
+
+
+def _catalogue_port(ctx: ScanContext, name: str) -> int | None:
+    component = ctx.catalogue.component(name)
+    return component.port if component else None
+
+
+def _port_of(ctx: ScanContext, name: str) -> str:
+    component = ctx.catalogue.component(name)
+    return str(component.port) if component and component.port else "its catalogue port"
+
+
+def _url_target(ctx: ScanContext, value: str) -> tuple[str, int] | None:
+    """(component, port) a URL reaches: by cluster DNS name, or a localhost port the catalogue assigns."""
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if port is None:
+        port = 443 if parts.scheme in ("https", "wss") else 80
+    target = ctx.catalogue.by_host(host)
+    if target is not None:
+        return target.name, port
+    if host in _LOCAL_HOSTS:
+        owners = ctx.catalogue.by_port(port)
+        if len(owners) == 1:
+            return owners[0].name, port
+    return None
+
+
+def _origins(value: str) -> set[str]:
+    found = set()
+    for item in re.split(r"[,\s]+", value.strip()):
+        if not item or item == "*":
+            if item == "*":
+                return set()  # any origin: nothing can contradict it
+            continue
+        try:
+            parts = urlsplit(item)
+            port = parts.port
+        except ValueError:
+            continue
+        if not parts.hostname:
+            continue
+        default = 443 if parts.scheme == "https" else 80
+        found.add(f"{parts.scheme}://{parts.hostname.lower()}:{port or default}")
+    return found
+
+
+# -- ENV004 ---------------------------------------------------------------------------------------
+_PLACEHOLDER_WORDS = {
+    "change", "changeme", "placeholder", "example", "dummy", "sample", "fake", "local", "dev", "development",
+    "todo", "replace", "your", "xxx", "xxxx", "redacted", "none", "null", "secret", "password", "test", "demo", "insecure",
+}
+_REAL_FORMATS = re.compile(
+    r"AKIA[0-9A-Z]{16}|\b(?:sk|rk|pk)_live_[0-9A-Za-z]{10,}|\blive_(?:sk|ck|gck|gsk)_[0-9A-Za-z]{10,}|\bgh[pousr]_[0-9A-Za-z]{30,}|"
+    r"\bglpat-[0-9A-Za-z_-]{20}|\bxox[abprs]-[0-9A-Za-z-]{10,}|\bAIza[0-9A-Za-z_-]{35}|-----BEGIN [A-Z ]*PRIVATE KEY-----|"
+    r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+)
+
+
+def secret_kind(value: str) -> str:
+    """"real" for a value that looks like a credential, "placeholder" for obvious local/example values."""
+    text = value.strip()
+    if _REAL_FORMATS.search(text):
+        return "real"
+    if len(text) < 4 or text.startswith(("${", "$(", "{{", "<")) or set(text) <= set("x*.-_"):
+        return "placeholder"
+    words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
+    if words & _PLACEHOLDER_WORDS or "changeme" in text.lower().replace("-", "").replace("_", ""):
+        return "placeholder"
+    return "real"
+
+
+def _entropy(text: str) -> float:
+    counts = {c: text.count(c) for c in set(text)}
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
+
+
+class SecretCommitted(Check):
+    code = "ENV004"
+    name = "secret-committed"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "A credential is committed in plain text: a Secret manifest, a ConfigMap, an env entry or an env file."
+    why = (
+        "Anything committed is readable by everyone with the repository and stays in its history. A Secret's "
+        "`data` is only base64, not encryption. Values that are obviously local placeholders "
+        "(`change-me`, `local-dev-…`) are fine for a kind cluster; real-looking credentials are not."
+    )
+    example = "k8s/02-secret.yaml: stringData.TOSS_SECRET_KEY is a live-looking key (value not shown)"
+    fix = (
+        "Remove the value from the repository and rotate it; create the Secret from a local file that is not "
+        "committed (`kubectl create secret generic --from-env-file=.env.local`), or use Sealed Secrets/SOPS/External Secrets."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            for obj in env.objects:
+                if obj.kind == "Secret":
+                    yield from self._secret(obj, seen)
+                elif obj.kind == "ConfigMap":
+                    yield from self._entries(obj, [(k, v, w) for k, v, w in config_entries(obj) if v is not None], f"ConfigMap {obj.display_name}", seen)
+                for path, container in containers_of(obj.data):
+                    entries = []
+                    for i, entry in enumerate(container.get("env") or []):
+                        if isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry.get("name"):
+                            entries.append((str(entry["name"]), entry["value"], obj.at(path + ("env", i, "value"), label=str(entry["name"]))))
+                    yield from self._entries(obj, entries, f"an env entry of {obj.kind} {obj.name}", seen)
+        for component in ctx.catalogue.apps:
+            for path in env_file_paths(ctx, component):
+                entries = [(e.name, e.value or "", e.location) for e in env_file_entries(ctx, path)]
+                yield from self._file(path, entries, seen)
+
+    def _secret(self, obj: Placed, seen) -> Iterator:
+        real = [(key, where, section) for key, value, where, section in secret_values(obj) if value and secret_kind(value) == "real"]
+        mark = (obj.identity, tuple(k for k, _, _ in real))
+        if not real or mark in seen:
+            return
+        seen.add(mark)
+        keys = [k for k, _, _ in real]
+        sections = sorted({s for _, _, s in real})
+        yield self.finding(
+            f"Secret {obj.name} commits {len(keys)} real-looking value{'s' if len(keys) > 1 else ''} in plain text "
+            f"({', '.join(keys)}; values not shown)",
+            real[0][1],
+            related=[where for _, where, _ in real[1:]],
+            evidence={"secret": obj.name, "keys": keys, "sections": sections},
+            root_cause=(
+                f"{real[0][1].path} is committed with the values under {'/'.join(sections)}"
+                + (" (base64 is an encoding, not encryption)" if "data" in sections else "")
+                + "; they do not look like local placeholders, so treat them as leaked."
+            ),
+            params={"object": f"Secret/{obj.name}", "keys": keys, "path": real[0][1].path},
+        )
+
+    def _entries(self, obj: Placed, entries, where_kind: str, seen) -> Iterator:
+        for name, value, where in entries:
+            if not looks_secret(name) or not value or secret_kind(value) != "real":
+                continue
+            mark = (where.path, where.line, name)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            yield self.finding(
+                f"{name} is committed in plain text in {where_kind} (value not shown)",
+                where,
+                evidence={"key": name, "object": f"{obj.kind}/{obj.name}"},
+                root_cause=(
+                    f"{name} names a credential and its value does not look like a placeholder; {where_kind} is "
+                    "plain configuration, not a Secret, and the repository keeps it readable in its history."
+                ),
+                params={"key": name, "object": f"{obj.kind}/{obj.name}", "path": where.path, "line": where.line},
+            )
+
+    def _file(self, path: str, entries, seen) -> Iterator:
+        for name, value, where in entries:
+            if not looks_secret(name) or not value or secret_kind(value) != "real" or _entropy(value) < 3.0:
+                continue
+            mark = (where.path, where.line, name)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            yield self.finding(
+                f"{path} commits a real-looking {name} (value not shown)",
+                where,
+                evidence={"key": name, "file": path},
+                root_cause=f"An example env file is copied by everyone who runs the component; it should hold a placeholder for {name}, not a credential.",
+                params={"key": name, "path": path, "line": where.line},
+            )
+
+
+CHECKS = (EnvVarNotProvided, EnvVarUnused, ConfigValueConflict, SecretCommitted)

@@ -1,0 +1,416 @@
+"""INS: how packages get installed — sections, production installs, lockfiles and local `file:` packages."""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from typing import Iterable, Iterator
+
+from tiketi_doctor.analysis.image import package_json
+from tiketi_doctor.analysis.installs import LOCKFILES, NpmStep, npm_steps
+from tiketi_doctor.analysis.semver import intersects
+from tiketi_doctor.analysis.source import requirements
+from tiketi_doctor.analysis.workflows import workflows
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.packagejson import PackageJson
+from tiketi_doctor.parsing.shell import split_commands
+from tiketi_doctor.remediation import rebuild_commands
+
+# Command names whose package is not called the same.
+BIN_PACKAGES = {
+    "tsc": ("typescript",), "babel": ("@babel/cli",), "nest": ("@nestjs/cli",), "ng": ("@angular/cli",),
+    "vue-cli-service": ("@vue/cli-service",), "webpack": ("webpack-cli", "webpack"), "sequelize": ("sequelize-cli",),
+    "grunt": ("grunt-cli",), "craco": ("@craco/craco",), "swc": ("@swc/cli",), "pm2-runtime": ("pm2",),
+    "vitest": ("vitest",), "tsup": ("tsup",),
+}
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _dev_only(pkg: PackageJson, name: str) -> bool:
+    """npm treats a package listed in devDependencies as dev, even when dependencies lists it too."""
+    return name in pkg.section("devDependencies")
+
+
+def _image_package(ctx: ScanContext, step: NpmStep) -> PackageJson | None:
+    source = step.files.repo_path(ctx, step.manifest)
+    return package_json(ctx, source) if source and source.endswith("package.json") else None
+
+
+# -- INS001 -------------------------------------------------------------------------------------
+class DependencyInBothSections(Check):
+    code = "INS001"
+    name = "dependency-in-both-sections"
+    severity = Severity.WARNING
+    summary = "A package is listed in both dependencies and devDependencies of one package.json."
+    why = (
+        "npm resolves the conflict in favour of devDependencies: its range is the one installed, and a "
+        "production install (`npm ci --omit=dev`, NODE_ENV=production) leaves the package out altogether — "
+        "the code that requires it then crashes with `Cannot find module` in the image only."
+    )
+    example = "\"dependencies\": {\"jsonwebtoken\": \"^9.0.2\"}, \"devDependencies\": {\"jsonwebtoken\": \"^8.5.1\"}"
+    fix = "Keep the package in one section: dependencies when the running code requires it, devDependencies otherwise."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        pkg = package_json(ctx, component.package_json)
+        if pkg is None:
+            return
+        both = sorted(set(pkg.dependencies) & set(pkg.section("devDependencies")))
+        if not both:
+            return
+        omitting = [s for s in npm_steps(ctx, component) if s.verb in ("install", "ci") and s.omit_dev and s.files.repo_path(ctx, s.manifest) == pkg.path]
+        required = requirements(ctx, component)
+        for name in both:
+            prod, dev = pkg.dependencies[name], pkg.section("devDependencies")[name]
+            crashes = bool(omitting) and name in required
+            related = [Location(pkg.path, prod.line, label=f'"{name}": "{prod.spec}"')]
+            if crashes:
+                related += [omitting[0].location, required[name].first]
+            ranges = f" ({prod.spec} vs {dev.spec}; npm installs {dev.spec})" if prod.spec != dev.spec else ""
+            cause = f"{pkg.path} lists {name} in dependencies (line {prod.line}) and devDependencies (line {dev.line}); npm keeps the devDependencies entry{ranges}."
+            if crashes:
+                cause += (
+                    f" {omitting[0].location.path}:{omitting[0].location.line} installs without devDependencies, so {name} is not in "
+                    f"the image although {required[name].first} requires it: the container exits with Cannot find module '{name}'."
+                )
+            yield self.finding(
+                f"{component.name}: {name} is in both dependencies and devDependencies of {pkg.path}"
+                + (" — the production image will not install it" if crashes else ""),
+                Location(pkg.path, dev.line, label=f'"{name}": "{dev.spec}"'),
+                service=component.name,
+                severity=Severity.ERROR if crashes else Severity.WARNING,
+                related=related,
+                evidence={"package": name, "dependencies": prod.spec, "devDependencies": dev.spec, "production_install": bool(omitting)},
+                root_cause=cause,
+                params={"package": name, "package_json": pkg.path, "dependencies": prod.spec, "devDependencies": dev.spec},
+                remediation=rebuild_commands(ctx.catalogue, component) if crashes else [],
+            )
+
+
+# -- INS002 -------------------------------------------------------------------------------------
+class DevDependencyNeededInImage(Check):
+    code = "INS002"
+    name = "dev-dependency-needed-in-image"
+    severity = Severity.ERROR
+    summary = "The image installs without devDependencies, then runs a tool (build step or CMD) that only devDependencies provide."
+    why = (
+        "`npm ci --omit=dev`, `--production` or NODE_ENV=production before the install leave devDependencies "
+        "out. A later `npm run build` that calls tsc/esbuild/vite, or a CMD that starts nodemon or ts-node, then "
+        "fails with `sh: tsc: not found` — the build breaks, or the container exits at start."
+    )
+    example = "ENV NODE_ENV=production / RUN npm ci / RUN npm run build  (build: \"tsc\", typescript in devDependencies)"
+    fix = (
+        "Build in a stage that installs everything (`npm ci`), then copy the output into a runtime stage that "
+        "installs with `--omit=dev`; or move a tool the container runs into dependencies."
+    )
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        steps = npm_steps(ctx, component)
+        for step in steps:
+            if step.verb in ("install", "ci") or not step.omit_dev or not step.installed:
+                continue
+            pkg = _image_package(ctx, step)
+            if pkg is None:
+                continue
+            for tool, package, via in _tools(pkg, step):
+                if not _dev_only(pkg, package):
+                    continue
+                install = next((s for s in reversed(steps) if s.verb in ("install", "ci") and s.stage == step.stage and s.location.line < step.location.line), None)
+                dev = pkg.section("devDependencies")[package]
+                at_start = step.tool == "CMD"
+                effect = "the container exits at start" if at_start else "the image build fails"
+                yield self.finding(
+                    f"{component.name}: {step.location.label} needs {package} ({tool}{via}), a devDependency that "
+                    f"the install before it leaves out — {effect}",
+                    step.location,
+                    service=component.name,
+                    related=[l for l in (install.location if install else None, Location(pkg.path, dev.line, label=f'"{package}": "{dev.spec}"')) if l],
+                    evidence={"tool": tool, "package": package, "stage": step.stage_name or step.stage, "install": install.location.label if install else None},
+                    root_cause=(
+                        f"{install.location.path + ':' + str(install.location.line) if install else 'The stage'} installs without "
+                        f"devDependencies ({_why_omitted(install)}); {pkg.path} declares {package} only in devDependencies, so "
+                        f"`{tool}` is not in node_modules/.bin and {effect} with `{tool}: not found`."
+                    ),
+                    params={"package": package, "tool": tool, "dockerfile": step.location.path, "line": step.location.line},
+                    remediation=rebuild_commands(ctx.catalogue, component),
+                )
+                break
+
+
+def _why_omitted(install: NpmStep | None) -> str:
+    if install is None:
+        return "NODE_ENV=production"
+    flags = [w for w in install.words if w.startswith("--") and ("omit" in w or "prod" in w or "only" in w)]
+    return " ".join(flags) if flags else "NODE_ENV=production is set before it"
+
+
+def _tools(pkg: PackageJson, step: NpmStep) -> Iterator[tuple[str, str, str]]:
+    """(command, package providing it, how it is reached) for what the step runs."""
+    scripts = pkg.data.get("scripts") if isinstance(pkg.data.get("scripts"), dict) else {}
+    words = [w for w in step.words if not _ASSIGNMENT.match(w)]
+    targets: list[tuple[str, str]] = []  # (command text, via)
+    if step.tool in ("npm", "pnpm", "yarn"):
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if args[:1] in (["run"], ["run-script"]) and len(args) > 1:
+            name = args[1]
+        elif args[:1] in (["start"], ["test"]):
+            name = args[0]
+        elif step.tool == "yarn" and args:
+            name = args[0]
+        else:
+            name = None
+        if name and isinstance(scripts.get(name), str):
+            targets.append((scripts[name], f", from the {name!r} script"))
+    elif step.tool == "CMD" and words[:1] in (["npm"], ["yarn"], ["pnpm"]):
+        args = [w for w in words[1:] if not w.startswith("-")]
+        name = args[1] if args[:1] in (["run"], ["run-script"]) and len(args) > 1 else (args[0] if args else None)
+        if name and isinstance(scripts.get(name), str):
+            targets.append((scripts[name], f", from the {name!r} script"))
+    else:
+        targets.append((" ".join(words), ""))
+    for text, via in targets:
+        for command in _script_commands(text, scripts):
+            for tool in _command_tools(command):
+                for package in BIN_PACKAGES.get(tool, (tool,)):
+                    if package in pkg.section("devDependencies") or package in pkg.dependencies:
+                        yield tool, package, via
+                        break
+
+
+def _script_commands(text: str, scripts: dict, depth: int = 0) -> list[list[str]]:
+    try:
+        commands = [c.words for c in split_commands(text)]
+    except ValueError:
+        return []
+    found = []
+    for words in commands:
+        words = [w for w in words if not _ASSIGNMENT.match(w)]
+        if depth < 2 and words[:2] in (["npm", "run"], ["yarn", "run"], ["pnpm", "run"]) and len(words) > 2 and isinstance(scripts.get(words[2]), str):
+            found += _script_commands(scripts[words[2]], scripts, depth + 1)
+        else:
+            found.append(words)
+    return found
+
+
+def _command_tools(words: list[str]) -> list[str]:
+    tools = []
+    while words and words[0] in ("npx", "cross-env", "dotenv", "env"):
+        if words[0] == "npx":
+            tools.append("npx")
+        words = [w for w in words[1:] if not w.startswith("-") and not _ASSIGNMENT.match(w)]
+    if words:
+        tools.append(words[0].rsplit("/", 1)[-1])
+    return [t for t in tools if t not in ("npx", "node", "sh", "bash")]
+
+
+# -- INS003 -------------------------------------------------------------------------------------
+class LockfileOutOfSync(Check):
+    code = "INS003"
+    name = "lockfile-out-of-sync"
+    severity = Severity.ERROR
+    summary = "`npm ci` runs with no lockfile, or with a package-lock.json that does not match package.json."
+    why = (
+        "`npm ci` installs exactly the lockfile and refuses to run when it is missing or out of sync with "
+        "package.json (\"npm ci can only install packages when your package.json and package-lock.json are in "
+        "sync\"). A dependency added to package.json without `npm install` breaks every image build and CI run."
+    )
+    example = "package.json adds \"google-auth-library\": \"^9.15.1\"; package-lock.json was not regenerated; the Dockerfile runs npm ci"
+    fix = "Run `npm install` in the package's folder and commit the updated package-lock.json (and copy it into the image)."
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for step in npm_steps(ctx, component):
+            if step.verb != "ci" or step.tool != "npm":
+                continue
+            manifest = step.files.repo_path(ctx, step.manifest)
+            if manifest is None:
+                continue
+            lock = next((step.files.repo_path(ctx, posixpath.join(step.workdir, name)) for name in LOCKFILES if step.files.repo_path(ctx, posixpath.join(step.workdir, name))), None)
+            if lock is None:
+                yield self._no_lock(ctx, component, step, manifest)
+                continue
+            yield from self._compare(ctx, component, manifest, lock, step.location, seen)
+        for where, folder in _workflow_ci(ctx):
+            manifest = posixpath.join(folder, "package.json") if folder != "." else "package.json"
+            if component.package_json != manifest:
+                continue
+            lock = next((posixpath.join(folder, n) if folder != "." else n for n in LOCKFILES if ctx.repo.exists(posixpath.join(folder, n))), None)
+            if lock is None:
+                yield self._no_lock(ctx, component, None, manifest, where)
+            else:
+                yield from self._compare(ctx, component, manifest, lock, where, seen)
+
+    def _no_lock(self, ctx, component, step: NpmStep | None, manifest: str, where: Location | None = None) -> Finding:
+        where = where or step.location
+        folder = posixpath.dirname(manifest)
+        in_repo = next((posixpath.join(folder, n) for n in LOCKFILES if ctx.repo.exists(posixpath.join(folder, n))), None)
+        if in_repo and step is not None:
+            cause = f"{in_repo} exists, but no COPY puts it next to {step.manifest} before this RUN"
+            message = f"{component.name}: `npm ci` at {where.path}:{where.line} runs without the lockfile — {in_repo} is not copied into the image"
+        else:
+            cause = f"{folder or 'the repository root'} has no package-lock.json"
+            message = f"{component.name}: `npm ci` at {where.path}:{where.line} needs a package-lock.json, and {folder or '.'} has none"
+        return self.finding(
+            message,
+            where,
+            service=component.name,
+            evidence={"package_json": manifest, "lockfile_in_repository": in_repo},
+            root_cause=f"{cause}; npm ci stops with \"The `npm ci` command can only install with an existing package-lock.json\".",
+            params={"package_json": manifest, "lockfile": in_repo, "path": where.path, "line": where.line},
+        )
+
+    def _compare(self, ctx, component, manifest: str, lock_path: str, where: Location, seen) -> Iterator[Finding]:
+        if (manifest, lock_path) in seen:
+            return
+        seen.add((manifest, lock_path))
+        pkg = package_json(ctx, manifest)
+        source = ctx.repo.text(lock_path)
+        if pkg is None or source is None:
+            return
+        try:
+            lock = json.loads(source.text)
+        except ValueError as exc:
+            ctx.repo.problem("SRC002", lock_path, f"{lock_path}: invalid JSON ({exc})")
+            return
+        problems = lock_differences(pkg, lock)
+        if not problems:
+            return
+        first_name = problems[0][0]
+        declared = pkg.declared(first_name)
+        at = Location(pkg.path, declared.line, label=f'"{first_name}": "{declared.spec}"') if declared else Location(pkg.path, 1)
+        lock_line = _lock_line(source.text, problems[0][0])
+        yield self.finding(
+            f"{component.name}: {lock_path} is out of sync with {pkg.path} ({'; '.join(p[1] for p in problems[:4])}"
+            f"{'; …' if len(problems) > 4 else ''}) — `npm ci` at {where.path}:{where.line} will refuse to install",
+            at,
+            service=component.name,
+            related=[where, Location(lock_path, lock_line)],
+            evidence={"differences": [p[1] for p in problems], "lockfile": lock_path, "lockfileVersion": lock.get("lockfileVersion")},
+            root_cause=(
+                f"package.json changed without regenerating {lock_path}; npm ci compares the two and stops with "
+                "\"npm ci can only install packages when your package.json and package-lock.json are in sync\"."
+            ),
+            params={"package_json": pkg.path, "lockfile": lock_path, "differences": [p[0] for p in problems]},
+            remediation=[f"cd {posixpath.dirname(pkg.path) or '.'} && npm install && git add package-lock.json"],
+        )
+
+
+def lock_differences(pkg: PackageJson, lock: dict) -> list[tuple[str, str]]:
+    """(package, description) of every declared dependency the lockfile does not satisfy, and stale extras."""
+    found = []
+    root = (lock.get("packages") or {}).get("") if isinstance(lock.get("packages"), dict) else None
+    sections = ("dependencies", "devDependencies", "optionalDependencies")
+    declared = {name: dep for s in sections for name, dep in pkg.section(s).items()}
+    if isinstance(root, dict):
+        locked = {name: spec for s in sections for name, spec in (root.get(s) or {}).items()}
+        for name, dep in declared.items():
+            if name not in locked:
+                found.append((name, f"{name} is missing from the lockfile"))
+            elif str(locked[name]) != dep.spec and not _satisfied(lock, name, dep.spec):
+                found.append((name, f"{name} is {dep.spec} in package.json but {locked[name]} in the lockfile"))
+        for name in sorted(set(locked) - set(declared)):
+            found.append((name, f"{name} is locked but no longer declared"))
+    elif isinstance(lock.get("dependencies"), dict):  # lockfileVersion 1
+        entries = lock["dependencies"]
+        for name, dep in declared.items():
+            entry = entries.get(name)
+            if not isinstance(entry, dict):
+                found.append((name, f"{name} is missing from the lockfile"))
+            elif not dep.spec.startswith(("file:", "git", "http", "link:")) and intersects(str(entry.get("version", "")), dep.spec) is False:
+                found.append((name, f"{name} is locked at {entry.get('version')}, outside {dep.spec}"))
+    return found
+
+
+def _satisfied(lock: dict, name: str, spec: str) -> bool:
+    entry = (lock.get("packages") or {}).get(f"node_modules/{name}")
+    version = entry.get("version") if isinstance(entry, dict) else None
+    if not version or spec.startswith(("file:", "git", "http", "link:", "npm:")):
+        return False
+    return intersects(str(version), spec) is True
+
+
+def _lock_line(text: str, name: str) -> int | None:
+    for pattern in (f'"node_modules/{name}"', f'"{name}"'):
+        index = text.find(pattern)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1
+    return 1
+
+
+def _workflow_ci(ctx: ScanContext) -> list[tuple[Location, str]]:
+    """(location, folder) of `npm ci` in workflow run steps (working-directory and `cd X &&` followed)."""
+    found = []
+    for workflow in workflows(ctx):
+        for step in workflow.steps:
+            for line in step.script:
+                try:
+                    commands = split_commands(line.text)
+                except ValueError:
+                    continue
+                folder = step.working_directory
+                for command in commands:
+                    if command.program == "cd" and len(command.words) > 1:
+                        folder = posixpath.normpath(posixpath.join(folder, command.words[1]))
+                    elif command.program == "npm" and "ci" in command.words[1:2]:
+                        prefix = next((w.split("=", 1)[1] for w in command.words if w.startswith("--prefix=")), None)
+                        found.append((Location(workflow.path, line.number, line.column, label=line.text.strip()[:120]), posixpath.normpath(prefix or folder)))
+    return found
+
+
+# -- INS004 -------------------------------------------------------------------------------------
+class LocalPackageNotInImage(Check):
+    code = "INS004"
+    name = "local-package-not-in-image"
+    severity = Severity.ERROR
+    summary = "The image installs a package.json with a `file:` dependency whose folder the Dockerfile never copies there."
+    why = (
+        "`\"@tiketi/common\": \"file:../../packages/common\"` is resolved relative to package.json inside the "
+        "image. Unless an earlier COPY puts the package exactly there, `npm install` fails (\"Could not install "
+        "from ../../packages/common as it does not contain a package.json file\") — or, when the build context "
+        "is the service folder, the package cannot even be copied."
+    )
+    example = "COPY services/auth-service/package.json ./ then RUN npm ci — packages/common never reaches /packages/common"
+    fix = (
+        "Build from the repository root and COPY each local package to where its `file:` path points from the "
+        "image's package.json (e.g. `COPY packages/common /packages/common` for `file:../packages/common` in /app), before `npm install`."
+    )
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        for step in npm_steps(ctx, component):
+            if step.verb not in ("install", "ci"):
+                continue
+            pkg = _image_package(ctx, step)
+            if pkg is None:
+                continue
+            sections = ["dependencies", "optionalDependencies"] + ([] if step.omit_dev else ["devDependencies"])
+            for section in sections:
+                for name, dep in pkg.section(section).items():
+                    if not dep.spec.startswith(("file:", "link:")):
+                        continue
+                    relative = dep.spec.split(":", 1)[1]
+                    target = posixpath.normpath(posixpath.join(step.workdir, relative))
+                    if step.files.has(ctx, posixpath.join(target, "package.json")) or relative.endswith((".tgz", ".tar.gz")):
+                        continue
+                    source = posixpath.normpath(posixpath.join(posixpath.dirname(pkg.path), relative))
+                    exists = ctx.repo.exists(posixpath.join(source, "package.json"))
+                    yield self.finding(
+                        f"{component.name}: `{step.location.label}` installs {name} from {dep.spec}, i.e. {target} in the "
+                        f"image, but no COPY puts {source if exists else 'the package'} there first",
+                        step.location,
+                        service=component.name,
+                        related=[Location(pkg.path, dep.line, label=f'"{name}": "{dep.spec}"')],
+                        evidence={"package": name, "spec": dep.spec, "image_path": target, "repository_path": source if exists else None},
+                        root_cause=(
+                            f"{pkg.path} is at {step.manifest} in the image, so {dep.spec} points at {target}; nothing was "
+                            f"copied there before {step.location.path}:{step.location.line}, so npm stops with "
+                            f"\"Could not install from {relative} as it does not contain a package.json file\"."
+                            + ("" if exists else f" The repository has no package at {source} either.")
+                        ),
+                        params={"package": name, "spec": dep.spec, "image_path": target, "source": source if exists else None, "dockerfile": step.location.path},
+                        remediation=rebuild_commands(ctx.catalogue, component),
+                    )
+
+
+CHECKS = (DependencyInBothSections, DevDependencyNeededInImage, LockfileOutOfSync, LocalPackageNotInImage)

@@ -1,0 +1,191 @@
+"""KUBE: workloads and Services that cannot work as written, and kustomizations that do not build."""
+from __future__ import annotations
+
+import posixpath
+from typing import Iterable
+
+from tiketi_doctor.analysis import k8s
+from tiketi_doctor.analysis.environments import environments, pod_labels, selector_matches
+from tiketi_doctor.analysis.kustomize import Placed, kustomizations, leaves, render
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Severity
+
+SELECTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+def _component_of(ctx: ScanContext, placed: Placed) -> str | None:
+    """The catalogue component a workload or Service belongs to (by its source document's name)."""
+    name = placed.origin.name if placed.origin is not None else placed.name
+    for component in ctx.catalogue.components:
+        wanted = component.k8s_service if placed.kind == "Service" else component.deployment
+        if name in (wanted, component.name):
+            return component.name
+    return None
+
+
+def _labels_text(labels: dict | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "none"
+
+
+def _selector_text(selector: dict) -> str:
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        if isinstance(expr, dict):
+            parts.append(f"{expr.get('key')} {expr.get('operator')} {expr.get('values') or ''}".strip())
+    return ", ".join(parts) or "none"
+
+
+# -- KUBE001 -----------------------------------------------------------------------------------------
+class SelectorTemplateMismatch(Check):
+    code = "KUBE001"
+    name = "selector-template-mismatch"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A Deployment's spec.selector does not match the labels of its own pod template."
+    why = (
+        "The API server rejects such a Deployment (`selector` does not match template `labels`), so "
+        "`kubectl apply` fails for the whole file; and since the selector is immutable, changing it later "
+        "means deleting the Deployment. It usually happens when an app is renamed in one place only or "
+        "an overlay adds labels to the template but not to the selector."
+    )
+    example = "selector.matchLabels: {app: auth}; template.metadata.labels: {app: auth-service}"
+    fix = "Make spec.selector.matchLabels a subset of spec.template.metadata.labels (usually: the same `app:` label)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            for placed in env.of_kind(*SELECTED_KINDS):
+                selector = placed.get("spec", "selector")
+                if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+                    continue
+                labels = pod_labels(placed) or {}
+                if selector_matches(selector, labels):
+                    continue
+                where = placed.at(("spec", "selector"), label=f"selector: {_selector_text(selector)}")
+                template = placed.at(("spec", "template", "metadata", "labels"), label=f"labels: {_labels_text(labels)}")
+                key = (where.path, where.line, template.path, template.line)
+                if key in seen:
+                    continue
+                seen.add(key)
+                missing = {k: v for k, v in (selector.get("matchLabels") or {}).items() if str(labels.get(k)) != str(v)}
+                yield self.finding(
+                    f"{placed.kind} {placed.name} selects {_selector_text(selector)} but its pod template is labelled "
+                    f"{_labels_text(labels)} ({env.describe()})",
+                    where,
+                    service=_component_of(ctx, placed),
+                    related=[template],
+                    evidence={"selector": selector, "template_labels": labels, "unmatched": missing, "environment": env.name},
+                    root_cause=(
+                        f"The API server requires the selector to match the template's labels; here "
+                        f"{', '.join(f'{k}={v}' for k, v in missing.items()) or 'an expression'} is not on the template, so "
+                        f"`kubectl apply` rejects {placed.kind} {placed.name} and none of its pods are created."
+                    ),
+                    params={"workload": f"{placed.kind}/{placed.name}", "selector": selector, "labels": labels},
+                    remediation=[f"kubectl apply -f {placed.source}"] if placed.source else [],
+                )
+
+
+# -- KUBE002 -----------------------------------------------------------------------------------------
+class ServiceSelectsNothing(Check):
+    code = "KUBE002"
+    name = "service-selects-nothing"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A Service's selector matches the pod labels of no workload in the repository."
+    why = (
+        "A Service routes to the pods its selector matches. With no match it has no endpoints: every caller "
+        "gets `connection refused` or a gateway 503, although the pods are Running and healthy."
+    )
+    example = "Service auth-service selects app=auth; the Deployment's pods are labelled app=auth-service"
+    fix = "Make the Service's selector equal to (a subset of) the labels of the pods it should reach."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            pods = [(p, pod_labels(p) or {}) for p in env.of_kind(*k8s.WORKLOAD_KINDS, "Pod", "CronJob")]
+            if not pods:
+                continue
+            for service in env.of_kind("Service"):
+                selector = service.get("spec", "selector")
+                if not isinstance(selector, dict) or not selector or service.get("spec", "type") == "ExternalName":
+                    continue
+                if not (env.kustomization or _component_of(ctx, service) or _beside_workloads(service, pods)):
+                    continue  # may select pods an operator or a chart creates: judge Services kept with the workloads
+                namespace = service.namespace
+                candidates = [(p, labels) for p, labels in pods if namespace is None or p.namespace in (None, namespace)]
+                if any(selector_matches(selector, labels) for _, labels in candidates):
+                    continue
+                where = service.at(("spec", "selector"), label=f"selector: {_labels_text(selector)}")
+                if (where.path, where.line) in seen:
+                    continue
+                seen.add((where.path, where.line))
+                near = _nearest(selector, candidates)
+                related = [near[0].at(("spec", "template", "metadata", "labels"), label=f"labels: {_labels_text(near[1])}")] if near else []
+                detail = f"; the closest is {near[0].kind} {near[0].name} with {_labels_text(near[1])}" if near else ""
+                yield self.finding(
+                    f"Service {service.name} selects {_labels_text(selector)}, which no pod template carries "
+                    f"({env.describe()}){detail}",
+                    where,
+                    service=_component_of(ctx, service),
+                    related=related,
+                    evidence={"selector": selector, "environment": env.name, "closest": near[0].name if near else None},
+                    root_cause=(
+                        f"Service {service.name} gets no endpoints: no Deployment, StatefulSet or other workload in "
+                        f"{env.describe()} labels its pods {_labels_text(selector)}, so connections to it are refused."
+                    ),
+                    params={"service": service.name, "selector": selector, "closest": near[0].name if near else None},
+                    remediation=[f"kubectl get endpoints {service.name} -n {namespace or ctx.catalogue.cluster.namespace}"],
+                )
+
+
+def _beside_workloads(service: Placed, pods: list[tuple[Placed, dict]]) -> bool:
+    folder = posixpath.dirname(service.source)
+    return any(posixpath.dirname(p.source) == folder for p, _ in pods)
+
+
+def _nearest(selector: dict, candidates: list[tuple[Placed, dict]]) -> tuple[Placed, dict] | None:
+    """The workload sharing most selector keys (and values) — usually the intended one."""
+    best, score = None, 0
+    for placed, labels in candidates:
+        value = sum(2 if str(labels.get(k)) == str(v) else 1 for k, v in selector.items() if k in labels)
+        if value > score:
+            best, score = (placed, labels), value
+    return best
+
+
+# -- KUBE003 -----------------------------------------------------------------------------------------
+class KustomizationDoesNotBuild(Check):
+    code = "KUBE003"
+    name = "kustomization-does-not-build"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A kustomization cannot be built: a resource, patch or env file it names is missing, or kustomize fails."
+    why = (
+        "`kubectl apply -k` renders the whole kustomization first; one missing file or invalid entry fails it "
+        "and nothing of that overlay is applied."
+    )
+    example = "k8s/overlays/prod/kustomization.yaml: resources: [../../base/auth.yaml] — the file is base/06-auth-service.yaml"
+    fix = "Point the entry at the file that exists (paths are relative to the kustomization's folder), then `kubectl kustomize DIR`."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        targets = leaves(ctx) or kustomizations(ctx)
+        for k in targets:
+            rendering = render(ctx, k)
+            for message, where in rendering.problems:
+                key = (where.path, where.line, message)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield self.finding(
+                    f"{k.folder}: {message}",
+                    where,
+                    evidence={"kustomization": k.path, "renderer": rendering.renderer},
+                    root_cause=f"`kubectl kustomize {k.folder}` (and `kubectl apply -k {k.folder}`) fails, so nothing of it is deployed.",
+                    params={"kustomization": k.path, "problem": message},
+                    remediation=[f"kubectl kustomize {k.folder}"],
+                )
+
+
+CHECKS = (SelectorTemplateMismatch, ServiceSelectsNothing, KustomizationDoesNotBuild)

@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+docker build -t mini-api:local api

@@ -1,0 +1,147 @@
+"""The Kubernetes objects a repository deploys, per environment.
+
+An environment is either the plain manifests (`kubectl apply -f`: every Kubernetes YAML file
+that no kustomization includes) or one applied kustomization (an overlay, rendered). A base
+that overlays include is checked through the overlays only: its own `image: app` without a
+tag is never deployed as written. Component workloads are found in each environment by
+their source document or, for generated output, by name.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from ..catalogue import REPO_CATALOGUE_NAMES, Component
+from ..context import ScanContext
+from . import k8s
+from .kustomize import KUSTOMIZATION_FILES, Placed, Rendering, included_files, leaves, render
+
+PLAIN = "manifests"
+_KIND_LINE = re.compile(r"^kind:\s*\S", re.MULTILINE)
+_API_LINE = re.compile(r"^apiVersion:\s*\S", re.MULTILINE)
+# apiVersions of YAML files that are not Kubernetes objects (kind's cluster config, kustomize's own).
+_NOT_OBJECTS = ("kind.x-k8s.io/", "kustomize.config.k8s.io/", "skaffold/", "config.k8s.io/")
+_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+
+
+@dataclass
+class Environment:
+    name: str  # "manifests" or the kustomization folder ("k8s/overlays/prod")
+    objects: list[Placed]
+    kustomization: str | None = None  # the kustomization file
+    renderer: str = "files"  # files | kubectl | reader
+    rendering: Rendering | None = field(default=None, repr=False)
+
+    def of_kind(self, *kinds: str) -> list[Placed]:
+        return [o for o in self.objects if o.kind in kinds]
+
+    def find(self, kind: str, name: str, namespace: str | None = None) -> Placed | None:
+        for placed in self.objects:
+            if placed.kind == kind and placed.name == name and _same_namespace(placed.namespace, namespace):
+                return placed
+        return None
+
+    def describe(self) -> str:
+        return "the plain manifests" if self.kustomization is None else f"the kustomization {self.name}"
+
+
+def _same_namespace(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def manifest_files(ctx: ScanContext) -> list[str]:
+    """Repository YAML files that hold Kubernetes objects (not workflows, compose, Helm templates)."""
+    return ctx.memo("k8s-manifest-files", lambda: [p for p in ctx.repo.walk(suffixes=(".yaml", ".yml")) if _is_manifest(ctx, p)])
+
+
+def _is_manifest(ctx: ScanContext, path: str) -> bool:
+    name = posixpath.basename(path)
+    if path.startswith(".github/") or name in KUSTOMIZATION_FILES or name in REPO_CATALOGUE_NAMES:
+        return False
+    if _COMPOSE_NAME.match(name) or name in (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Chart.yaml"):
+        return False
+    source = ctx.repo.text(path)
+    if source is None or "{{" in source.text:  # Helm and other templates are not YAML until rendered
+        return False
+    return bool(_KIND_LINE.search(source.text) and _API_LINE.search(source.text))
+
+
+def plain_objects(ctx: ScanContext, paths: list[str]) -> list[Placed]:
+    found = []
+    for path in paths:
+        for obj in k8s.objects(ctx, path):
+            api = str(obj.data.get("apiVersion", ""))
+            if api.startswith(_NOT_OBJECTS):
+                continue
+            found.append(Placed(obj.data, obj))
+    return found
+
+
+def environments(ctx: ScanContext) -> list[Environment]:
+    return ctx.memo("environments", lambda: _environments(ctx))
+
+
+def _environments(ctx: ScanContext) -> list[Environment]:
+    included = included_files(ctx)
+    components = {p for c in ctx.catalogue.components for p in c.manifests}
+    plain_paths = sorted({p for p in manifest_files(ctx) if p not in included} | {p for p in components if p not in included})
+    envs = [Environment(PLAIN, plain_objects(ctx, plain_paths))]
+    for k in leaves(ctx):
+        rendering = render(ctx, k)
+        envs.append(Environment(k.folder, rendering.objects, k.path, rendering.renderer, rendering))
+    return envs
+
+
+def workload_in(ctx: ScanContext, env: Environment, component: Component) -> Placed | None:
+    """The component's workload as `env` deploys it."""
+    source = k8s.workload(ctx, component)
+    workloads = env.of_kind(*k8s.WORKLOAD_KINDS)
+    if source is not None:
+        for placed in workloads:
+            if placed.origin is not None and placed.origin.path == source.path and placed.origin.doc.index == source.doc.index:
+                return placed
+    wanted = component.deployment or component.name
+    named = [p for p in workloads if p.name == wanted or (p.origin is not None and p.origin.name == wanted)]
+    return named[0] if len(named) == 1 else None
+
+
+def main_container(placed: Placed, component: Component) -> tuple[tuple, dict] | None:
+    """(JSON path, container) of the component's container in a placed workload."""
+    spec = ("spec",) if placed.kind == "Pod" else ("spec", "template", "spec")
+    items = placed.get(*spec, "containers")
+    if not isinstance(items, list):
+        return None
+    found = [(spec + ("containers", i), c) for i, c in enumerate(items) if isinstance(c, dict)]
+    for path, container in found:
+        if container.get("name") in (component.name, component.deployment):
+            return path, container
+    return found[0] if found else None
+
+
+def pod_labels(placed: Placed) -> dict | None:
+    labels = placed.get("spec", "template", "metadata", "labels") if placed.kind != "Pod" else placed.get("metadata", "labels")
+    return labels if isinstance(labels, dict) else None
+
+
+def selector_matches(selector: dict, labels: dict) -> bool:
+    """A label selector (matchLabels + matchExpressions, or a Service's plain map) against labels."""
+    match_labels = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+    for key, value in (match_labels or {}).items():
+        if str(labels.get(key)) != str(value) or key not in labels:
+            return False
+    for expr in selector.get("matchExpressions") or [] if "matchExpressions" in selector else []:
+        if not isinstance(expr, dict):
+            continue
+        key, op = expr.get("key"), expr.get("operator")
+        values = [str(v) for v in expr.get("values") or []]
+        present = key in labels
+        if op == "In" and not (present and str(labels[key]) in values):
+            return False
+        if op == "NotIn" and present and str(labels[key]) in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True

@@ -1,0 +1,294 @@
+"""Which environment variables a component's code reads, and how much it depends on each.
+
+A read is classified by what the code does with the value:
+- `default`: `process.env.X || 'x'`, `?? 3000`, `{ X = 'x' } = process.env` — unset is fine;
+- `guarded`: only tested — `if (process.env.X)`, `process.env.X === 's3'`, `!process.env.X`,
+  `cond ? ... : ...`, optional chaining, or a variable that holds it and is only ever tested;
+- `required`: the value itself is used — passed to a function, assigned and used, `.split(',')`.
+Only required reads need a provider. The code is the component's source folder, the folder of
+its package.json (a frontend's `server.js`) and the local packages it depends on (`file:`),
+without tests. `process.env.X = ...` is a write: the code provides X itself.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from ..catalogue import Component
+from ..context import ScanContext
+from ..model import Location
+from ..parsing.javascript import JS_SUFFIXES, JsModule, string_value
+from .image import package_json
+from .source import js_module
+
+DEFAULT, GUARDED, REQUIRED, UNKNOWN = "default", "guarded", "required", "unknown"
+_RANK = {DEFAULT: 0, GUARDED: 1, UNKNOWN: 2, REQUIRED: 3}
+
+_READS = """
+    (member_expression
+        object: (member_expression object: (identifier) @obj property: (property_identifier) @prop)
+        property: (property_identifier) @name) @read
+    (subscript_expression
+        object: (member_expression object: (identifier) @obj property: (property_identifier) @prop)
+        index: (string) @key) @read
+    (member_expression
+        object: (member_expression object: (meta_property) property: (property_identifier) @prop)
+        property: (property_identifier) @name) @read
+"""
+_DESTRUCTURE = """
+    (variable_declarator name: (object_pattern) @pattern value: (member_expression) @source)
+"""
+_IDENTIFIERS = "(identifier) @id"
+_CONVERTERS = {b"Number", b"parseInt", b"parseFloat", b"String", b"Boolean", b"JSON.parse", b"Number.parseInt", b"Number.parseFloat"}
+_TESTS = {"===", "!==", "==", "!=", "&&"}
+_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|spec|e2e|cypress)/|\.(?:test|spec)\.[cm]?jsx?$")
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    name: str
+    usage: str  # default | guarded | required | unknown
+    location: Location
+
+
+@dataclass
+class EnvUse:
+    """Everything one component's code does with its environment."""
+
+    reads: dict[str, list[EnvRead]]
+    writes: dict[str, Location]
+    files: list[str]
+    # Where the code hands the whole environment to something (`cleanEnv(process.env)`, `process.env[key]`):
+    # any variable may be read there.
+    reads_all: list[Location] = field(default_factory=list)
+
+    def usage(self, name: str) -> str | None:
+        reads = self.reads.get(name)
+        if not reads:
+            return None
+        return max((r.usage for r in reads), key=_RANK.__getitem__)
+
+    def required(self, runs=lambda path: True) -> dict[str, EnvRead]:
+        """Variables read without a default or guard (in files `runs` accepts): the first such read of each."""
+        found = {}
+        for name, reads in self.reads.items():
+            first = next((r for r in reads if r.usage == REQUIRED and runs(r.location.path)), None)
+            if first is not None and name not in self.writes:
+                found[name] = first
+        return found
+
+
+def code_files(ctx: ScanContext, component: Component) -> list[str]:
+    """The JavaScript the component runs: its source, its package folder and its local packages."""
+    def collect() -> list[str]:
+        folders = []
+        if component.source:
+            folders.append(component.source)
+        if component.package_json:
+            folders.append(posixpath.dirname(component.package_json) or ".")
+        folders += local_packages(ctx, component)
+        files: list[str] = []
+        for folder in dict.fromkeys(folders):
+            if folder == ".":
+                continue
+            for path in ctx.repo.walk(folder, JS_SUFFIXES):
+                if not _TEST_FILE.search(path) and path not in files:
+                    files.append(path)
+        return sorted(files)
+
+    return ctx.memo(("env-code-files", component.name), collect)
+
+
+def local_packages(ctx: ScanContext, component: Component) -> list[str]:
+    """Folders of the `file:` packages the component depends on (and catalogue shared packages it names)."""
+    pkg = package_json(ctx, component.package_json)
+    if pkg is None:
+        return []
+    base = posixpath.dirname(pkg.path) or "."
+    folders = []
+    for dep in pkg.dependencies.values():
+        if dep.spec.startswith("file:"):
+            folder = posixpath.normpath(posixpath.join(base, dep.spec[5:]))
+            if ctx.repo.is_dir(folder):
+                folders.append(folder)
+        elif dep.name in ctx.catalogue.shared_packages:
+            folders.append(ctx.catalogue.shared_packages[dep.name])
+    return folders
+
+
+def env_use(ctx: ScanContext, component: Component) -> EnvUse:
+    return ctx.memo(("env-use", component.name), lambda: _collect(ctx, component))
+
+
+def _collect(ctx: ScanContext, component: Component) -> EnvUse:
+    use = EnvUse({}, {}, code_files(ctx, component))
+    for path in use.files:
+        module = js_module(ctx, path)
+        if module is None or (b"process.env" not in module.source and b"import.meta.env" not in module.source):
+            continue
+        for read in file_reads(module):
+            if read.usage == "write":
+                use.writes.setdefault(read.name, read.location)
+            else:
+                use.reads.setdefault(read.name, []).append(read)
+        use.reads_all += whole_environment(module)
+    return use
+
+
+_WHOLE = """
+    (member_expression object: (identifier) @obj property: (property_identifier) @prop) @env
+"""
+
+
+def whole_environment(module: JsModule) -> list[Location]:
+    """`process.env` used as a value (passed, spread, iterated) or indexed with a computed key."""
+    found = []
+    for match in module.matches(_WHOLE):
+        if match["obj"][0].text != b"process" or match["prop"][0].text != b"env":
+            continue
+        node = match["env"][0]
+        parent = node.parent
+        if parent is not None and parent.type == "member_expression" and parent.child_by_field_name("object") == node:
+            continue  # process.env.X
+        if parent is not None and parent.type == "subscript_expression" and parent.child_by_field_name("object") == node:
+            index = parent.child_by_field_name("index")
+            if index is not None and index.type == "string":
+                continue  # process.env['X']
+        if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name").type == "object_pattern":
+            continue  # const { X } = process.env
+        if parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("left") == node:
+            continue
+        line, column = module.position(node)
+        found.append(Location(module.path, line, column, label=(parent or node).text.decode("utf-8", "replace")[:80]))
+    return found
+
+
+def file_reads(module: JsModule) -> list[EnvRead]:
+    """Every environment read (and write, usage "write") in one module."""
+    found: list[EnvRead] = []
+    for match in module.matches(_READS):
+        obj, prop = match.get("obj"), match["prop"][0]
+        if prop.text != b"env" or (obj and obj[0].text != b"process"):
+            continue
+        node = match["read"][0]
+        if match.get("name"):
+            name = match["name"][0].text.decode()
+        else:
+            name = string_value(match["key"][0]) or ""
+        if not name:
+            continue
+        usage = _usage(module, node, depth=0)
+        line, column = module.position(node)
+        found.append(EnvRead(name, usage, Location(module.path, line, column, label=node.text.decode("utf-8", "replace")[:80])))
+    for match in module.matches(_DESTRUCTURE):
+        if match["source"][0].text not in (b"process.env", b"import.meta.env"):
+            continue
+        for child in match["pattern"][0].named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                name, usage = child.text.decode(), UNKNOWN
+            elif child.type == "object_assignment_pattern":
+                left = child.child_by_field_name("left")
+                name, usage = (left.text.decode() if left is not None else ""), DEFAULT
+            elif child.type == "pair_pattern":
+                key = child.child_by_field_name("key")
+                name, usage = (key.text.decode().strip("'\"") if key is not None else ""), UNKNOWN
+            else:
+                continue
+            line, column = module.position(child)
+            found.append(EnvRead(name, usage, Location(module.path, line, column, label=child.text.decode()[:80])))
+    return found
+
+
+def _usage(module: JsModule, node: Node, depth: int) -> str:
+    """How the value of `node` is used; a use inside `if (X) {...}` or `X ? ... : ...` that tests the same value is guarded."""
+    usage = _direct_usage(module, node, depth)
+    if usage == REQUIRED and _tested_around(node):
+        return GUARDED
+    return usage
+
+
+def _tested_around(node: Node) -> bool:
+    """Whether an enclosing if/ternary/&& tests the same expression (`if (process.env.X) use(process.env.X)`)."""
+    text = node.text
+    child, parent = node, node.parent
+    while parent is not None:
+        condition = None
+        if parent.type in ("if_statement", "ternary_expression", "while_statement"):
+            condition = parent.child_by_field_name("condition")
+        elif parent.type == "binary_expression" and parent.child_by_field_name("right") == child:
+            operator = parent.child_by_field_name("operator")
+            if operator is not None and operator.text == b"&&":
+                condition = parent.child_by_field_name("left")
+        if condition is not None and condition != child and not _inside(child, condition) and text in condition.text:
+            return True
+        if parent.type in ("function_declaration", "function_expression", "arrow_function", "method_definition", "program"):
+            return False
+        child, parent = parent, parent.parent
+    return False
+
+
+def _direct_usage(module: JsModule, node: Node, depth: int) -> str:
+    """How the value of `node` is used, walking up through conversions and parentheses."""
+    while True:
+        parent = node.parent
+        if parent is None:
+            return REQUIRED
+        kind = parent.type
+        if kind == "parenthesized_expression" or (kind == "subscript_expression" and parent.child_by_field_name("index") == node):
+            node = parent  # `LEVELS[process.env.X] || LEVELS.info`: what matters is how the lookup is used
+            continue
+        if kind == "arguments":
+            call = parent.parent
+            function = call.child_by_field_name("function") if call is not None else None
+            if function is not None and function.text in _CONVERTERS:
+                node = call
+                continue
+            return REQUIRED
+        if kind == "binary_expression":
+            operator = parent.child_by_field_name("operator")
+            op = operator.text.decode() if operator is not None else ""
+            if op in ("||", "??"):
+                return DEFAULT if parent.child_by_field_name("left") == node else REQUIRED
+            return GUARDED if op in _TESTS else REQUIRED
+        if kind == "unary_expression":
+            return GUARDED
+        if kind == "ternary_expression":
+            return GUARDED if parent.child_by_field_name("condition") == node else REQUIRED
+        if kind in ("if_statement", "while_statement", "do_statement"):
+            return GUARDED
+        if kind == "member_expression":
+            optional = any(c.type == "optional_chain" for c in parent.children)
+            return GUARDED if optional else REQUIRED
+        if kind == "assignment_expression" and parent.child_by_field_name("left") == node:
+            return "write"
+        if kind == "augmented_assignment_expression" and parent.child_by_field_name("left") == node:
+            return "write"
+        if kind == "variable_declarator" and depth == 0:
+            name = parent.child_by_field_name("name")
+            if name is not None and name.type == "identifier":
+                return _variable_usage(module, name, parent)
+        return REQUIRED
+
+
+def _variable_usage(module: JsModule, name: Node, declarator: Node) -> str:
+    """A variable holding the value: guarded when every use of it only tests it."""
+    uses = [
+        n for n in module.query(_IDENTIFIERS).get("id", [])
+        if n.text == name.text and n != name and not _inside(n, declarator)
+    ]
+    if not uses:
+        return REQUIRED
+    usages = {_usage(module, n, depth=1) for n in uses}
+    return GUARDED if usages <= {GUARDED, DEFAULT} else REQUIRED
+
+
+def _inside(node: Node, container: Node) -> bool:
+    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
+
+
+def defined_at_build(text: str) -> set[str]:
+    """Variables a bundler inlines: `--define:process.env.X=...`, DefinePlugin keys, `process.env.X` in config."""
+    return set(re.findall(r"process\.env\.([A-Za-z_][A-Za-z0-9_]*)", text))
