@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.frontend_calls import frontend_api
@@ -19,14 +20,14 @@ from tiketi_doctor.analysis.image import image_install
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
-from tiketi_doctor.cluster.context import LiveContext, Workload
-from tiketi_doctor.cluster.http import ProbeUnavailable
-from tiketi_doctor.cluster.logsigs import LogDiagnosis, LogMatch, diagnose
-from tiketi_doctor.cluster.runner import ABSORBS
-from tiketi_doctor.cluster.snapshot import ContainerView, EventView, LogRead, PodView
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands, rebuild_commands
-from tiketi_doctor.reporters.masking import mask
+
+if TYPE_CHECKING:
+    # The cluster code is imported where a live check runs: a static run only registers these checks.
+    from tiketi_doctor.cluster.context import LiveContext, Workload
+    from tiketi_doctor.cluster.logsigs import LogDiagnosis, LogMatch
+    from tiketi_doctor.cluster.snapshot import ContainerView, EventView, LogRead, PodView
 
 MAX_QUOTE = 8
 MAX_PODS_LISTED = 5
@@ -41,6 +42,32 @@ _MISSING_KEY = re.compile(r"couldn't find key (?P<key>\S+) in (?P<kind>Secret|Co
 _MISSING_OBJECT = re.compile(r"(?P<kind>secret|configmap) \"(?P<name>[\w.-]+)\" not found", re.IGNORECASE)
 _HOST_PORT = re.compile(r"\b(?P<host>[a-z][\w.-]*):(?P<port>\d{2,5})\b")
 _NC_TARGET = re.compile(r"\b(?:nc|ncat|netcat)\b[^;|&]*?\s(?P<host>[a-z][\w.-]*)\s+(?P<port>\d{2,5})\b")
+
+
+# The cluster code and the masking patterns load on first use: a static run imports this family
+# only to register its checks.
+def _is_live(ctx) -> bool:
+    """isinstance(ctx, LiveContext): a live context exists only once its module is loaded."""
+    module = sys.modules.get("tiketi_doctor.cluster.context")
+    return module is not None and isinstance(ctx, module.LiveContext)
+
+
+def diagnose(text: str | None) -> LogDiagnosis:
+    from tiketi_doctor.cluster.logsigs import diagnose as diagnose_log
+
+    return diagnose_log(text)
+
+
+def _no_diagnosis() -> LogDiagnosis:
+    from tiketi_doctor.cluster.logsigs import LogDiagnosis
+
+    return LogDiagnosis()
+
+
+def mask(text: str) -> str:
+    from tiketi_doctor.reporters.masking import mask as mask_secrets
+
+    return mask_secrets(text)
 
 
 # -- shared: building a live finding --------------------------------------------------------------
@@ -71,7 +98,7 @@ class Symptom:
     state: str  # "CrashLoopBackOff", "ErrImageNeverPull", ...
     log: LogRead | None = None
     log_previous: bool = False
-    diagnosis: LogDiagnosis = field(default_factory=LogDiagnosis)
+    diagnosis: LogDiagnosis = field(default_factory=_no_diagnosis)
     events: list[EventView] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -133,7 +160,7 @@ class LiveCheck(Check):
         return False
 
     def check_repository(self, ctx) -> Iterable[Finding]:
-        if not isinstance(ctx, LiveContext):
+        if not _is_live(ctx):
             ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
             return
         for workload in ctx.workloads():
@@ -180,6 +207,8 @@ class LiveCheck(Check):
         if why.absorbed:
             facts["static_cause"] = static_cause(why.absorbed)
             params["absorbed"] = [{"code": f.code, "fingerprint": f.fingerprint, "location": str(f.location)} for f in why.absorbed]
+        from tiketi_doctor.cluster.runner import ABSORBS
+
         params[ABSORBS] = [f.fingerprint for f in absorbed]
         remediation = why.remediation or next((f.remediation for f in why.absorbed if f.remediation), [])
         fix = next((f.fix.title for f in absorbed if f.fix is not None), None) or why.fix
@@ -810,6 +839,8 @@ class PodUnschedulable(LiveCheck):
         events = [e for e in pod_events(ctx, pending) if e.reason == "FailedScheduling"]
         condition = pod.conditions.get("PodScheduled") or {}
         message = events[0].message if events else condition.get("message") or condition.get("reason") or "not scheduled"
+        from tiketi_doctor.cluster.snapshot import ContainerView
+
         container = pod.containers[0] if pod.containers else ContainerView(
             ((pod.raw.get("spec") or {}).get("containers") or [{}])[0].get("name", ""), False, "", "", False, 0, "waiting", "Pending", "", None, None, None)
         symptom = Symptom(workload, pending, pod, container, "Pending", events=events)
@@ -1124,6 +1155,8 @@ def _reachable(ctx: LiveContext, component: Component) -> tuple[str, str] | None
     svc = ctx.snapshot.service(component.k8s_service or component.name)
     ports = [p.get("port") for p in ((svc or {}).get("spec") or {}).get("ports") or []]
     port = component.port if component.port in ports else (ports[0] if ports else None)
+    from tiketi_doctor.cluster.http import ProbeUnavailable
+
     try:
         return ctx.prober.base(component.name, component.k8s_service if svc else None, port)
     except ProbeUnavailable as exc:
@@ -1145,9 +1178,11 @@ class HealthEndpointFailing(LiveCheck):
     fix = "Read the body of the answer and the component's log; fix the dependency it reports, or the health route."
 
     def check_repository(self, ctx) -> Iterable[Finding]:
-        if not isinstance(ctx, LiveContext):
+        if not _is_live(ctx):
             ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
             return
+        from tiketi_doctor.cluster.context import Workload
+
         for component in ctx.catalogue.apps:
             if not component.health:
                 continue
@@ -1186,7 +1221,7 @@ class GatewayRouteMissingLive(LiveCheck):
     fix = "Route the path in the gateway (see GW001's fix), then rebuild, load and restart the gateway; if the repository already routes it, just rebuild and roll out."
 
     def check_repository(self, ctx) -> Iterable[Finding]:
-        if not isinstance(ctx, LiveContext):
+        if not _is_live(ctx):
             ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
             return
         gateway = next((c for c in ctx.catalogue.components if c.role == "gateway"), None)
@@ -1207,6 +1242,8 @@ class GatewayRouteMissingLive(LiveCheck):
             result = ctx.prober.request(reach[0], reach[1], call.method, call.path)
             if result.status == 404:
                 missing.append((call, result))
+        from tiketi_doctor.cluster.context import Workload
+
         workload = ctx.workload_of(gateway) or Workload(gateway.name, gateway, None)
         groups: dict[str, list[tuple]] = {}
         for call, result in missing:

@@ -1,10 +1,11 @@
 """The check registry: families are discovered through entry points and validated."""
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 
 from .check import Check
 
@@ -49,7 +50,7 @@ def load_registry(modules: list[str] | None = None) -> Registry:
     """Checks of every family; `modules` overrides discovery (tests, plugins under development)."""
     if modules is None:
         core = ["tiketi_doctor.input_problems", "tiketi_doctor.suppressions"]
-        modules = core + [ep.value for ep in entry_points(group=GROUP)]
+        modules = core + entry_point_values(GROUP)
     checks: list[Check] = []
     for module_name in modules:
         try:
@@ -62,6 +63,93 @@ def load_registry(modules: list[str] | None = None) -> Registry:
         checks.extend(cls() for cls in family)
     _validate(checks)
     return Registry(sorted(checks, key=lambda c: c.code))
+
+
+def entry_point_values(group: str) -> list[str]:
+    """The values of a group's entry points, in the order `importlib.metadata.entry_points` gives.
+
+    Read from each installed distribution's entry_points.txt: importing importlib.metadata (email,
+    zipfile, csv...) costs more than the lookup itself, on every start. Installs this reader does
+    not model (zipped or egg paths, extra distribution finders) are left to importlib.metadata.
+    """
+    found = _read_entry_points(group)
+    if found is None:
+        from importlib.metadata import entry_points
+
+        return [ep.value for ep in entry_points(group=group)]
+    return found
+
+
+_DIST_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def _read_entry_points(group: str) -> list[str] | None:
+    """As importlib.metadata: sys.path in order, each distribution name once (the first wins)."""
+    if any(hasattr(f, "find_distributions") and f.__name__ != "PathFinder" for f in map(_finder_type, sys.meta_path)):
+        return None
+    seen: set[str] = set()
+    values: list[str] = []
+    for entry in sys.path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            if os.path.exists(folder):
+                return None  # a zip archive on sys.path
+            continue
+        if os.path.basename(folder).lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(folder)
+        except OSError:
+            return None
+        by_name: dict[str, list[str]] = {}
+        for child in children:
+            low = child.lower()
+            if not low.endswith(_DIST_SUFFIXES):
+                continue
+            if not child.endswith(_DIST_SUFFIXES):
+                return None  # an upper-case suffix: importlib names it from its metadata instead
+            name = _normalize(low.rpartition(".")[0].partition("-")[0])
+            by_name.setdefault(name, []).append(child)
+        for name, dists in by_name.items():
+            for dist in dists:
+                if name in seen:
+                    continue
+                seen.add(name)
+                try:
+                    with open(os.path.join(folder, dist, "entry_points.txt"), encoding="utf-8") as handle:
+                        text = handle.read()
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+                    continue
+                parsed = _group_values(text, group)
+                if parsed is None:
+                    return None
+                values.extend(parsed)
+    return values
+
+
+def _finder_type(finder) -> type:
+    return finder if isinstance(finder, type) else type(finder)
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+def _group_values(text: str, group: str) -> list[str] | None:
+    """Values of `group` in an entry_points.txt; None for a line importlib.metadata would reject."""
+    section = None
+    values = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line.strip("[]")
+            continue
+        if "=" not in line:
+            return None
+        if section == group:
+            values.append(line.split("=", 1)[1].strip())
+    return values
 
 
 def _validate(checks: list[Check]) -> None:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from ..context import ScanContext
 from ..model import Location
@@ -35,6 +34,9 @@ from .jsbindings import (
     static_text,
 )
 from .source import source_files
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 CLIENT_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}

@@ -14,14 +14,16 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.javascript import JsModule, parse_javascript, string_value
 from .source import js_module, source_files
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 ROUTER_FACTORIES = ("createBrowserRouter", "createHashRouter", "createMemoryRouter", "createStaticRouter", "useRoutes")
 LINK_ATTRIBUTE = {"Link": "to", "NavLink": "to", "a": "href"}
@@ -242,6 +244,8 @@ def _route_path_values(value: Node | None | bool) -> list[str] | None:
 
 
 def _jsx_route_page(whole: Node, attributes: dict, resolver: "_Resolver") -> PageComponent | None:
+    from tree_sitter import Node  # loaded: there is a syntax tree
+
     element = attributes.get("element")
     if isinstance(element, Node):
         jsx = _first_jsx(element)
@@ -510,6 +514,8 @@ def _link_nodes(module: JsModule, file_source: bytes, path: str, offset: int) ->
 
 
 def _link_target(value: Node | None | bool) -> str | None:
+    from tree_sitter import Node  # loaded: there is a syntax tree
+
     if not isinstance(value, Node):
         return None
     node = value

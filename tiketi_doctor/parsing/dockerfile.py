@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import dockerfile as buildkit
-
 from . import ParseError
 
 _VAR = re.compile(r"\$(?:\{(\w+)(?::?[-+][^}]*)?\}|(\w+))")
@@ -92,6 +90,8 @@ class Dockerfile:
 
 
 def parse_dockerfile(text: str, path: str) -> Dockerfile:
+    import dockerfile as buildkit  # BuildKit's parser (a Go extension) loads on the first Dockerfile
+
     try:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as exc:
