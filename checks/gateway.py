@@ -545,9 +545,11 @@ class UnroutedPrefix(Check):
         if app is None:
             return
         calls = frontend_api(ctx).calls
+        mounted = routepaths.PrefixOverlaps([m.prefix for m in app.mounts if m.prefix])
+        routed = routepaths.PrefixOverlaps([r.path for r in app.routes if r.kind != "static"])
         for owner in owners:
             for prefix in owner.routes:
-                if self._covered(app, prefix):
+                if mounted.any_overlaps(prefix) or routed.any_overlaps(prefix):
                     continue
                 under = [c for c in calls if routepaths.matches_prefix(prefix, c.path)]
                 owner_app = express_app(ctx, owner)
@@ -558,12 +560,6 @@ class UnroutedPrefix(Check):
                     ctx.undecided(f"{component.name} has mounts that could not be read ({'; '.join(app.unresolved)})")
                     continue
                 yield self._finding(ctx, component, app, owner, prefix, under, served, owner_app is not None)
-
-    @staticmethod
-    def _covered(app: ExpressApp, prefix: str) -> bool:
-        if any(m.prefix and routepaths.overlaps_prefix(m.prefix, prefix) for m in app.mounts):
-            return True
-        return any(r.kind != "static" and routepaths.overlaps_prefix(r.path, prefix) for r in app.routes)
 
     def _finding(self, ctx, gateway, app, owner: Component, prefix: str, calls, served: list[Route], known: bool) -> Finding:
         block = mount_block(app)

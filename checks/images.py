@@ -6,7 +6,7 @@ from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.builds import BuildInventory, inventory
 from tiketi_doctor.analysis.environments import Environment, environments, main_container, workload_in
-from tiketi_doctor.analysis.imageref import ImageRef, parse_image
+from tiketi_doctor.analysis.imageref import ImageRef, NameIndex, parse_image
 from tiketi_doctor.analysis.kustomize import containers_of, kustomizations, render
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
@@ -78,9 +78,17 @@ def local_only(ctx: ScanContext, inv: BuildInventory, image: ImageRef) -> bool:
         return False
     if any(p.matches(image) for p in inv.pushes()):
         return False
-    built = any(name.same_name(image) for name, _ in inv.produced())
-    catalogued = any(c.dockerfile and c.image and (ref := parse_image(c.image)) and ref.same_name(image) for c in ctx.catalogue.components)
-    return built or bool(catalogued)
+    return _local_names(ctx, inv).has_name(image)
+
+
+def _local_names(ctx: ScanContext, inv: BuildInventory) -> NameIndex:
+    """Names the repository builds: its build tags and `docker tag` targets, and catalogue images with a Dockerfile."""
+
+    def collect() -> NameIndex:
+        catalogued = (parse_image(c.image) for c in ctx.catalogue.components if c.dockerfile and c.image)
+        return NameIndex([name for name, _ in inv.produced()] + [ref for ref in catalogued if ref is not None])
+
+    return ctx.memo(("local-image-names", id(inv)), collect)
 
 
 # -- IMG001 ------------------------------------------------------------------------------------------

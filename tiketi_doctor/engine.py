@@ -1,9 +1,12 @@
 """Run the selected checks over a repository and collect one report."""
 from __future__ import annotations
 
+import gc
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .catalogue import Catalogue
 from .check import Check
@@ -25,13 +28,14 @@ def scan(
     ctx = context or ScanContext(repo, catalogue)
     findings: list[Finding] = []
     runs: list[CheckRun] = []
-    for check in checks:
-        if check.scope == "component":
-            for component in catalogue.components:
-                if check.applies_to(component):
-                    runs.append(_run(check, ctx, component, findings))
-        elif check.scope == "repository":
-            runs.append(_run(check, ctx, None, findings))
+    with _without_cycle_collection():
+        for check in checks:
+            if check.scope == "component":
+                for component in catalogue.components:
+                    if check.applies_to(component):
+                        runs.append(_run(check, ctx, component, findings))
+            elif check.scope == "repository":
+                runs.append(_run(check, ctx, None, findings))
     findings.extend(repo.problems)
     findings, suppressed = _apply_ignores(findings, catalogue, repo)
     findings.sort(key=Finding.sort_key)
@@ -43,6 +47,20 @@ def scan(
         duration=time.perf_counter() - started,
         suppressed=sorted(suppressed, key=Finding.sort_key),
     )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while the checks run: what they build (syntax trees, analyses)
+    stays alive until the end, and re-scanning it took a tenth of a large scan; reference
+    counting still frees everything else as before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> CheckRun:

@@ -61,6 +61,7 @@ class RepoView:
         self._texts: dict[str, TextFile | None] = {}
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
+        self._shared: dict | None = None  # parse results shared with other views of this root
 
     # -- paths -------------------------------------------------------------
     def rel(self, path: Path | str) -> str:
@@ -121,10 +122,16 @@ class RepoView:
 
     def _unlisted(self, rel: str) -> bool:
         """Whether `rel` lies where the listing does not look (node_modules, linked folders...)."""
+        if not self._links and not self._may_skip(rel):
+            return False  # the common case, answered without splitting the path
         parts = rel.split("/")
         if any(part in SKIPPED_DIRS or part == ".." for part in parts):
             return True
         return any("/".join(parts[:i]) in self._links for i in range(1, len(parts) + 1))
+
+    @staticmethod
+    def _may_skip(rel: str) -> bool:
+        return ".." in rel or any(name in rel for name in SKIPPED_DIRS)
 
     def _file_set(self) -> set[str]:
         if self._files_set is None:
@@ -150,9 +157,12 @@ class RepoView:
     def glob(self, pattern: str) -> list[str]:
         """Files matching a repository-relative glob (`**` crosses folders)."""
         pattern = _normal(pattern)
-        if not any(ch in pattern for ch in "*?["):
+        wildcard = next((i for i, ch in enumerate(pattern) if ch in "*?["), None)
+        if wildcard is None:
             return [pattern] if self.exists(pattern) and not self.is_dir(pattern) else []
-        return [p for p in self.walk() if fnmatch.fnmatchcase(p, pattern)]
+        # Everything before the first wildcard matches literally: walk only the folder it names.
+        folder = pattern[:wildcard].rpartition("/")[0] or "."
+        return [p for p in self.walk(folder) if fnmatch.fnmatchcase(p, pattern)]
 
     # -- reading -----------------------------------------------------------
     def text(self, rel: str) -> TextFile | None:
@@ -162,17 +172,25 @@ class RepoView:
         self._texts[rel] = result
         return result
 
+    def cached(self, rel: str) -> TextFile | None:
+        """The text of `rel` if a check has read it already (nothing is read, nothing reported)."""
+        return self._texts.get(rel)
+
     def _read(self, rel: str) -> TextFile | None:
         if rel in self.overlay:
             text = self.overlay[rel]
             return TextFile(rel, text, crlf="\r\n" in text)
-        if not self.exists(rel) or self.is_dir(rel):
+        if rel in self._file_set() and rel not in self._links:
+            path: Path | str | None = os.path.join(self.root, rel)  # a listed regular file: nothing to resolve
+        elif not self.exists(rel) or self.is_dir(rel):
             return None
-        path = self.inside(rel)
+        else:
+            path = self.inside(rel)
         if path is None:
             return None
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError as exc:
             self.problem(UNREADABLE, rel, f"cannot read {rel}: {exc.strerror or exc}")
             return None
@@ -198,7 +216,10 @@ class RepoView:
     def parsed(self, kind: str, rel: str, parse: Callable[[TextFile], T]) -> T | None:
         """Parse `rel` once with `parse`; a ValueError from the parser becomes an input problem.
 
-        Parsers raise ValueError (or a subclass) with an optional `line` attribute.
+        Parsers raise ValueError (or a subclass) with an optional `line` attribute. Parsers are
+        pure functions of the file, so a view of the same repository made later (the fix
+        planner's next round, the checks after discovery) reuses the result while the text is
+        the same.
         """
         key = (kind, rel)
         if key in self._parsed:
@@ -206,10 +227,21 @@ class RepoView:
         source = self.text(rel)
         result = None
         if source is not None:
-            try:
-                result = parse(source)
-            except ValueError as exc:
-                self.problem(MALFORMED, rel, f"{rel}: {exc}", line=getattr(exc, "line", None))
+            if self._shared is None:
+                self._shared = _shared_parses(self.root)
+            shared = self._shared
+            known = shared.get(key)
+            if known is not None and known[0] == source:
+                result, problem = known[1], known[2]
+            else:
+                problem = None
+                try:
+                    result = parse(source)
+                except ValueError as exc:
+                    problem = (f"{rel}: {exc}", getattr(exc, "line", None))
+                shared[key] = (source, result, problem)
+            if problem is not None:
+                self.problem(MALFORMED, rel, problem[0], line=problem[1])
         self._parsed[key] = result
         return result
 
@@ -235,6 +267,22 @@ class RepoView:
     @property
     def problems(self) -> list[Finding]:
         return list(self._problems.values())
+
+
+# Parse results by repository root, then (kind, path): (the TextFile parsed, result, problem).
+# Only the last few repositories are kept, so a long run over many trees does not grow.
+_SHARED_PARSES: dict[Path, dict[tuple[str, str], tuple[TextFile, object, tuple[str, int | None] | None]]] = {}
+_SHARED_ROOTS = 4
+
+
+def _shared_parses(root: Path) -> dict:
+    shared = _SHARED_PARSES.pop(root, None)
+    if shared is None:
+        shared = {}
+        while len(_SHARED_PARSES) >= _SHARED_ROOTS:
+            del _SHARED_PARSES[next(iter(_SHARED_PARSES))]
+    _SHARED_PARSES[root] = shared  # most recently used last
+    return shared
 
 
 def _normal(rel: str) -> str:

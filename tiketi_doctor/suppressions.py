@@ -29,7 +29,7 @@ from .registry import matches
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
-    from .repo import RepoView
+    from .repo import RepoView, TextFile
 
 PRAGMA_CODE = "SRC004"
 PRAGMA_MARK = b"tiketi-doctor:"
@@ -133,6 +133,10 @@ def scan_pragmas(repo: "RepoView") -> list[Pragma]:
             continue
         if rel in repo.overlay:
             text = repo.overlay[rel]
+        elif (known := _as_read(repo.cached(rel))) is not None:
+            if "tiketi-doctor:" not in known or len(known.encode("utf-8")) > MAX_PRAGMA_FILE:
+                continue
+            text = known
         else:
             path = repo.inside(rel)
             try:
@@ -146,6 +150,14 @@ def scan_pragmas(repo: "RepoView") -> list[Pragma]:
             text = data.decode("utf-8", errors="replace")
         pragmas.extend(parse_pragmas(rel, text))
     return pragmas
+
+
+def _as_read(source: "TextFile | None") -> str | None:
+    """A file the checks already read, as the disk read below would decode it (a leading BOM kept);
+    None when it was not read or its bytes cannot be rebuilt (it was not valid UTF-8)."""
+    if source is None or not source.exact:
+        return None
+    return "\ufeff" + source.text if source.bom else source.text
 
 
 def pragma_problem(pragma: Pragma) -> Finding:

@@ -32,8 +32,16 @@ class Environment:
     kustomization: str | None = None  # the kustomization file
     renderer: str = "files"  # files | kubectl | reader
     rendering: Rendering | None = field(default=None, repr=False)
+    _by_kind: dict[str, list[Placed]] | None = field(default=None, init=False, repr=False, compare=False)
+    _workloads: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def of_kind(self, *kinds: str) -> list[Placed]:
+        if self._by_kind is None:  # every component asks: index once (objects do not change after rendering)
+            self._by_kind = {}
+            for placed in self.objects:
+                self._by_kind.setdefault(placed.kind, []).append(placed)
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [o for o in self.objects if o.kind in kinds]
 
     def find(self, kind: str, name: str, namespace: str | None = None) -> Placed | None:
@@ -95,15 +103,30 @@ def _environments(ctx: ScanContext) -> list[Environment]:
 
 def workload_in(ctx: ScanContext, env: Environment, component: Component) -> Placed | None:
     """The component's workload as `env` deploys it."""
+    by_origin, by_name = _workload_index(env)
     source = k8s.workload(ctx, component)
-    workloads = env.of_kind(*k8s.WORKLOAD_KINDS)
     if source is not None:
-        for placed in workloads:
-            if placed.origin is not None and placed.origin.path == source.path and placed.origin.doc.index == source.doc.index:
-                return placed
-    wanted = component.deployment or component.name
-    named = [p for p in workloads if p.name == wanted or (p.origin is not None and p.origin.name == wanted)]
+        placed = by_origin.get((source.path, source.doc.index))
+        if placed is not None:
+            return placed
+    named = by_name.get(component.deployment or component.name, [])
     return named[0] if len(named) == 1 else None
+
+
+def _workload_index(env: Environment) -> tuple[dict[tuple[str, int], Placed], dict[str, list[Placed]]]:
+    """An environment's workloads by source document (the first wins) and by name (their own or
+    their source's), built once for all components."""
+    if env._workloads is None:
+        by_origin: dict[tuple[str, int], Placed] = {}
+        by_name: dict[str, list[Placed]] = {}
+        for placed in env.of_kind(*k8s.WORKLOAD_KINDS):
+            if placed.origin is not None:
+                by_origin.setdefault((placed.origin.path, placed.origin.doc.index), placed)
+            names = {placed.name} | ({placed.origin.name} if placed.origin is not None else set())
+            for name in names:
+                by_name.setdefault(name, []).append(placed)
+        env._workloads = {"origin": by_origin, "name": by_name}
+    return env._workloads["origin"], env._workloads["name"]
 
 
 def main_container(placed: Placed, component: Component) -> tuple[tuple, dict] | None:

@@ -20,19 +20,19 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING, Callable
 
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import env_name, string_value
+from ..parsing.javascript import env_name, shared_query, string_value
 from . import routepaths
 from .image import package_json
 from .jsbindings import (
     DYNAMIC,
     Bindings,
     bindings,
+    components_by_url_env,
     is_function,
     join_paths,
     object_property,
@@ -44,14 +44,17 @@ from .jsbindings import (
 )
 from .source import source_files
 
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "all")
 ROUTER_METHODS = HTTP_METHODS + ("use",)
 
-_MEMBER_CALLS = """
+_MEMBER_CALLS = shared_query("""
 (call_expression
     function: (member_expression object: (_) @object property: (property_identifier) @method)
     arguments: (arguments) @args) @call
-"""
+""")
 _NODE_SCRIPT = re.compile(r"\bnode(?:mon)?\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w./-]+\.m?c?js)\b")
 _REQUEST_PATH = re.compile(r"\b(?:req|request)\.(?:url|path)\b|\bparams\[0\]")
 
@@ -90,8 +93,18 @@ class Route:
     location: Location  # the registration call (router.get(...))
     mount: str  # the full prefix of the router it is declared on ("" for the app itself)
     kind: str = "handler"  # handler | static | opaque (an unread middleware or module under a prefix)
-    proxy: ProxyTarget | None = None
+    # The proxy target, or a function that reads it: most routes are never asked (only a gateway's
+    # are), and following a handler's names into helper modules is the dearest part of the analysis.
+    proxy_source: ProxyTarget | Callable[[], ProxyTarget | None] | None = field(default=None, compare=False, repr=False)
     handler: str = ""  # source text of the last handler argument, e.g. "toPaymentService"
+
+    @property
+    def proxy(self) -> ProxyTarget | None:
+        value = self.proxy_source
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "proxy_source", value)  # read once
+        return value
 
     @property
     def file(self) -> str:
@@ -322,16 +335,10 @@ class _Analysis:
 
     def _registrations(self, b: Bindings, name: str) -> list[tuple[Node, str, list[Node]]]:
         found = []
-        for call in b.module.query(_MEMBER_CALLS).get("call", []):
-            fn = call.child_by_field_name("function")
-            obj = fn.child_by_field_name("object") if fn is not None else None
-            prop = fn.child_by_field_name("property") if fn is not None else None
-            if obj is None or prop is None:
-                continue
-            method = prop.text.decode()
-            if obj.type == "identifier" and obj.text.decode() == name and method in ROUTER_METHODS:
+        for call, method in _member_calls(b.module).get(name, []):
+            if method in ROUTER_METHODS:
                 found.append((call, method, _args(call)))
-            elif obj.type == "identifier" and obj.text.decode() == name and method == "route":
+            elif method == "route":
                 found.extend(self._route_chain(call))
         return sorted(found, key=lambda item: item[0].start_byte)
 
@@ -357,7 +364,8 @@ class _Analysis:
         if len(args) < 2:
             return  # app.get('setting') reads a setting; a route needs a handler
         handlers = args[1:]
-        proxy = self._proxy(b, handlers)
+        reader = _ProxyReader(self.ctx, self.component)
+        proxy = lambda: reader.read(b, handlers)  # noqa: E731 - read when a check asks
         location = node_location(b.path, b, call)
         handler = handlers[-1].text.decode("utf-8", "replace").splitlines()[0][:80]
         paths = self._paths(b, args[0])
@@ -473,6 +481,23 @@ class _Analysis:
         return _ProxyReader(self.ctx, self.component).read(b, handlers)
 
 
+def _member_calls(module) -> dict[str, list[tuple[Node, str]]]:
+    """`name.method(...)` calls of a module by the name they are made on (read once per module:
+    a module is walked for each router and alias it holds)."""
+    key = ("express-member-calls",)
+    found = module._cache.get(key)
+    if found is None:
+        found = {}
+        for call in module.query(_MEMBER_CALLS).get("call", []):
+            fn = call.child_by_field_name("function")
+            obj = fn.child_by_field_name("object") if fn is not None else None
+            prop = fn.child_by_field_name("property") if fn is not None else None
+            if obj is not None and prop is not None and obj.type == "identifier":
+                found.setdefault(obj.text.decode(), []).append((call, prop.text.decode()))
+        module._cache[key] = found
+    return found
+
+
 def _args(call: Node) -> list[Node]:
     args = call.child_by_field_name("arguments")
     return [a for a in args.named_children if a.type != "comment"] if args is not None else []
@@ -541,16 +566,20 @@ class _ProxyReader:
         refs, stack = [], [node]
         while stack:
             current = stack.pop()
-            ref = self._ref_at(b, current)
-            if ref is not None:
-                refs.append(ref)
-                continue
+            kind = current.type
+            if kind in _REF_NODES:
+                ref = self._ref_at(b, current)
+                if ref is not None:
+                    refs.append(ref)
+                    continue
+                if kind != "member_expression":
+                    continue  # identifiers and strings hold no reference below them
             stack.extend(current.named_children)
         return refs
 
     def _ref_at(self, b: Bindings, node: Node) -> "_Ref | None":
         if node.type == "member_expression":
-            env = env_name(node)
+            env = env_name(node) if node.text.startswith(b"process.env") else None
             if env is not None:
                 owner = self._by_env(env)
                 return _Ref(owner, node.text.decode(), None, None, node, b) if owner else None
@@ -624,7 +653,7 @@ class _ProxyReader:
 
     def _by_env(self, name: str) -> Component | None:
         return next(
-            (c for c in self.ctx.catalogue.components if c.url_env == name and c.name != self.component.name and c.role != "frontend"),
+            (c for c in components_by_url_env(self.ctx).get(name, ()) if c.name != self.component.name and c.role != "frontend"),
             None,
         )
 
@@ -712,6 +741,9 @@ class _Ref:
         return node.text.decode("utf-8", "replace")
 
 
+# The node types `_ref_at` can find a reference at.
+_REF_NODES = frozenset({"member_expression", "identifier", "string"})
+
 _URL_EXPRESSIONS = (
     "string", "template_string", "binary_expression", "member_expression", "identifier",
     "parenthesized_expression", "ternary_expression", "subscript_expression",
@@ -737,6 +769,7 @@ def _identifiers(node: Node) -> list[str]:
         current = stack.pop()
         if current.type == "identifier":
             names.append(current.text.decode())
+            continue  # a leaf
         stack.extend(current.named_children)
     return list(dict.fromkeys(names))
 

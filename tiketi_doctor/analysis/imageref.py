@@ -10,6 +10,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Iterable
 
 DEFAULT_REGISTRY = "docker.io"
 WILDCARD = "*"
@@ -30,7 +32,7 @@ class ImageRef:
         """The name as written, without tag or digest (what kustomize `images[].name` matches)."""
         return f"{self.registry}/{self.repository}" if self.registry else self.repository
 
-    @property
+    @cached_property
     def canonical_name(self) -> str:
         registry = self.registry or DEFAULT_REGISTRY
         repository = self.repository
@@ -71,6 +73,29 @@ class ImageRef:
         return self.text
 
 
+class NameIndex:
+    """Image names to test `same_name` against many at once: exact names by set lookup, the few
+    templated ones (`app-*`) one by one."""
+
+    def __init__(self, images: Iterable[ImageRef]):
+        self.exact: set[str] = set()
+        self.templated: list[str] = []
+        for image in images:
+            name = image.canonical_name
+            if WILDCARD in name:
+                self.templated.append(name)
+            else:
+                self.exact.add(name)
+
+    def has_name(self, image: ImageRef) -> bool:
+        name = image.canonical_name
+        if name in self.exact:
+            return True
+        if WILDCARD in name and any(fnmatch.fnmatchcase(e, name) for e in self.exact):
+            return True
+        return any(_glob_equal(name, t) for t in self.templated)
+
+
 def _glob_equal(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -84,8 +109,10 @@ def templated(text: str) -> str:
     return _TEMPLATE.sub(WILDCARD, text)
 
 
+@lru_cache(maxsize=4096)
 def parse_image(text: str) -> ImageRef | None:
-    """Parse an image reference; None for empty or obviously not-an-image text."""
+    """Parse an image reference; None for empty or obviously not-an-image text (cached: the same
+    names are read from every manifest, script and workflow, and an ImageRef never changes)."""
     raw = text.strip().strip("\"'")
     value = templated(raw)
     if not value or any(c.isspace() for c in value):

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from tree_sitter import Node
 
 from ..catalogue import Component
 from ..context import ScanContext
-from ..parsing.javascript import JsModule, env_name, string_value
+from ..parsing.javascript import JsModule, env_name, shared_query, string_value
 from .source import js_module
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 # Stands for a part of a string that is only known at run time.
 DYNAMIC = "\x00"
@@ -78,9 +80,20 @@ def resolve_relative(ctx: ScanContext, from_path: str, specifier: str) -> str | 
 def bindings(ctx: ScanContext, path: str) -> Bindings | None:
     def compute() -> Bindings | None:
         module = js_module(ctx, path)
-        return _collect(ctx, module) if module is not None else None
+        if module is None:
+            return None
+        # The same module (same text) read in an earlier view of the repository, e.g. the fix
+        # planner's previous round: its bindings hold while its relative imports resolve as before.
+        earlier = module._cache.get(_BINDINGS)
+        if earlier is not None and all(resolve_relative(ctx, path, i.specifier) == i.path for i in earlier.imports.values()):
+            return earlier
+        module._cache[_BINDINGS] = result = _collect(ctx, module)
+        return result
 
     return ctx.memo(("js-bindings", path), compute)
+
+
+_BINDINGS = ("js-bindings",)  # where a module keeps its bindings
 
 
 def _collect(ctx: ScanContext, module: JsModule) -> Bindings:
@@ -126,7 +139,7 @@ def _top_level(ctx: ScanContext, b: Bindings, statement: Node) -> None:
 
 
 # The nodes `_nested` looks at, found by tree-sitter instead of a walk over every node in Python.
-_NESTED = "[(variable_declarator) (function_declaration) (assignment_expression)] @node"
+_NESTED = shared_query("[(variable_declarator) (function_declaration) (assignment_expression)] @node")
 
 
 def _nested(ctx: ScanContext, b: Bindings, module: JsModule) -> None:

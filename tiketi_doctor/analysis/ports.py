@@ -185,6 +185,8 @@ def _url_places(ctx: ScanContext) -> Iterator[PortPlace]:
     seen: set[tuple] = set()
 
     def emit(text: str, location: Location) -> Iterator[PortPlace]:
+        if "://" not in text:
+            return  # most strings are no URL: skip the regex
         for match in URL_PATTERN.finditer(text):
             target = catalogue.by_host(match.group(1))
             if target is None:
@@ -198,7 +200,9 @@ def _url_places(ctx: ScanContext) -> Iterator[PortPlace]:
     for component in catalogue.components:
         for path in source_files(ctx, component):
             module = js_module(ctx, path)
-            for literal in module.strings if module else []:
+            if module is None or b"://" not in module.source:
+                continue  # no URL in this file: its string literals need not be listed
+            for literal in module.strings:
                 yield from emit(literal.value, Location(path, literal.line, literal.column))
         for manifest in component.manifests:
             yield from _yaml_strings(ctx, manifest, emit)

@@ -28,7 +28,7 @@ class Segment:
     regex: re.Pattern | None = None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def parse_pattern(pattern: str) -> tuple[Segment, ...]:
     segments = []
     for raw in pattern.split("/"):
@@ -72,11 +72,13 @@ def call_segments(path: str) -> tuple[str, ...]:
     return tuple(s for s in path.split("/") if s)
 
 
+@lru_cache(maxsize=65536)  # pure, and asked again for every check and fix round
 def matches(pattern: str, path: str) -> bool:
     """Whether a request to `path` is handled by a route declared with `pattern`."""
     return _match(parse_pattern(pattern), call_segments(path), prefix=False)
 
 
+@lru_cache(maxsize=65536)  # pure, and asked again for every check and fix round
 def matches_prefix(pattern: str, path: str) -> bool:
     """Whether `path` lies at or below a mount point declared with `pattern` (`app.use(pattern, ...)`)."""
     return _match(parse_pattern(pattern), call_segments(path), prefix=True)
@@ -93,6 +95,7 @@ def strip_prefix(prefix: str, path: str) -> str:
     return "/" + "/".join(rest)
 
 
+@lru_cache(maxsize=65536)  # pure, and asked again for every check and fix round
 def overlaps_prefix(pattern: str, prefix: str) -> bool:
     """Whether a route or mount `pattern` can serve something at or below the literal `prefix`."""
     if matches_prefix(pattern, prefix):
@@ -102,6 +105,41 @@ def overlaps_prefix(pattern: str, prefix: str) -> bool:
     if len(segments) < len(wanted):
         return False
     return _match(segments[: len(wanted)], wanted, prefix=False)
+
+
+class PrefixOverlaps:
+    """Whether any of many route or mount patterns overlaps a literal prefix (`overlaps_prefix`),
+    without trying them all. Patterns sit in a tree by their leading literal segments: only those
+    whose literal segments agree with the prefix's can overlap it."""
+
+    def __init__(self, patterns: list[str]):
+        self._root: dict = {}  # segment -> child; "" -> the patterns whose literal segments end here
+        for pattern in patterns:
+            node = self._root
+            for segment in parse_pattern(pattern):
+                if segment.kind != LITERAL:
+                    break
+                node = node.setdefault(segment.text, {})
+            node.setdefault("", []).append(pattern)
+
+    def any_overlaps(self, prefix: str) -> bool:
+        candidates: list[str] = []
+        node = self._root
+        for value in call_segments(prefix):
+            candidates.extend(node.get("", ()))
+            node = node.get(value.lower())  # a literal segment never holds ":" (so never ":param")
+            if node is None:
+                break
+        else:
+            stack = [node]  # the prefix is consumed: every pattern below it starts with it
+            while stack:
+                below = stack.pop()
+                for key, value in below.items():
+                    if key:
+                        stack.append(value)
+                    else:
+                        candidates.extend(value)
+        return any(overlaps_prefix(p, prefix) for p in candidates)
 
 
 def _match(segments: tuple[Segment, ...], path: tuple[str, ...], prefix: bool) -> bool:

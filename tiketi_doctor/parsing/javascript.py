@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+if TYPE_CHECKING:  # tree-sitter is imported on the first parse: commands that parse no JavaScript skip it
+    from tree_sitter import Language, Node, Parser, Query
 
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
 
@@ -29,8 +31,9 @@ _FACTS = """
         function: (member_expression property: (property_identifier) @listen.method)
         arguments: (arguments . (number) @listen.port)
         (#eq? @listen.method "listen"))
-    [(string) (template_string)] @str
 """
+# Every string literal: asked for few modules (URL scans), so not part of the shared pass.
+_STRINGS = "[(string) (template_string)] @str"
 _ENV_DESTRUCTURE = """
     (variable_declarator
         name: (object_pattern (object_assignment_pattern
@@ -41,21 +44,52 @@ _ENV_DESTRUCTURE = """
 
 
 @cache
+def _tree_sitter():
+    import tree_sitter
+
+    return tree_sitter
+
+
+@cache
 def _language() -> Language:
     import tree_sitter_javascript
 
-    return Language(tree_sitter_javascript.language())
+    return _tree_sitter().Language(tree_sitter_javascript.language())
 
 
 @cache
 def compile_query(source: str) -> Query:
     """A compiled tree-sitter query; analyses define their own query text and share this cache."""
-    return Query(_language(), source)
+    return _tree_sitter().Query(_language(), source)
+
+
+# Queries answered together by one pass over each module: every pass walks the whole tree again,
+# and for the small modules of a service a walk costs about as much as the parse.
+_SHARED: list[str] = []
+_CAPTURE_NAME = re.compile(r"@([A-Za-z_][\w.-]*)")
+
+
+def shared_query(source: str) -> str:
+    """Register a query text (an analysis' module constant) for the combined pass; returns it.
+    `JsModule.query` then answers it with the others, captures named as in the text."""
+    if source not in _SHARED:
+        _SHARED.append(source)
+    return source
+
+
+shared_query(_FACTS)
+
+
+@cache
+def _combined_query(queries: tuple[str, ...]) -> Query:
+    """One query of all shared ones, each capture renamed `q<index>.<name>` (predicates included)."""
+    parts = [_CAPTURE_NAME.sub(lambda m, i=i: f"@q{i}.{m.group(1)}", text) for i, text in enumerate(queries)]
+    return compile_query("\n".join(parts))
 
 
 @cache
 def _parser() -> Parser:
-    return Parser(_language())
+    return _tree_sitter().Parser(_language())
 
 
 @dataclass(frozen=True)
@@ -98,13 +132,26 @@ class JsModule:
 
     def query(self, source: str) -> dict[str, list[Node]]:
         """Captures of a tree-sitter query over this module, by capture name (cached per module)."""
-        if source not in self._cache:
-            self._cache[source] = QueryCursor(compile_query(source)).captures(self.root)
-        return self._cache[source]
+        found = self._cache.get(source)
+        if found is None:
+            if source in _SHARED:
+                self._shared_pass()
+                found = self._cache[source]
+            else:
+                found = self._cache[source] = _tree_sitter().QueryCursor(compile_query(source)).captures(self.root)
+        return found
+
+    def _shared_pass(self) -> None:
+        queries = tuple(_SHARED)
+        split: dict[str, dict[str, list[Node]]] = {text: {} for text in queries}
+        for name, nodes in _tree_sitter().QueryCursor(_combined_query(queries)).captures(self.root).items():
+            prefix, _, own = name.partition(".")
+            split[queries[int(prefix[1:])]][own] = nodes
+        self._cache.update(split)
 
     def matches(self, source: str) -> list[dict[str, list[Node]]]:
         """Per-match captures, when captures of one match must stay together."""
-        return [captures for _, captures in QueryCursor(compile_query(source)).matches(self.root)]
+        return [captures for _, captures in _tree_sitter().QueryCursor(compile_query(source)).matches(self.root)]
 
     def facts(self, name: str) -> list[Node]:
         return self.query(_FACTS).get(name, [])
@@ -181,7 +228,7 @@ class JsModule:
 
     def _strings(self) -> list[StringLiteral]:
         result = []
-        for node in self.facts("str"):
+        for node in self.query(_STRINGS).get("str", []):
             value = string_value(node, allow_substitutions=True)
             if value:
                 result.append(StringLiteral(value, *position(self.source, node)))
