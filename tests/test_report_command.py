@@ -20,6 +20,15 @@ def test_report_format_follows_the_file_name(tmp_path):
     assert md.read_text().startswith("# TIKETI troubleshooting report\n")
 
 
+def test_report_title_names_the_catalogued_system(tmp_path):
+    shop = EXAMPLE.parent / "shop"
+    md = tmp_path / "shop.md"
+    assert runner.invoke(app, ["report", str(shop), "-o", str(md)]).exit_code == 0
+    assert md.read_text().startswith("# SHOP troubleshooting report\n")
+    html = runner.invoke(app, ["report", str(shop), "--format", "html", "--lang", "ko"]).stdout
+    assert "<title>SHOP 트러블슈팅 보고서</title>" in html and "TIKETI" not in html.split("</h1>")[0]
+
+
 def test_report_to_standard_output_in_html(tmp_path):
     result = runner.invoke(app, ["report", str(EXAMPLE), "--format", "html", "--lang", "ko"])
     assert result.exit_code == 0
@@ -46,7 +55,7 @@ def test_check_writes_the_report_beside_its_other_outputs(tmp_path):
     result = runner.invoke(app, ["check", str(repo), "--report", str(out), "--lang", "ko"])
     assert result.exit_code == 0
     text = out.read_text()
-    assert text.startswith("# TIKETI 트러블슈팅 보고서\n") and "문제가 없습니다" in text
+    assert text.startswith("# MINI 트러블슈팅 보고서\n") and "문제가 없습니다" in text  # the catalogue names the system
 
 
 def test_report_honours_the_baseline(tmp_path):

@@ -42,6 +42,7 @@ def scan(
     return Report(
         root=str(root),
         catalogue=catalogue.source,
+        system=catalogue.name,
         findings=findings,
         runs=runs,
         duration=time.perf_counter() - started,

@@ -275,6 +275,7 @@ class Report:
     # Live evidence and heal results; empty for a static check.
     pods: list[PodRow] = field(default_factory=list)  # the final pod table
     commands: list[CommandRecord] = field(default_factory=list)  # commands that were run
+    system: str = "tiketi"  # the catalogue's system name, for report titles
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Severity}

@@ -257,7 +257,7 @@ def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str,
     if refusal:
         error(refusal)
         return EXIT_USAGE
-    empty = FixPlan(path, {}, {}, {}, [], [], Report(str(path), catalogue.source, [], []), Report(str(path), catalogue.source, [], []), 0)
+    empty = FixPlan(path, {}, {}, {}, [], [], Report(str(path), catalogue.source, [], [], system=catalogue.name), Report(str(path), catalogue.source, [], [], system=catalogue.name), 0)
     plan = plan_heal(empty, catalogue, only=components)
     plan.steps = [s for s in plan.steps if s.kind in kinds]
     _print_plan(plan, sys.stdout)

@@ -174,7 +174,8 @@ class Document:
 
 
 def build(report: Report, lang: str = "en", now: _dt.datetime | None = None) -> Document:
-    t = texts(lang)
+    t = dict(texts(lang))
+    t["title"] = t["title"].format(system=mask(report.system.upper()))  # "TIKETI troubleshooting report"
     root = Path(report.root)
     problems = [
         _problem(number, key, findings, report, root, t, lang)

@@ -21,6 +21,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "version": VERSION,
         "tool": {"name": "tiketi-doctor", "version": __version__},
         "catalogue": report.catalogue,
+        "system": report.system,
         "findings": [finding_data(f) for f in report.findings],
         # Findings an ignore or the baseline accepted: not counted, each with its `suppression`.
         "suppressed": [finding_data(f) for f in report.suppressed],
