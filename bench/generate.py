@@ -4,7 +4,7 @@ Each service has a Dockerfile, a package.json, a dozen source files with routes,
 Kubernetes manifest (Deployment + Service) and a .env.example; a gateway mounts every
 service's prefix; a ConfigMap and a port-forward script name every service. Every tenth
 service carries the report's faults (an inline package.json missing a dependency, a
-copied Dockerfile port) so every tool has something to find.
+copied Dockerfile port) so every tool has something to find; the others are clean.
 """
 from __future__ import annotations
 
@@ -86,12 +86,15 @@ def _service(root: Path, i: int, name: str, faulty: bool) -> None:
     (folder / "src" / "routes").mkdir(parents=True, exist_ok=True)
     port = BASE_PORT + i
     (folder / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0", "dependencies": DEPENDENCIES}, indent=2) + "\n")
-    inline = {k: v for k, v in DEPENDENCIES.items() if not (faulty and k == "ioredis")}
     exposed = port + 1 if faulty else port
+    if faulty:  # the report's fault: the image writes its own package.json, and it lacks a dependency
+        inline = {k: v for k, v in DEPENDENCIES.items() if k != "ioredis"}
+        install = (f"RUN printf '{json.dumps({'name': name, 'dependencies': inline}, separators=(',', ':'))}' > package.json \\\n"
+                   "    && npm install --omit=dev\n")
+    else:
+        install = f"COPY services/{name}/package.json ./\nRUN npm install --omit=dev\n"
     (folder / "Dockerfile").write_text(
-        "FROM node:20-alpine\nWORKDIR /app\nENV NODE_ENV=production\n"
-        f"RUN printf '{json.dumps({'name': name, 'dependencies': inline}, separators=(',', ':'))}' > package.json \\\n"
-        "    && npm install --omit=dev\n"
+        "FROM node:20-alpine\nWORKDIR /app\nENV NODE_ENV=production\n" + install +
         f"COPY services/{name}/src ./src\nUSER node\nEXPOSE {exposed}\n"
         f"HEALTHCHECK CMD wget -qO- http://localhost:{exposed}/health || exit 1\n"
         'CMD ["node", "src/server.js"]\n'
@@ -102,6 +105,7 @@ def _service(root: Path, i: int, name: str, faulty: bool) -> None:
         "const express = require('express');\nconst cors = require('cors');\n"
         "const { connect } = require('./db');\n\nconst app = express();\napp.use(cors());\napp.use(express.json());\n"
         f"{mounts}\napp.get('/health', (req, res) => res.json({{ status: 'ok', service: '{name}' }}));\n"
+        "app.get('/ready', async (req, res) => res.status((await connect().then(() => 200, () => 503))).end());\n"
         f"const PORT = process.env.PORT || {port};\n"
         "app.listen(PORT, process.env.HOST || '0.0.0.0', () => connect().catch(() => {}));\n"
     )
@@ -124,9 +128,9 @@ def _service(root: Path, i: int, name: str, faulty: bool) -> None:
          "spec": {"selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}, "spec": {
              "containers": [{"name": name, "image": f"bench-{name}:local", "imagePullPolicy": "Never",
                              "ports": [{"name": "http", "containerPort": port}],
-                             "env": [{"name": "PORT", "value": str(port)}],
+                             "env": [{"name": "PORT", "value": str(port)}, {"name": "DB_HOST", "value": "postgres"}],
                              "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}},
-                             "readinessProbe": {"httpGet": {"path": "/health", "port": port}}}]}}}},
+                             "readinessProbe": {"httpGet": {"path": "/ready", "port": port}}}]}}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
          "spec": {"selector": {"app": name}, "ports": [{"port": port, "targetPort": "http"}]}},
     ]
@@ -137,7 +141,8 @@ def _gateway(root: Path, services: int) -> None:
     src = root / "gateway" / "src" / "routes"
     src.mkdir(parents=True, exist_ok=True)
     (root / "gateway" / "package.json").write_text(json.dumps({"name": "gateway", "dependencies": {"express": "^4.21.2"}}, indent=2))
-    lines = ["const express = require('express');", "const app = express();"]
+    lines = ["const express = require('express');", "const app = express();",
+             "app.get('/health', (req, res) => res.json({ status: 'ok' }));"]
     for i in range(services):
         name = service_name(i)
         lines.append(f"app.use('/api/{name}', require('./routes/{name}'));")
