@@ -5,6 +5,7 @@ import gc
 import time
 import traceback
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -16,12 +17,23 @@ from .repo import RepoView
 from .suppressions import apply_ignores
 
 
+@dataclass
+class Reuse:
+    """An earlier scan of the same repository (its context tracked reads) and what changed since:
+    paths whose text or existence changed, and ("walk", folder) for listings that changed. A check
+    run that read none of them is not run again: its findings and run record are taken over."""
+
+    previous: ScanContext
+    changed: set
+
+
 def scan(
     root: Path,
     catalogue: Catalogue,
     checks: list[Check],
     repo: RepoView | None = None,
     context: ScanContext | None = None,
+    reuse: Reuse | None = None,
 ) -> Report:
     started = time.perf_counter()
     repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude))
@@ -33,10 +45,10 @@ def scan(
             if check.scope == "component":
                 for component in catalogue.components:
                     if check.applies_to(component):
-                        runs.append(_run(check, ctx, component, findings))
+                        runs.append(_run_or_reuse(check, ctx, component, findings, reuse))
             elif check.scope == "repository":
-                runs.append(_run(check, ctx, None, findings))
-    findings.extend(repo.problems)
+                runs.append(_run_or_reuse(check, ctx, None, findings, reuse))
+    findings.extend(_input_problems(ctx, reuse))
     findings, suppressed = _apply_ignores(findings, catalogue, repo)
     findings.sort(key=Finding.sort_key)
     return Report(
@@ -62,6 +74,38 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _run_or_reuse(check: Check, ctx: ScanContext, component, sink: list[Finding], reuse: Reuse | None) -> CheckRun:
+    key = (check.code, component.name if component is not None else None)
+    if reuse is not None:
+        earlier = reuse.previous.check_reads.get(key)
+        if earlier is not None and earlier[0].isdisjoint(reuse.changed):
+            ctx.check_reads[key] = earlier
+            sink.extend(earlier[1])
+            return earlier[2]
+    if not ctx.track_reads:
+        return _run(check, ctx, component, sink)
+    produced: list[Finding] = []
+    with ctx.reading() as reads:
+        run = _run(check, ctx, component, produced)
+    ctx.check_reads[key] = (frozenset(reads), produced, run)
+    sink.extend(produced)
+    return run
+
+
+def _input_problems(ctx: ScanContext, reuse: Reuse | None) -> list[Finding]:
+    """Unreadable and malformed files; with reuse, also those found earlier in files that no run
+    read again this time (a reused run does not read them) and that did not change."""
+    problems = list(ctx.repo.problems)
+    if reuse is not None:
+        seen = {(f.code, f.location.path) for f in problems}
+        problems += [
+            f for f in reuse.previous.input_problems
+            if f.location.path not in reuse.changed and (f.code, f.location.path) not in seen
+        ]
+    ctx.input_problems = problems
+    return problems
 
 
 def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> CheckRun:

@@ -62,6 +62,14 @@ class RepoView:
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
         self._shared: dict | None = None  # parse results shared with other views of this root
+        # What the checks read, when a scan tracks it (ScanContext(track_reads=True)): one set per
+        # open check run or analysis, innermost last. Keys: a path (its text or existence) or
+        # ("walk", folder) for a listing below a folder.
+        self.read_sets: list[set] = []
+
+    def _touch(self, rel: str) -> None:
+        if self.read_sets:
+            self.read_sets[-1].add(_normal(rel))
 
     # -- paths -------------------------------------------------------------
     def rel(self, path: Path | str) -> str:
@@ -75,6 +83,7 @@ class RepoView:
 
     def inside(self, rel: str) -> Path | None:
         """The absolute path of `rel`, or None when it would leave the repository (also via symlinks)."""
+        self._touch(rel)
         if rel in self._file_set() and rel not in self._links:
             return self.root / rel  # a listed regular file: no symlink on its path, nothing to resolve
         if rel not in self._inside:
@@ -103,6 +112,7 @@ class RepoView:
 
     def exists(self, rel: str) -> bool:
         rel = _normal(rel)
+        self._touch(rel)
         files, dirs = self._listing()
         if rel in self.overlay or rel in dirs or rel in self._file_set():
             return True
@@ -113,6 +123,7 @@ class RepoView:
 
     def is_dir(self, rel: str) -> bool:
         rel = _normal(rel)
+        self._touch(rel)
         if rel in self._listing()[1]:
             return True
         if not self._unlisted(rel):
@@ -141,6 +152,8 @@ class RepoView:
     def walk(self, folder: str = ".", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
         """Repository-relative files below `folder`, sorted, skipping vendored/build folders."""
         folder = _normal(folder)
+        if self.read_sets:
+            self.read_sets[-1].add(("walk", folder))
         prefix = "" if folder == "." else folder + "/"
         files = self._listing()[0]
         # The listing is sorted, so a folder's files are one contiguous run starting at bisect.
@@ -166,6 +179,8 @@ class RepoView:
 
     # -- reading -----------------------------------------------------------
     def text(self, rel: str) -> TextFile | None:
+        if self.read_sets:
+            self.read_sets[-1].add(_normal(rel))
         if rel in self._texts:
             return self._texts[rel]
         result = self._read(rel)
@@ -222,6 +237,8 @@ class RepoView:
         the same.
         """
         key = (kind, rel)
+        if self.read_sets:
+            self.read_sets[-1].add(_normal(rel))  # also when the result is cached: the caller depends on the file
         if key in self._parsed:
             return self._parsed[key]  # type: ignore[return-value]
         source = self.text(rel)

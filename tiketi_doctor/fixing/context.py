@@ -19,7 +19,7 @@ class FixOptions:
 
 class FixContext(ScanContext):
     def __init__(self, repo: RepoView, catalogue: Catalogue, options: FixOptions):
-        super().__init__(repo, catalogue)
+        super().__init__(repo, catalogue, track_reads=True)  # the next round re-runs only what the fixes touch
         self.options = options
 
     def current_text(self, path: str) -> str | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..check import Check
-from ..engine import scan
+from ..engine import Reuse, scan
 from ..model import Finding, Fix, Report, Safety, TextEdit
 from ..repo import MALFORMED, NOT_UTF8, UNREADABLE, RepoView
 from .context import FixContext, FixOptions
@@ -98,10 +99,13 @@ def plan_fixes(
     skipped: dict[tuple, Skipped] = {}
     seen_states: set[str] = set()
     before: Report | None = None
+    previous: tuple[FixContext, dict[str, str]] | None = None
     for round_number in range(1, options.max_rounds + 2):
         repo = RepoView(root, overlay, exclude=catalogue.exclude)
         ctx = FixContext(repo, catalogue, options)
-        report = scan(root, catalogue, checks, repo=repo, context=ctx)
+        reuse = Reuse(previous[0], changed_keys(previous[1], overlay, disk)) if previous is not None else None
+        report = scan(root, catalogue, checks, repo=repo, context=ctx, reuse=reuse)
+        previous = (ctx, dict(overlay))
         if before is None:
             before = report
         _refuse_broken_files(before, report)  # the previous round's fixes must leave every file readable
@@ -136,6 +140,23 @@ def plan_fixes(
             raise NotConverged(round_number, [f.code for f, _ in taken])
         seen_states.add(state)
     raise AssertionError("unreachable")
+
+
+def changed_keys(before: dict[str, str], after: dict[str, str], disk: RepoView) -> set:
+    """What a round's fixes changed, as the read keys of RepoView: each path whose text changed;
+    for a file that did not exist, also the listings of every folder above it and those folders."""
+    changed: set = set()
+    for path, text in after.items():
+        if before.get(path) == text:
+            continue
+        changed.add(path)
+        if path not in before and not disk.exists(path):
+            folder = posixpath.dirname(path)
+            while folder:
+                changed.update((folder, ("walk", folder)))
+                folder = posixpath.dirname(folder)
+            changed.add(("walk", "."))
+    return changed
 
 
 def _take_round(ctx, report, fixers, options, disk, skipped, round_number) -> list[tuple[Finding, Fix]]:
