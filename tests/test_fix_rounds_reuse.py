@@ -90,7 +90,7 @@ def test_a_round_reruns_only_the_runs_that_read_a_changed_file(tmp_path):
     third = FixContext(RepoView(root, plan.changes, exclude=catalogue.exclude), catalogue, FixOptions())
     scan(root, catalogue, checks, context=third, reuse=Reuse(first, changed))
     rerun = {key for key, value in third.check_reads.items() if value is not first.check_reads[key]}
-    readers = {key for key, value in first.check_reads.items() if changed & value[0]}
+    readers = {key for key, value in first.check_reads.items() if changed & _all_reads(first, value[0], value[1])}
     assert rerun == readers and ("DEP001", "auth-service") in rerun and ("DEP001", "payment-service") not in rerun
 
 
@@ -101,3 +101,30 @@ def test_changed_keys_name_new_files_and_the_listings_above_them(tmp_path):
     keys = changed_keys({"a/old.js": "x"}, {"a/old.js": "y", "a/b/new.js": "z"}, disk)
     assert keys == {"a/old.js", "a/b/new.js", "a/b", ("walk", "a/b"), "a", ("walk", "a"), ("walk", ".")}
     assert changed_keys({"a/old.js": "y"}, {"a/old.js": "y"}, disk) == set()
+
+
+def _all_reads(ctx, reads: frozenset, uses: frozenset) -> set:
+    """What a run read directly and through every analysis it used, transitively."""
+    found, pending, seen = set(reads), list(uses), set()
+    while pending:
+        key = pending.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        memo_reads, memo_uses = ctx.memo_deps[key]
+        found |= memo_reads
+        pending.extend(memo_uses)
+    return found
+
+
+def test_a_run_depends_on_the_files_its_analyses_read(tmp_path):
+    root = EXAMPLE.parent / "tiketi"
+    catalogue = find_catalogue(root)
+    from tiketi_doctor.fixing.context import FixContext, FixOptions
+
+    ctx = FixContext(RepoView(root, exclude=catalogue.exclude), catalogue, FixOptions())
+    scan(root, catalogue, load_registry().runnable(), context=ctx)
+    reads, uses, findings, run = ctx.check_reads[("PORT001", "auth-service")]
+    # PORT001 compares against a port index built once from every component's files.
+    assert "services/stats-service/Dockerfile" not in reads
+    assert "services/stats-service/Dockerfile" in _all_reads(ctx, reads, uses)

@@ -16,40 +16,40 @@ class ScanContext:
         self.catalogue = catalogue
         self._memo: dict[object, object] = {}
         self._undecided: list[str] = []
-        # With track_reads, what each analysis read (its own reads and those of the analyses it
-        # used), so a check run can say what its result depends on (engine: reuse across rounds).
+        # With track_reads, what each analysis read directly and which analyses it used, so a
+        # check run can say what its result depends on (engine.Reuse: reuse across fix rounds).
         self.track_reads = track_reads
-        self._memo_reads: dict[object, frozenset] = {}
-        # (check code, component or None) -> (what the run read, its findings, its run record)
+        self.memo_deps: dict[object, tuple[frozenset, frozenset]] = {}  # memo key -> (reads, memo keys used)
+        self._uses: list[set] = []  # memo keys used by the open runs and analyses, innermost last
+        # (check code, component or None) -> (reads, memo keys used, its findings, its run record)
         self.check_reads: dict[tuple, tuple] = {}
         self.input_problems: list = []  # set by the engine: the scan's unreadable and malformed files
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """Share an analysis between checks (e.g. what an image installs) within one run."""
-        if not self.track_reads:
-            if key not in self._memo:
+        if self.track_reads and self._uses:
+            self._uses[-1].add(key)  # the caller depends on whatever this analysis depends on
+        if key not in self._memo:
+            if not self.track_reads:
                 self._memo[key] = compute()
-            return self._memo[key]  # type: ignore[return-value]
-        if key in self._memo:
-            if self.repo.read_sets:
-                self.repo.read_sets[-1].update(self._memo_reads[key])  # the caller depends on what it read
-            return self._memo[key]  # type: ignore[return-value]
-        with self.reading() as reads:  # merged into the caller's reads on the way out
-            value = self._memo[key] = compute()
-        self._memo_reads[key] = frozenset(reads)
-        return value
+            else:
+                with self.reading() as (reads, uses):
+                    self._memo[key] = compute()
+                self.memo_deps[key] = (frozenset(reads), frozenset(uses))
+        return self._memo[key]  # type: ignore[return-value]
 
     @contextmanager
-    def reading(self) -> Iterator[set]:
-        """Collect what is read inside the block (nested blocks count for the outer ones too)."""
+    def reading(self) -> Iterator[tuple[set, set]]:
+        """Collect what the block reads itself and the analyses (memo keys) it uses."""
         reads: set = set()
+        uses: set = set()
         self.repo.read_sets.append(reads)
+        self._uses.append(uses)
         try:
-            yield reads
+            yield reads, uses
         finally:
             self.repo.read_sets.pop()
-            if self.repo.read_sets:
-                self.repo.read_sets[-1].update(reads)
+            self._uses.pop()
 
     def undecided(self, reason: str) -> None:
         """Tell the engine the current check could not decide, and why."""

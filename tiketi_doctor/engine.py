@@ -5,7 +5,7 @@ import gc
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -21,10 +21,30 @@ from .suppressions import apply_ignores
 class Reuse:
     """An earlier scan of the same repository (its context tracked reads) and what changed since:
     paths whose text or existence changed, and ("walk", folder) for listings that changed. A check
-    run that read none of them is not run again: its findings and run record are taken over."""
+    run that read none of them, directly or through the analyses it used, is not run again: its
+    findings and run record are taken over."""
 
     previous: ScanContext
     changed: set
+    _dirty: dict = field(default_factory=dict)  # memo key -> whether it depends on a change
+
+    def unchanged(self, reads: frozenset, uses: frozenset) -> bool:
+        return reads.isdisjoint(self.changed) and not any(self._memo_changed(key) for key in uses)
+
+    def _memo_changed(self, key: object) -> bool:
+        known = self._dirty.get(key)
+        if known is None:
+            self._dirty[key] = True  # unknown or cyclic: count it as changed
+            deps = self.previous.memo_deps.get(key)
+            known = deps is None or not deps[0].isdisjoint(self.changed) or any(self._memo_changed(k) for k in deps[1])
+            self._dirty[key] = known
+        return known
+
+    def carry_to(self, ctx: ScanContext) -> None:
+        """The dependencies of analyses the reused runs used but this scan did not compute again,
+        for the round after this one."""
+        for key, deps in self.previous.memo_deps.items():
+            ctx.memo_deps.setdefault(key, deps)
 
 
 def scan(
@@ -49,6 +69,8 @@ def scan(
             elif check.scope == "repository":
                 runs.append(_run_or_reuse(check, ctx, None, findings, reuse))
     findings.extend(_input_problems(ctx, reuse))
+    if reuse is not None:
+        reuse.carry_to(ctx)
     findings, suppressed = _apply_ignores(findings, catalogue, repo)
     findings.sort(key=Finding.sort_key)
     return Report(
@@ -80,16 +102,16 @@ def _run_or_reuse(check: Check, ctx: ScanContext, component, sink: list[Finding]
     key = (check.code, component.name if component is not None else None)
     if reuse is not None:
         earlier = reuse.previous.check_reads.get(key)
-        if earlier is not None and earlier[0].isdisjoint(reuse.changed):
+        if earlier is not None and reuse.unchanged(earlier[0], earlier[1]):
             ctx.check_reads[key] = earlier
-            sink.extend(earlier[1])
-            return earlier[2]
+            sink.extend(earlier[2])
+            return earlier[3]
     if not ctx.track_reads:
         return _run(check, ctx, component, sink)
     produced: list[Finding] = []
-    with ctx.reading() as reads:
+    with ctx.reading() as (reads, uses):
         run = _run(check, ctx, component, produced)
-    ctx.check_reads[key] = (frozenset(reads), produced, run)
+    ctx.check_reads[key] = (frozenset(reads), frozenset(uses), produced, run)
     sink.extend(produced)
     return run
 
