@@ -249,6 +249,9 @@ def string_value(node: Node | None, allow_substitutions: bool = False, substitut
     """
     if node is None or node.type not in ("string", "template_string"):
         return None
+    text = node.text
+    if b"\\" not in text and (node.type == "string" or b"${" not in text):
+        return text[1:-1].decode("utf-8", "replace")  # no escape, no substitution: the text between the quotes
     parts = []
     for child in node.named_children:
         if child.type == "string_fragment":
