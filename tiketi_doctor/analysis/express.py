@@ -206,7 +206,10 @@ def _method_matches(route_method: str, method: str) -> bool:
 
 def node_location(path: str, b: Bindings, node: Node, label_limit: int = 100) -> Location:
     line, column = b.module.position(node)
-    label = node.text.decode("utf-8", "replace").splitlines()[0].strip() if node.text else None
+    text = node.text
+    # The first line only: a registration's text holds its whole handler.
+    label = text[: text.find(b"\n")] if b"\n" in text else text
+    label = label.decode("utf-8", "replace").strip() if text else None
     if label and len(label) > label_limit:
         label = label[: label_limit - 1] + "…"
     return Location(path, line, column, label=label)
