@@ -73,6 +73,20 @@ def test_no_cluster_still_prints_the_static_findings(tmp_path, capsys):
     assert "live checks skipped (no-config)" in capsys.readouterr().err
 
 
+def test_the_live_part_uses_the_catalogue_the_static_part_found(tmp_path, monkeypatch):
+    import tiketi_doctor.cli.check_cmd as check_cmd
+    import tiketi_doctor.cli.live_cmd as live_cmd
+
+    found = []
+    real = check_cmd.find_catalogue
+    for module in (check_cmd, live_cmd):
+        monkeypatch.setattr(module, "find_catalogue", lambda *args: found.append(args) or real(*args))
+    shop = EXAMPLE.parent / "shop"  # no catalogue file: discovered, once
+    code, text = _check(shop, tmp_path, LiveOptions(kubeconfig=str(tmp_path / "none")))
+    assert len(found) == 1 and code in (1, EXIT_LIVE_SKIPPED)
+    assert any(r["code"].startswith("CL") for r in json.loads(text)["runs"])
+
+
 def test_exit_4_when_only_the_live_part_failed(fake_kube, fake_kubeconfig, tmp_path, capsys):
     fake_kube.inject(403, resource="pods", verb="list")
     code, _ = _check(CASES / "_base", tmp_path, LiveOptions(kubeconfig=str(fake_kubeconfig), context="kind-tiketi-local", namespace="tiketi"))

@@ -52,11 +52,12 @@ def run_check(options: CheckOptions, registry: Registry | None = None) -> int:
         if options.report is not None and report_format(options.report) is None:
             raise UsageError(f"--report {options.report}: the file name must end in {', '.join(REPORT_SUFFIXES)}")
         options.with_fixes = options.with_fixes or options.report is not None or any(n in CARRIES_FIXES for n, _ in destinations)
-        report = scan_repository(options, registry)
+        catalogue = load_catalogue_for(options)
+        report = scan_repository(options, registry, catalogue)
         if options.live is not None:  # the live checks, after the static ones (kubernetes is imported only here)
             from .live_cmd import run_live_part
 
-            live = run_live_part(report, options, registry)
+            live = run_live_part(report, options, catalogue, registry)
         for name, target in destinations:
             with write_output(target) as out:
                 use_color = options.color if options.color is not None else (target is None and sys.stdout.isatty())
@@ -100,15 +101,21 @@ def pair_outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, Path
     return pairs
 
 
-def scan_repository(options: ScanOptions, registry: Registry | None = None) -> Report:
-    """Catalogue, registry, scan, then the baseline and --strict: the report every command renders."""
+def load_catalogue_for(options: ScanOptions) -> Catalogue:
+    """The repository's catalogue (given, found or discovered); a usage error names every problem."""
     if not options.path.is_dir():
         raise UsageError(f"{options.path} is not a directory")
     try:
-        catalogue = find_catalogue(options.path, options.catalogue)
+        return find_catalogue(options.path, options.catalogue)
     except CatalogueError as exc:
         print_catalogue_error(exc)
         raise UsageError("") from None  # already reported, problem by problem
+
+
+def scan_repository(options: ScanOptions, registry: Registry | None = None, catalogue: Catalogue | None = None) -> Report:
+    """Catalogue, registry, scan, then the baseline and --strict: the report every command renders."""
+    if catalogue is None:
+        catalogue = load_catalogue_for(options)
     try:
         baseline = load_baseline(options.baseline) if options.baseline is not None else None
     except BaselineError as exc:

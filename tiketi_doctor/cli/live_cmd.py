@@ -18,8 +18,9 @@ from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, error, print_catalogu
 EXIT_LIVE_SKIPPED = 4
 
 
-def run_live_part(report: Report, options, registry: Registry | None = None):
-    """Run the selected live checks into `report` (options: CheckOptions with `live` set).
+def run_live_part(report: Report, options, catalogue: Catalogue, registry: Registry | None = None):
+    """Run the selected live checks into `report` (options: CheckOptions with `live` set), with the
+    catalogue the static part used (read or discovered once).
 
     Returns the LiveOutcome; when the cluster could not be used its `skipped` says why, and that
     reason is printed on standard error (the static findings are reported as usual).
@@ -33,7 +34,6 @@ def run_live_part(report: Report, options, registry: Registry | None = None):
             registry = load_registry()
         except RegistryError as exc:
             raise InternalError(str(exc)) from None
-    catalogue = find_catalogue(options.path, options.catalogue)
     checks = registry.runnable(split_codes(options.select), split_codes(options.ignore), live=True)
     try:
         outcome = run_live(report, options.path, catalogue, checks, options.live)
