@@ -14,6 +14,16 @@ from tiketi_doctor.model import Finding, Severity
 SELECTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
+def _pods_with_a_label_of(selector: dict, by_label: dict, pods: list) -> list:
+    """The pods carrying the first of the selector's required labels (all pods for an
+    expressions-only selector): a pod without it cannot match."""
+    required = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+    if not isinstance(required, dict) or not required:
+        return pods
+    key, value = next(iter(required.items()))
+    return by_label.get((str(key), str(value)), [])
+
+
 def _component_of(ctx: ScanContext, placed: Placed) -> str | None:
     """The catalogue component a workload or Service belongs to (by its source document's name)."""
     name = placed.origin.name if placed.origin is not None else placed.name
@@ -106,6 +116,10 @@ class ServiceSelectsNothing(Check):
             pods = [(p, pod_labels(p) or {}) for p in env.of_kind(*k8s.WORKLOAD_KINDS, "Pod", "CronJob")]
             if not pods:
                 continue
+            by_label: dict[tuple[str, str], list[tuple]] = {}  # (key, value) -> pods carrying that label
+            for pod in pods:
+                for key, value in pod[1].items():
+                    by_label.setdefault((str(key), str(value)), []).append(pod)
             for service in env.of_kind("Service"):
                 selector = service.get("spec", "selector")
                 if not isinstance(selector, dict) or not selector or service.get("spec", "type") == "ExternalName":
@@ -113,9 +127,10 @@ class ServiceSelectsNothing(Check):
                 if not (env.kustomization or _component_of(ctx, service) or _beside_workloads(service, pods)):
                     continue  # may select pods an operator or a chart creates: judge Services kept with the workloads
                 namespace = service.namespace
-                candidates = [(p, labels) for p, labels in pods if namespace is None or p.namespace in (None, namespace)]
-                if any(selector_matches(selector, labels) for _, labels in candidates):
+                pool = _pods_with_a_label_of(selector, by_label, pods)  # only these can match: no scan of every pod
+                if any(selector_matches(selector, labels) for p, labels in pool if namespace is None or p.namespace in (None, namespace)):
                     continue
+                candidates = [(p, labels) for p, labels in pods if namespace is None or p.namespace in (None, namespace)]
                 where = service.at(("spec", "selector"), label=f"selector: {_labels_text(selector)}")
                 if (where.path, where.line) in seen:
                     continue

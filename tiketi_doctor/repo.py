@@ -161,7 +161,7 @@ class RepoView:
             rel = files[index]
             if not rel.startswith(prefix):
                 break
-            if (not suffixes or rel.endswith(suffixes)) and not self.excluded(rel):
+            if (not suffixes or rel.endswith(suffixes)) and not (self.exclude and self.excluded(rel)):
                 yield rel
 
     def excluded(self, rel: str) -> bool:

@@ -150,8 +150,12 @@ class JsModule:
         self._cache.update(split)
 
     def matches(self, source: str) -> list[dict[str, list[Node]]]:
-        """Per-match captures, when captures of one match must stay together."""
-        return [captures for _, captures in _tree_sitter().QueryCursor(compile_query(source)).matches(self.root)]
+        """Per-match captures, when captures of one match must stay together (cached per module)."""
+        key = ("matches", source)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = [captures for _, captures in _tree_sitter().QueryCursor(compile_query(source)).matches(self.root)]
+        return found
 
     def facts(self, name: str) -> list[Node]:
         return self.query(_FACTS).get(name, [])
