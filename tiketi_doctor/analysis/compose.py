@@ -13,8 +13,8 @@ from typing import Any
 
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.yamldoc import YamlDoc
-from . import k8s
+from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
+from ..repo import RepoView
 
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _BASES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -55,6 +55,19 @@ class ComposeBuild:
     dockerfile: str  # repository-relative
     location: Location
 
+    @property
+    def in_repository(self) -> bool:
+        return not (self.context == ".." or self.context.startswith(("../", "/")))
+
+
+@dataclass(frozen=True)
+class ComposeVariable:
+    """One `environment:` entry of a service."""
+
+    name: str
+    value: str | None  # interpolated; None when passed on from the host's environment (`KEY` or `KEY:`)
+    location: Location
+
 
 @dataclass
 class ComposeService:
@@ -66,6 +79,7 @@ class ComposeService:
     build: ComposeBuild | None = None
     ports: list[PortMapping] = field(default_factory=list)
     mounts: list[Mount] = field(default_factory=list)
+    environment: list[ComposeVariable] = field(default_factory=list)
 
     @property
     def image(self) -> str | None:
@@ -118,7 +132,17 @@ def interpolate(text: str) -> str:
 
 
 def _read(ctx: ScanContext, path: str) -> ComposeFile | None:
-    docs = k8s.yaml_documents(ctx, path)
+    return read_compose_file(ctx.repo, path)
+
+
+def services_of(repo: RepoView, paths: list[str]) -> list[ComposeService]:
+    """The services of these compose files, in order."""
+    return [service for path in paths if (read := read_compose_file(repo, path)) is not None for service in read.services]
+
+
+def read_compose_file(repo: RepoView, path: str) -> ComposeFile | None:
+    """One compose file (None when it is not a mapping); discovery reads it before any catalogue exists."""
+    docs = repo.parsed("yaml", path, lambda f: parse_yaml_documents(f.text))
     if not docs or not isinstance(docs[0].data, dict):
         return None
     doc = docs[0]
@@ -145,8 +169,21 @@ def _read(ctx: ScanContext, path: str) -> ComposeFile | None:
             mount = _mount(item, folder, at(base + ("volumes", i)))
             if mount is not None:
                 service.mounts.append(mount)
+        service.environment = _environment(data.get("environment"), base + ("environment",), at)
         result.services.append(service)
     return result
+
+
+def _environment(value: Any, base: tuple, at) -> list[ComposeVariable]:
+    """`environment:` as a map (`KEY: value`, `KEY:`) or a list (`KEY=value`, `KEY`)."""
+    items: list[tuple[str, str | None, tuple]] = []
+    if isinstance(value, dict):
+        items = [(str(k), None if v is None else str(v), base + (k,)) for k, v in value.items()]
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            name, eq, text = str(item).partition("=")
+            items.append((name, text if eq else None, base + (i,)))
+    return [ComposeVariable(name, interpolate(text) if text is not None else None, at(path, name)) for name, text, path in items]
 
 
 def _build(value: Any, folder: str, where: Location) -> ComposeBuild | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from .compose import compose_files, interpolate
+from .compose import compose_files
 from .environments import Environment, environments, main_container, workload_in
 from .envvars import defined_at_build
 from .image import dockerfile_of, package_json
@@ -233,19 +233,8 @@ def local_sources(ctx: ScanContext, component: Component) -> list[EnvSource]:
 
 
 def _compose_environment(ctx: ScanContext, doc, service) -> list[EnvSource]:
-    found = []
-    environment = service.data.get("environment")
-    base = service.path + ("environment",)
-    items: list[tuple[str, str | None, tuple]] = []
-    if isinstance(environment, dict):
-        items = [(str(k), None if v is None else str(v), base + (k,)) for k, v in environment.items()]
-    elif isinstance(environment, list):
-        for i, item in enumerate(environment):
-            name, eq, value = str(item).partition("=")
-            items.append((name, value if eq else None, base + (i,)))
-    for name, value, path in items:
-        where = Location(service.file, doc.line(path), doc.column(path), label=name)
-        found.append(EnvSource(name, interpolate(value) if value is not None else None, where, "compose", f"compose service {service.name} ({service.file})"))
+    origin = f"compose service {service.name} ({service.file})"
+    found = [EnvSource(v.name, v.value, v.location, "compose", origin) for v in service.environment]
     env_files = service.data.get("env_file")
     for item in [env_files] if isinstance(env_files, str) else env_files or []:
         rel = item.get("path") if isinstance(item, dict) else item

@@ -13,12 +13,12 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from ..analysis.compose import services_of
 from ..model import Location
 from ..parsing.dockerfile import Dockerfile, parse_dockerfile
 from ..parsing.shell import split_commands
 from ..parsing.yamldoc import parse_yaml_documents
 from ..repo import RepoView
-from .compose import compose_services
 from .inventory import Inventory
 
 # How much an invocation says about the intended build: CI and compose run it, a script is
@@ -61,12 +61,12 @@ def build_invocations(inventory: Inventory) -> list[BuildInvocation]:
     repo = inventory.repo
     found: list[BuildInvocation] = []
     known = set(inventory.dockerfiles)
-    for path in inventory.compose_files:
-        for service in compose_services(repo, path):
-            if service.dockerfile and service.context is not None and service.dockerfile in known:
-                where = Location(path, service.build_line or service.line, label=f"services.{service.name}.build")
-                tags = (service.image,) if service.image else ()
-                found.append(BuildInvocation(service.dockerfile, service.context, tags, where, "compose", service.name))
+    for service in services_of(repo, inventory.compose_files):
+        build = service.build
+        if build is not None and build.in_repository and build.dockerfile in known:
+            where = Location(service.file, build.location.line, label=f"services.{service.name}.build")
+            tags = (service.image,) if service.image else ()
+            found.append(BuildInvocation(build.dockerfile, build.context, tags, where, "compose", service.name))
     for path in inventory.workflows:
         found.extend(_workflow(inventory, path))
     for path in inventory.scripts:

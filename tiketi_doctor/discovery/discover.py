@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
+from ..analysis.compose import services_of
 from ..analysis.express import app_files
 from ..catalogue import Catalogue, Cluster
 from ..catalogue import Component as CatalogueComponent
@@ -23,7 +24,6 @@ from . import repository, urls
 from .apps import App, find_apps, sanitize
 from .builds import build_invocations
 from .cluster import ClusterIndex, Workload, index_cluster
-from .compose import compose_services
 from .inventory import DEFAULT_EXCLUDE, Inventory, take_inventory
 from .model import Component, Discovery, Fact, listed
 from .ports import listen_port
@@ -65,7 +65,7 @@ class _Discoverer:
     def run(self, exclude: list[str]) -> Discovery:
         invocations = build_invocations(self.inventory)
         apps = find_apps(self.inventory, invocations, self.cluster)
-        compose = {s.dockerfile: s for f in self.inventory.compose_files for s in compose_services(self.repo, f) if s.dockerfile}
+        compose = {s.build.dockerfile: s for s in services_of(self.repo, self.inventory.compose_files) if s.build and s.build.in_repository}
         for app in apps:
             self._app_unit(app, compose.get(app.dockerfile) if app.dockerfile else None)
         tied = {id(a.workload) for a in apps if a.workload is not None}
@@ -212,7 +212,7 @@ class _Discoverer:
 
     def _bindings(self, ctx: ScanContext) -> None:
         """Every variable value, by the component that holds it; whole ConfigMaps once each."""
-        compose = {s.name: s for f in self.inventory.compose_files for s in compose_services(self.repo, f)}
+        compose = {s.name: s for s in services_of(self.repo, self.inventory.compose_files)}
         for unit in self.units:
             name = unit.found.name
             own = urls.code_bindings(ctx, name, self._files(ctx, unit))
@@ -227,7 +227,7 @@ class _Discoverer:
                 own += urls.env_file_bindings(self.repo, unit.catalogue.env_file, name)
             service = compose.get(unit.compose_name or "") or compose.get(name)
             if service is not None:
-                own += [urls.Binding(k, v, where, "compose", name) for k, (v, where) in service.environment.items()]
+                own += [urls.Binding(v.name, v.value, v.location, "compose", name) for v in service.environment if v.value is not None]
             self.owned[name] = own
 
     def _visible(self, name: str) -> list[urls.Binding]:
