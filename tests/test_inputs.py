@@ -171,6 +171,22 @@ def test_extending_catalogue_errors_point_at_the_extending_file(tmp_path):
     assert "tiketi-doctor.yaml:6: $.components[5].port" in result.stderr
 
 
+def test_a_folder_holding_nothing_to_check_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a repository\n")
+    for command in (["check"], ["report"], ["fix"], ["check", "--format", "json"]):
+        result = runner.invoke(app, [*command, str(tmp_path)])
+        assert result.exit_code == 2, command
+        assert "holds none of the files the built-in tiketi catalogue names" in result.stderr
+        assert "--catalogue FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_file_of_the_builtin_catalogue_is_enough_to_check(tmp_path):
+    (tmp_path / "services" / "auth-service").mkdir(parents=True)
+    (tmp_path / "services" / "auth-service" / "package.json").write_text('{"name": "auth-service"}\n')
+    result = runner.invoke(app, ["check", str(tmp_path), "--format", "json"])
+    assert result.exit_code in (0, 1) and json.loads(result.stdout)["catalogue"] == "<builtin:tiketi>"
+
+
 def test_not_a_directory(tmp_path):
     result = runner.invoke(app, ["check", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "is not a directory" in result.stderr

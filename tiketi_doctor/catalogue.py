@@ -160,6 +160,26 @@ def find_catalogue(repo_root: Path, explicit: Path | None = None) -> Catalogue:
     return load_builtin(BUILTIN)
 
 
+def nothing_to_check(repo_root: Path, catalogue: Catalogue) -> str | None:
+    """Why checking `repo_root` against the built-in catalogue would prove nothing: it was the
+    fallback (no catalogue file, nothing discovered) and the folder holds none of the files its
+    components name. Checked against that, every check is undecided and the run looks clean: a
+    wrong folder would pass a CI gate."""
+    if catalogue.origin != "builtin":
+        return None
+    named = [
+        path for c in catalogue.components
+        for path in (c.dockerfile, c.package_json, c.source, c.env_file, *c.manifests) if path
+    ]
+    if any((repo_root / path).exists() for path in named):
+        return None
+    return (
+        f"{repo_root} holds none of the files the built-in {catalogue.name} catalogue names (Dockerfiles, "
+        "package.json files, source folders, manifests) and nothing to discover: run it at the repository's "
+        "root, or give --catalogue FILE (`tiketi-doctor init` writes one)"
+    )
+
+
 def _holds_a_system(repo_root: Path) -> bool:
     """Whether there is anything to discover (a Dockerfile, package.json or YAML file), without importing discovery."""
     import os

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue import Catalogue, CatalogueError, find_catalogue
+from ..catalogue import Catalogue, CatalogueError, find_catalogue, nothing_to_check
 from ..check import Check
 from ..engine import scan
 from ..model import Fix, Report, RunStatus, Severity
@@ -106,10 +106,14 @@ def load_catalogue_for(options: ScanOptions) -> Catalogue:
     if not options.path.is_dir():
         raise UsageError(f"{options.path} is not a directory")
     try:
-        return find_catalogue(options.path, options.catalogue)
+        catalogue = find_catalogue(options.path, options.catalogue)
     except CatalogueError as exc:
         print_catalogue_error(exc)
         raise UsageError("") from None  # already reported, problem by problem
+    unrelated = nothing_to_check(options.path, catalogue)
+    if unrelated:
+        raise UsageError(unrelated)
+    return catalogue
 
 
 def scan_repository(options: ScanOptions, registry: Registry | None = None, catalogue: Catalogue | None = None) -> Report:

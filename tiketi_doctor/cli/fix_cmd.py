@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..catalogue import CatalogueError, find_catalogue
+from ..catalogue import CatalogueError, find_catalogue, nothing_to_check
 from ..fixing.context import FixOptions
 from ..fixing.planner import BrokenFix, FixPlan, NotConverged, plan_fixes
 from ..fixing.registry import FixerError, load_fixers
@@ -33,6 +33,10 @@ def run_fix(
         return _undo(path, force)
     try:
         catalogue = find_catalogue(path, catalogue_file)
+        unrelated = nothing_to_check(path, catalogue)
+        if unrelated:
+            error(unrelated)
+            return EXIT_USAGE
         registry = load_registry()
         fixers = load_fixers()
     except CatalogueError as exc:
