@@ -108,22 +108,31 @@ class Verdicts:
 
 def cold_start(repeat: int, verdicts: Verdicts) -> None:
     empty = Path(tempfile.mkdtemp(prefix="tiketi-empty-"))
+    # One file the built-in catalogue names: every check runs (each finds almost nothing), so this
+    # is start-up plus the registry and a scan; an empty folder stops at "nothing to check" (exit 2).
+    single = Path(tempfile.mkdtemp(prefix="tiketi-one-file-"))
+    (single / "services" / "auth-service").mkdir(parents=True)
+    (single / "services" / "auth-service" / "package.json").write_text('{"name": "auth-service"}\n')
     try:
         help_wall = median_wall([*CLI, "--help"], repeat)
         empty_wall = median_wall([*CLI, "check", str(empty)], repeat)
-        empty_json = median_wall([*CLI, "check", str(empty), "--format", "json"], repeat)
+        single_wall = median_wall([*CLI, "check", str(single)], repeat)
+        single_json = median_wall([*CLI, "check", str(single), "--format", "json"], repeat)
         bare = median_wall([sys.executable, "-c", "pass"], repeat)
     finally:
         shutil.rmtree(empty, ignore_errors=True)
+        shutil.rmtree(single, ignore_errors=True)
     rows = [
         ["`tiketi-doctor --help`", ms(help_wall), f"≤ {ms(TARGETS['start'])}"],
-        ["`tiketi-doctor check <empty folder>`", ms(empty_wall), f"≤ {ms(TARGETS['start'])}"],
-        ["`tiketi-doctor check <empty folder> --format json` (plans fixes)", ms(empty_json), ""],
+        ["`tiketi-doctor check <empty folder>` (nothing to check: exit 2)", ms(empty_wall), f"≤ {ms(TARGETS['start'])}"],
+        ["`tiketi-doctor check <one TIKETI file>` (every check runs)", ms(single_wall), ""],
+        ["`tiketi-doctor check <one TIKETI file> --format json` (plans fixes)", ms(single_json), ""],
         ["`python -c pass` (the interpreter alone)", ms(bare), ""],
     ]
     table(f"Cold start (median of {repeat})", ["command", "wall", "target"], rows, level=3)
     verdicts.add("`--help` ≤ 250 ms", ms(help_wall), help_wall <= TARGETS["start"])
     verdicts.add("`check <empty folder>` ≤ 250 ms", ms(empty_wall), empty_wall <= TARGETS["start"])
+    verdicts.add("`check <one TIKETI file>` (all checks) ≤ 250 ms", ms(single_wall), single_wall <= TARGETS["start"])
 
 
 def example(repeat: int, verdicts: Verdicts) -> None:
