@@ -27,7 +27,7 @@ class ScanContext:
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """Share an analysis between checks (e.g. what an image installs) within one run."""
-        if self.track_reads and self._uses:
+        if self._uses:  # only while tracking reads
             self._uses[-1].add(key)  # the caller depends on whatever this analysis depends on
         if key not in self._memo:
             if not self.track_reads:

@@ -179,8 +179,7 @@ class RepoView:
 
     # -- reading -----------------------------------------------------------
     def text(self, rel: str) -> TextFile | None:
-        if self.read_sets:
-            self.read_sets[-1].add(_normal(rel))
+        self._touch(rel)
         if rel in self._texts:
             return self._texts[rel]
         result = self._read(rel)
@@ -195,12 +194,9 @@ class RepoView:
         if rel in self.overlay:
             text = self.overlay[rel]
             return TextFile(rel, text, crlf="\r\n" in text)
-        if rel in self._file_set() and rel not in self._links:
-            path: Path | str | None = os.path.join(self.root, rel)  # a listed regular file: nothing to resolve
-        elif not self.exists(rel) or self.is_dir(rel):
-            return None
-        else:
-            path = self.inside(rel)
+        if rel not in self._file_set() and (not self.exists(rel) or self.is_dir(rel)):
+            return None  # a listed file exists and is no folder: only others are looked up
+        path = self.inside(rel)
         if path is None:
             return None
         try:
@@ -237,8 +233,7 @@ class RepoView:
         the same.
         """
         key = (kind, rel)
-        if self.read_sets:
-            self.read_sets[-1].add(_normal(rel))  # also when the result is cached: the caller depends on the file
+        self._touch(rel)  # also when the result is cached: the caller depends on the file
         if key in self._parsed:
             return self._parsed[key]  # type: ignore[return-value]
         source = self.text(rel)

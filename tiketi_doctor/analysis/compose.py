@@ -118,7 +118,7 @@ def compose_paths(ctx: ScanContext) -> list[str]:
 
 
 def compose_files(ctx: ScanContext) -> list[ComposeFile]:
-    return ctx.memo("compose-files", lambda: [f for p in compose_paths(ctx) if (f := _read(ctx, p)) is not None])
+    return ctx.memo("compose-files", lambda: [f for p in compose_paths(ctx) if (f := read_compose_file(ctx.repo, p)) is not None])
 
 
 def interpolate(text: str) -> str:
@@ -129,10 +129,6 @@ def interpolate(text: str) -> str:
         return match.group(0)
 
     return _INTERPOLATION.sub(value, text)
-
-
-def _read(ctx: ScanContext, path: str) -> ComposeFile | None:
-    return read_compose_file(ctx.repo, path)
 
 
 def services_of(repo: RepoView, paths: list[str]) -> list[ComposeService]:

@@ -367,8 +367,7 @@ class _Analysis:
         if len(args) < 2:
             return  # app.get('setting') reads a setting; a route needs a handler
         handlers = args[1:]
-        reader = _ProxyReader(self.ctx, self.component)
-        proxy = lambda: reader.read(b, handlers)  # noqa: E731 - read when a check asks
+        proxy = lambda: self._proxy(b, handlers)  # noqa: E731 - read when a check asks
         location = node_location(b.path, b, call)
         handler = handlers[-1].text.decode("utf-8", "replace").splitlines()[0][:80]
         paths = self._paths(b, args[0])
