@@ -102,3 +102,22 @@ def test_a_hanging_server_times_out_once(fake_kube, fake_kubeconfig):
 def test_a_dropped_connection_is_unreachable(fake_kube, fake_kubeconfig):
     fake_kube.inject(drop=True, resource="pods")
     assert _failure(_target(fake_kubeconfig)).kind == UNREACHABLE
+
+
+def _node(name, provider=None):
+    return {"metadata": {"name": name}, "spec": {"providerID": provider} if provider is not None else {}}
+
+
+@pytest.mark.parametrize(("nodes", "refusal"), [
+    ([_node("dev-control-plane", "kind://docker/dev/dev-control-plane"), _node("dev-worker", "kind://podman/dev/dev-worker")], None),
+    ([_node("dev-control-plane"), _node("dev-worker2")], None),  # kind before providerIDs: the names say it
+    ([_node("ip-10-0-1-5", "aws:///eu-west-1a/i-0abc")], "node ip-10-0-1-5 is not a kind node (providerID aws:///eu-west-1a/i-0abc)"),
+    ([_node("prod-control-plane", "kind://docker/prod/prod-control-plane")], "node prod-control-plane belongs to kind cluster 'prod', not 'dev'"),
+    ([_node("gke-pool-1")], "node gke-pool-1 is not a kind node (providerID unset)"),
+    ([], "the cluster lists no nodes"),
+    (["not a node"], "the API server answered the node list with something that is not a node"),
+])
+def test_kind_nodes_are_recognised_by_provider_id_or_kind_names(nodes, refusal):
+    from tiketi_doctor.cluster.access import kind_node_refusal
+
+    assert kind_node_refusal("dev", nodes) == refusal

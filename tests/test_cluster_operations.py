@@ -120,3 +120,26 @@ def test_naming_the_exact_context_allows_it(fake_kube, fake_kubeconfig):
     with connect(ClusterTarget(PROD_CONTEXT, "tiketi", str(fake_kubeconfig))) as prod:
         rollout_restart(prod, "auth-service", allow_mutation=True, allow_context=PROD_CONTEXT)
     assert fake_kube.calls("PATCH", "deployments", token=PROD_TOKEN) == 1
+
+
+def test_a_context_named_kind_that_is_another_cluster_gets_no_mutating_request(fake_kube, tmp_path):
+    """The name is not the proof: kind-prod-eu1 answers with nodes of another cluster."""
+    config = fake_kube.write_kubeconfig(tmp_path / "config", extra_contexts={"kind-prod-eu1": None})
+    with connect(ClusterTarget("kind-prod-eu1", "tiketi", str(config))) as impostor:
+        with pytest.raises(MutationRefused, match="belongs to kind cluster 'tiketi-local', not 'prod-eu1'"):
+            rollout_restart(impostor, "auth-service", allow_mutation=True)
+    assert fake_kube.calls("PATCH", "deployments") == 0
+
+
+def test_a_kind_context_on_a_remote_server_is_refused_before_any_request(fake_kube, tmp_path):
+    config = fake_kube.write_kubeconfig(tmp_path / "config", extra_contexts={"kind-edge": "https://10.20.30.40:6443"})
+    with connect(ClusterTarget("kind-edge", "tiketi", str(config))) as remote:
+        with pytest.raises(MutationRefused, match="not at a kind node on this machine"):
+            set_image(remote, "auth-service", "auth-service", "x:1", allow_mutation=True)
+        assert remote.calls == {}  # nothing was sent to 10.20.30.40
+
+
+def test_the_local_kind_cluster_is_verified_once_per_session(fake_kube, session):
+    rollout_restart(session, "auth-service", allow_mutation=True)
+    rollout_restart(session, "payment-service", allow_mutation=True)
+    assert session.is_kind and session.calls["list nodes"] == 1

@@ -113,7 +113,7 @@ def test_heal_end_to_end_with_real_images(tmp_path, docker_client):
         f"version: 1\nname: tiketi\nextends: tiketi\ncluster: {{kind_cluster: {cluster}, context: kind-{cluster}}}\n"
     )
     report = tmp_path / "report.md"
-    with FakeKube("broken") as kube, kind_node(docker_client, cluster) as node:
+    with FakeKube("broken", kind_cluster=cluster) as kube, kind_node(docker_client, cluster) as node:
         kube.auto_tick(reads=2)
         config = kube.write_kubeconfig(tmp_path / "kubeconfig", context=f"kind-{cluster}", namespace="tiketi")
         result = runner.invoke(app, ["heal", str(repo), "--yes", "--kubeconfig", str(config), "--report", str(report)])
@@ -175,3 +175,20 @@ def test_a_failing_build_shows_its_step_and_log_tail_and_rolls_back(tmp_path, do
     assert result.exit_code == 1, out
     assert "✖ build" in out and "RUN echo 'no disk left' >&2 && exit 3" in out and "no disk left" in out
     assert "rolled back" in out and _snapshot(repo) == before
+
+
+@pytest.mark.parametrize("command", [["heal", "{repo}", "--yes"], ["redeploy", "auth-service", "--repo", "{repo}", "--yes"]])
+def test_a_context_only_named_kind_is_refused_with_the_reason(tmp_path, command):
+    """kind-prod-eu1 is a name anyone can give a context; the cluster behind it is not kind-prod-eu1."""
+    repo = _copy(tmp_path)
+    before = _snapshot(repo)
+    with FakeKube("broken") as kube:
+        config = kube.write_kubeconfig(tmp_path / "kubeconfig", context="kind-tiketi-local", namespace="tiketi",
+                                       extra_contexts={"kind-prod-eu1": None})
+        args = [arg.format(repo=repo) for arg in command] + ["--kubeconfig", str(config), "--context", "kind-prod-eu1"]
+        result = runner.invoke(app, args)
+        assert _mutations(kube) == []
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "belongs to kind cluster 'tiketi-local', not 'prod-eu1'" in result.stderr
+    assert "--allow-context kind-prod-eu1" in result.stderr
+    assert _snapshot(repo) == before

@@ -331,7 +331,7 @@ def node(name: str, uid: str, created, boot_id: str, machine_id: str) -> dict:
         "apiVersion": "v1", "kind": "Node",
         "metadata": metadata(name, None, uid, created, labels, annotations),
         "spec": {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"],
-                 "providerID": f"kind://docker/tiketi-local/{name}"},
+                 "providerID": f"kind://docker/{name.removesuffix('-control-plane')}/{name}"},
         "status": {
             "capacity": capacity,
             "allocatable": dict(capacity),

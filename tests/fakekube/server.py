@@ -37,8 +37,10 @@ class FakeKube:
 
     def __init__(self, scenario: str | Path | Scenario | dict | None = None, *, seed: int = 0, now=None,
                  tick_seconds: float | None = None, host: str = "127.0.0.1", port: int = 0,
-                 auto_tick_reads: int | None = None, auto_tick_seconds: float | None = None):
-        self.cluster = Cluster(seed=seed, now=now, tick_seconds=tick_seconds)
+                 auto_tick_reads: int | None = None, auto_tick_seconds: float | None = None,
+                 kind_cluster: str = "tiketi-local"):
+        # The kind cluster it plays: its node is <kind_cluster>-control-plane, as kind names it.
+        self.cluster = Cluster(seed=seed, now=now, tick_seconds=tick_seconds, node_name=f"{kind_cluster}-control-plane")
         self.namespace = "tiketi"
         self.faults = FaultSet()
         self.log = RequestLog()

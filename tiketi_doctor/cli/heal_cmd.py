@@ -73,6 +73,8 @@ def run_heal(path: Path, options: dict) -> int:
     live = LiveOptions(options.get("context"), options.get("kubeconfig"), options.get("namespace"), options.get("base_url") or [])
     target = resolve_target(live, catalogue)
     refusal = _context_refusal(target.context, options.get("allow_context"), is_kind_context)
+    if refusal is None and not options.get("dry_run"):
+        refusal = _cluster_refusal(target, options.get("allow_context"))
     if refusal and not options.get("dry_run"):
         error(refusal)
         return EXIT_USAGE
@@ -160,10 +162,26 @@ def _setup(path: Path, options: dict):
 def _context_refusal(context: str, allowed: str | None, is_kind) -> str | None:
     if is_kind(context) or allowed == context:
         return None
-    return (
-        f"refusing to change context {context!r}: it is not a kind cluster. "
-        f"Pass --allow-context {context} if you really mean it."
-    )
+    return _refusing(context, "it is not a kind cluster")
+
+
+def _cluster_refusal(target, allowed: str | None) -> str | None:
+    """Why the cluster behind a kind-* context is not the local kind cluster it claims to be
+    (None when it is, or when --allow-context names it). Nothing is built or loaded before this."""
+    from ..cluster.access import ClusterError, connect
+
+    if allowed == target.context:
+        return None
+    try:
+        with connect(target) as session:
+            reason = session.kind_refusal()
+    except ClusterError as exc:
+        reason = f"cannot tell whether it is a kind cluster: {exc.reason}"
+    return _refusing(target.context, reason) if reason else None
+
+
+def _refusing(context: str, reason: str) -> str:
+    return f"refusing to change context {context!r}: {reason}. Pass --allow-context {context} if you really mean it."
 
 
 def _confirmed(yes: bool, question: str) -> bool:
@@ -270,6 +288,10 @@ def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str,
         error(str(exc))
         return 4
     with session:
+        refusal = None if options.get("allow_context") == target.context else session.kind_refusal()
+        if refusal is not None:
+            error(_refusing(target.context, refusal))
+            return EXIT_USAGE
         run = execute(plan, catalogue, session, HealOptions(RESTART_ONLY, options.get("allow_context")), ConsoleProgress(options.get("verbose", False)))
     if run.interrupted is not None:
         return EXIT_INTERRUPTED

@@ -65,8 +65,47 @@ class ClusterError(Exception):
 
 
 def is_kind_context(name: str | None) -> bool:
-    """kind names its contexts kind-<cluster>; only those count as local, disposable clusters."""
+    """kind names its contexts kind-<cluster>. A name alone proves nothing (anyone can name a
+    context kind-prod): before anything changes, `Session.kind_refusal` checks what the cluster is."""
     return bool(name) and name.startswith("kind-") and len(name) > len("kind-")
+
+
+def _loopback(server: str) -> bool:
+    """Whether an API server URL points at this machine, as kind publishes its control plane."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(server).hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# kind sets each node's providerID to kind://<provider>/<cluster>/<node> (docker or podman).
+_KIND_PROVIDER_ID = re.compile(r"^kind://[^/]+/(?P<cluster>[^/]+)/(?P<node>[^/]+)$")
+_KIND_NODE_NAME = re.compile(r"^(?P<cluster>.+)-(?:control-plane|worker)\d*$")
+
+
+def kind_node_refusal(cluster: str, nodes: list[dict]) -> str | None:
+    """None when every node is a node of kind cluster `cluster`, else why not."""
+    if not nodes:
+        return "the cluster lists no nodes"
+    for node in nodes:
+        if not isinstance(node, dict):
+            return "the API server answered the node list with something that is not a node"
+        name = str((node.get("metadata") or {}).get("name") or "?")
+        provider = str((node.get("spec") or {}).get("providerID") or "")
+        match = _KIND_PROVIDER_ID.match(provider)
+        if match is None and not provider:
+            match = _KIND_NODE_NAME.match(name)  # kind releases before providerIDs: node names say it
+        if match is None:
+            return f"node {name} is not a kind node (providerID {provider or 'unset'})"
+        if match.group("cluster") != cluster:
+            return f"node {name} belongs to kind cluster {match.group('cluster')!r}, not {cluster!r}"
+    return None
 
 
 def default_kubeconfig() -> str:
@@ -100,6 +139,7 @@ class Session:
     apps: Any
     calls: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kind_refusal: tuple[str | None] | None = field(default=None, repr=False)
 
     @property
     def context(self) -> str:
@@ -111,7 +151,35 @@ class Session:
 
     @property
     def is_kind(self) -> bool:
-        return is_kind_context(self.context)
+        """Whether this is verifiably a local kind cluster (see `kind_refusal`)."""
+        return self.kind_refusal() is None
+
+    def kind_refusal(self) -> str | None:
+        """None when the cluster really is the kind cluster its context names, else the reason.
+
+        kind names its context kind-<cluster>, publishes the API server on a loopback address and
+        sets every node's providerID to kind://<provider>/<cluster>/<node>. All three must hold:
+        a context merely named kind-* that points elsewhere is refused. One call (list nodes),
+        made once per session."""
+        if self._kind_refusal is None:
+            self._kind_refusal = (self._kind_reason(),)
+        return self._kind_refusal[0]
+
+    def _kind_reason(self) -> str | None:
+        if not is_kind_context(self.context):
+            return f"context {self.context!r} is not a kind context (kind-<cluster>)"
+        if not _loopback(self.server):
+            return f"context {self.context!r} points at {self.server}, not at a kind node on this machine (loopback)"
+        self._count("list nodes")
+        try:
+            body = self._raw(self.core.list_node)
+        except ClusterError as exc:
+            return f"cannot tell whether context {self.context!r} is a kind cluster: {exc.reason}"
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return "the API server answered the node list with something that is not a list"
+        reason = kind_node_refusal(self.context[len("kind-"):], items)
+        return f"context {self.context!r}: {reason}" if reason else None
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .access import ClusterError, Session, is_kind_context
+from .access import ClusterError, Session
 from .snapshot import ContainerView, pod_view
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -46,9 +46,12 @@ class RolloutError(Exception):
 def guard(session: Session, allow_mutation: bool, allow_context: str | None, action: str) -> None:
     if not allow_mutation:
         raise MutationRefused(f"{action}: refused, the caller did not pass allow_mutation=True")
-    if not is_kind_context(session.context) and allow_context != session.context:
+    if allow_context == session.context:
+        return  # the caller named exactly this context
+    refusal = session.kind_refusal()
+    if refusal is not None:
         raise MutationRefused(
-            f"{action}: refused on context {session.context!r}, which is not a kind cluster (kind-*); "
+            f"{action}: refused on context {session.context!r}, which is not a kind cluster ({refusal}); "
             f"pass allow_context={session.context!r} to allow exactly this context"
         )
 
