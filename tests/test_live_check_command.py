@@ -147,3 +147,25 @@ def test_explain_documents_every_live_check(code):
     check = live_registry().get(code)
     assert check is not None and check.live and check.summary.endswith(".")
     assert len(check.why) > 40 and check.example and check.fix
+
+
+@pytest.mark.parametrize("body", [
+    [1, 2, 3],  # not an object
+    {"kind": "PodList", "items": "none"},  # items of the wrong type
+    {"kind": "PodList", "items": [{"metadata": "x", "status": 7, "spec": []}]},  # pods of the wrong shape
+])
+def test_an_answer_of_the_wrong_shape_skips_the_live_part_and_keeps_the_static_report(fake_kube, fake_kubeconfig, tmp_path, capsys, body):
+    fake_kube.inject(resource="pods", verb="list", body=body)
+    code, text = _check(EXAMPLE, tmp_path, LiveOptions(kubeconfig=str(fake_kubeconfig), port_forward=False))
+    assert code == 1  # the example's static errors, reported in full
+    findings = json.loads(text)["findings"]
+    assert {"DEP001", "PORT003", "GW001"} <= {f["code"] for f in findings}
+    assert "live checks skipped (server-error): unexpected answer from" in capsys.readouterr().err
+
+
+def test_a_kubeconfig_that_is_not_yaml_skips_the_live_part_with_the_reason(tmp_path, capsys):
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nclusters: [\n  - {name: a\n")
+    code, text = _check(EXAMPLE, tmp_path, LiveOptions(kubeconfig=str(config)))
+    assert code == 1 and json.loads(text)["findings"]
+    assert f"live checks skipped (no-config): cannot read the kubeconfig {config}" in capsys.readouterr().err

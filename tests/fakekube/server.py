@@ -280,7 +280,9 @@ class FakeKube:
             record.status = 0
             transport.drop(handler)
             return
-        if fault and fault.status:
+        if fault and fault.body is not None:
+            response = json_response(fault.body, fault.status or 200)
+        elif fault and fault.status:
             error = errors.injected(fault.status, fault.message, route.resource, record.verb or "get",
                                     route.namespace, route.name, route.subresource)
             response = json_response(error.body(), fault.status)

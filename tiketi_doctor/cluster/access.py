@@ -190,7 +190,12 @@ class Session:
         api, method = _LISTS[resource]
         self._count(f"list {resource}")
         body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
-        return body.get("items") or []
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            if isinstance(body, dict) and items is None and body.get("kind", "").endswith("List"):
+                return []  # an empty list may come without items
+            raise ClusterError(SERVER_ERROR, f"unexpected answer from {self.server}: the {resource} list is not a list of objects")
+        return items
 
     def get(self, resource: str, name: str) -> dict:
         api, method = _READS[resource]
@@ -255,18 +260,23 @@ def connect(target: ClusterTarget) -> Session:
     paths = [p for p in kubeconfig.split(os.pathsep) if p]
     if not any(Path(p).expanduser().is_file() for p in paths):
         raise ClusterError(NO_CONFIG, f"no kubeconfig at {kubeconfig} (create the cluster with `kind create cluster` or pass --kubeconfig)")
+    # A kubeconfig that is not YAML, or YAML of the wrong shape, is the user's file to mend: the
+    # client raises whatever its parsing met (YAMLError, ConfigException, TypeError, KeyError...).
+    import yaml
+
+    unusable = (ConfigException, OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError)
     try:
         contexts, _ = list_kube_config_contexts(config_file=kubeconfig)
-    except (ConfigException, OSError, ValueError) as exc:
+        names = [c.get("name") for c in contexts or []]
+    except unusable as exc:
         raise ClusterError(NO_CONFIG, f"cannot read the kubeconfig {kubeconfig}: {_first_line(exc)}") from None
-    names = [c.get("name") for c in contexts or []]
     if target.context not in names:
         known = ", ".join(n for n in names if n) or "none"
         raise ClusterError(NO_CONFIG, f"context {target.context!r} is not in {kubeconfig} (contexts: {known}); pass --context")
     configuration = client.Configuration()
     try:
         load_kube_config(config_file=kubeconfig, context=target.context, client_configuration=configuration, persist_config=False)
-    except (ConfigException, OSError, ValueError) as exc:
+    except unusable as exc:
         raise ClusterError(NO_CONFIG, f"context {target.context!r} in {kubeconfig} cannot be used: {_first_line(exc)}") from None
     configuration.retries = 0  # a dead server must fail in one timeout, not four
     api_client = client.ApiClient(configuration)

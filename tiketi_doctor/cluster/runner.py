@@ -14,7 +14,7 @@ from ..catalogue import Catalogue
 from ..check import Check
 from ..model import CheckRun, Finding, PodRow, Report, RunStatus
 from ..repo import RepoView
-from .access import DEFAULT_TIMEOUT, ClusterError, ClusterTarget, connect, is_kind_context
+from .access import DEFAULT_TIMEOUT, SERVER_ERROR, ClusterError, ClusterTarget, connect, is_kind_context
 from .context import LiveContext, StaticResults
 from .http import HttpProber, PortForwarder, parse_base_urls
 from .snapshot import ClusterSnapshot, take_snapshot
@@ -92,6 +92,11 @@ def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Chec
             snapshot = take_snapshot(session)
         except ClusterError as exc:
             return _skipped(report, checks, outcome, exc, started)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # Objects of the wrong shape (a server that is no Kubernetes API, or a broken proxy): the
+            # live part is skipped with the reason, the static report stays whole.
+            unexpected = ClusterError(SERVER_ERROR, f"unexpected answer from {session.server}: objects of the wrong shape ({type(exc).__name__}: {exc})")
+            return _skipped(report, checks, outcome, unexpected, started)
         ctx = LiveContext(
             repo or RepoView(root, exclude=catalogue.exclude), catalogue, snapshot,
             StaticResults(list(report.findings), list(report.suppressed), list(report.runs)), prober,
