@@ -184,11 +184,12 @@ def _holds_a_system(repo_root: Path) -> bool:
     """Whether there is anything to discover (a Dockerfile, package.json or YAML file), without importing discovery."""
     import os
 
+    from .parsing.dockerfile_name import is_dockerfile
     from .repo import SKIPPED_DIRS
 
     for _, dirnames, filenames in os.walk(repo_root):
         dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
-        if any(f.startswith("Dockerfile") or f.endswith((".dockerfile", "package.json", ".yaml", ".yml")) for f in filenames):
+        if any(is_dockerfile(f) or f.endswith(("package.json", ".yaml", ".yml")) for f in filenames):
             return True
     return False
 

@@ -5,6 +5,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from ..parsing.dockerfile_name import is_dockerfile
 from ..repo import RepoView
 
 # Backup and legacy copies of the system: never read unless the catalogue's `exclude:` says otherwise.
@@ -20,9 +21,6 @@ TEST_FOLDERS = frozenset({"test", "tests", "__tests__", "fixtures", "testdata", 
 SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".bat", ".cmd")
 YAML_SUFFIXES = (".yaml", ".yml")
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
-DOCKERFILE_NAME = re.compile(r"^(?:Dockerfile(?:\.[\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
-# Files named like Dockerfiles that are not built: docs, templates, BuildKit's per-Dockerfile ignore files.
-NOT_A_DOCKERFILE = (".md", ".txt", ".j2", ".jinja", ".tmpl", ".tpl", ".template", ".bak", ".orig", ".dockerignore")
 # A file bigger than this is data (a dump, a bundled chart), not a manifest someone wrote.
 MAX_MANIFEST_BYTES = 2_000_000
 
@@ -44,7 +42,7 @@ def take_inventory(repo: RepoView) -> Inventory:
     for path in repo.walk():
         name = posixpath.basename(path)
         parts = path.split("/")
-        if DOCKERFILE_NAME.match(name) and not name.lower().endswith(NOT_A_DOCKERFILE):
+        if is_dockerfile(name):
             if not TEST_FOLDERS.intersection(parts[:-1]):
                 found.dockerfiles.append(path)
         elif name == "package.json":

@@ -6,6 +6,7 @@ import posixpath
 
 from ..parsing import ParseError
 from ..parsing.dockerfile import parse_dockerfile
+from ..parsing.dockerfile_name import is_dockerfile
 from ..parsing.javascript import JS_SUFFIXES, parse_javascript
 from ..parsing.yamldoc import parse_yaml_documents
 
@@ -18,7 +19,7 @@ def parse_problem(path: str, text: str) -> str | None:
             parse_yaml_documents(text)
         elif name.endswith(".json"):
             json.loads(text)
-        elif name == "Dockerfile" or name.endswith(".Dockerfile") or name.startswith("Dockerfile."):
+        elif is_dockerfile(name):
             parse_dockerfile(text, path)
         elif name.endswith(JS_SUFFIXES) and parse_javascript(text, path).has_errors:
             return "JavaScript syntax error"
