@@ -50,6 +50,7 @@ class Response:
     content_type: str = JSON
     headers: dict = field(default_factory=dict)
     stream: Iterator[bytes] | None = None     # chunked body (watches)
+    trickle: float = 0.0                      # seconds between the body's bytes (a server that drips)
 
 
 def json_response(obj, status: int = 200) -> Response:

@@ -17,6 +17,7 @@ class Fault:
     hang: bool = False              # do not answer while the rule is active
     drop: bool = False              # close the connection without any answer
     message: str | None = None      # overrides the Status message
+    trickle: float = 0.0            # answer normally, but send the body one byte per `trickle` seconds
     body: object = None             # answer 200 (or `status`) with this JSON instead: a server of the wrong shape
     method: str | None = None
     resource: str | None = None     # 'pods', 'pods/log', 'deployments', ...

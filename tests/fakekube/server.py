@@ -290,6 +290,8 @@ class FakeKube:
                 response.headers["Retry-After"] = "1"
         else:
             response = self._api.handle(request, route)
+        if fault and fault.trickle:
+            response.trickle = fault.trickle
         record.status = response.status
         transport.send(handler, response)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -95,7 +96,12 @@ def send(handler: Handler, response: Response) -> None:
         if response.stream is None:
             handler.send_header("Content-Length", str(len(response.body)))
             handler.end_headers()
-            if handler.command != "HEAD":
+            if handler.command != "HEAD" and response.trickle:
+                for index in range(len(response.body)):
+                    handler.wfile.write(response.body[index:index + 1])
+                    handler.wfile.flush()
+                    time.sleep(response.trickle)
+            elif handler.command != "HEAD":
                 handler.wfile.write(response.body)
             return
         handler.send_header("Transfer-Encoding", "chunked")   # a watch: one JSON line per chunk

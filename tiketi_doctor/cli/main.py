@@ -85,6 +85,7 @@ def check(
     base_url: List[str] = typer.Option(
         [], "--base-url", help="With --live: the gateway's URL (http://localhost:3001), or NAME=URL for a component; others are reached by port-forward."
     ),
+    live_deadline: float = typer.Option(60.0, "--live-deadline", min=1, help="With --live: seconds for all cluster API calls together; past it the live part is skipped with the reason."),
 ) -> None:
     """Check a repository against the catalogue and report every disagreement with file:line evidence.
 
@@ -99,7 +100,7 @@ def check(
     if live:
         from ..cluster.runner import LiveOptions
 
-        live_options = LiveOptions(context=context, kubeconfig=kubeconfig, namespace=namespace, base_urls=list(base_url))
+        live_options = LiveOptions(context=context, kubeconfig=kubeconfig, namespace=namespace, base_urls=list(base_url), deadline=live_deadline)
     options = CheckOptions(
         path, catalogue, select, ignore, baseline, strict,
         formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=lang.value,

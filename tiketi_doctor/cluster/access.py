@@ -11,6 +11,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,9 @@ NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR = "no-config", "unreach
 KINDS = (NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR)
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
+# All API calls of one session together: a server that answers one byte a second passes every
+# per-read timeout, so the whole live phase also has one deadline.
+DEFAULT_DEADLINE = 60.0
 
 # resource -> (api attribute, namespaced list method, read method)
 _LISTS = {
@@ -121,6 +125,7 @@ class ClusterTarget:
     namespace: str
     kubeconfig: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float | None = None  # seconds for every call of a session together (the live phase sets it)
 
     @property
     def request_timeout(self) -> tuple[float, float]:
@@ -139,6 +144,7 @@ class Session:
     apps: Any
     calls: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _started: float = field(default_factory=time.monotonic, repr=False)
     _kind_refusal: tuple[str | None] | None = field(default=None, repr=False)
 
     @property
@@ -208,7 +214,7 @@ class Session:
             self.core.read_namespaced_pod_log, pod, self.namespace,
             container=container, previous=previous, tail_lines=tail, _preload_content=False,
         )
-        return response.data.decode("utf-8", errors="replace")
+        return self._body(response).decode("utf-8", errors="replace")
 
     def patch(self, resource: str, name: str, body: Any) -> dict:
         """Strategic merge for a dict body, JSON patch for a list (the client picks the content type)."""
@@ -224,14 +230,41 @@ class Session:
     def _raw(self, fn, *args, **kwargs) -> dict:
         response = self._call(fn, *args, _preload_content=False, **kwargs)
         try:
-            return json.loads(response.data)
+            return json.loads(self._body(response))
         except ValueError:
             raise ClusterError(SERVER_ERROR, f"the API server at {self.server} answered with something that is not JSON") from None
 
+    def _remaining(self) -> float:
+        if self.target.deadline is None:
+            return float("inf")
+        remaining = self.target.deadline - (time.monotonic() - self._started)
+        if remaining <= 0:
+            raise ClusterError(TIMEOUT, f"the live phase used up its deadline of {self.target.deadline:g} s ({self.server}, context {self.context})")
+        return remaining
+
     def _call(self, fn, *args, **kwargs):
+        connect, read = self.target.request_timeout
+        remaining = self._remaining()
         try:
-            return fn(*args, _request_timeout=self.target.request_timeout, **kwargs)
+            return fn(*args, _request_timeout=(min(connect, remaining), min(read, remaining)), **kwargs)
         except Exception as exc:  # every client failure becomes one ClusterError
+            raise translate(exc, self) from exc
+
+    def _body(self, response) -> bytes:
+        """The whole body, read a piece at a time so the session's deadline holds against a
+        server that drips its answer (each read waits at most the read timeout)."""
+        chunks = []
+        try:
+            while True:
+                self._remaining()
+                chunk = response.read1(65536)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        except ClusterError:
+            response.close()
+            raise
+        except Exception as exc:
             raise translate(exc, self) from exc
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ static report stands as it is; the caller turns `LiveOutcome.skipped` into exit 
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from ..catalogue import Catalogue
 from ..check import Check
 from ..model import CheckRun, Finding, PodRow, Report, RunStatus
 from ..repo import RepoView
-from .access import DEFAULT_TIMEOUT, SERVER_ERROR, ClusterError, ClusterTarget, connect, is_kind_context
+from .access import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, SERVER_ERROR, ClusterError, ClusterTarget, connect, is_kind_context
 from .context import LiveContext, StaticResults
 from .http import HttpProber, PortForwarder, parse_base_urls
 from .snapshot import ClusterSnapshot, take_snapshot
@@ -31,6 +32,7 @@ class LiveOptions:
     port_forward: bool = True  # reach components without a base URL through kubectl port-forward
     kubectl: str = "kubectl"
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE  # every API call of the live phase together
 
 
 @dataclass
@@ -77,7 +79,7 @@ def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Chec
     from ..engine import scan_live
 
     started = time.perf_counter()
-    target = resolve_target(options, catalogue)
+    target = dataclasses.replace(resolve_target(options, catalogue), deadline=options.deadline)
     outcome = LiveOutcome(target)
     gateway = next((c.name for c in catalogue.components if c.role == "gateway"), None)
     base_urls = parse_base_urls(options.base_urls, gateway)  # ValueError: a usage error for the caller
