@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -108,12 +109,69 @@ def test_writes_are_all_or_nothing(tmp_path, monkeypatch):
         real_replace(src, dst)
 
     monkeypatch.setattr(writer.os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(WriteRefused, match=r"cannot write \S+: disk full; every file was left as it was"):
         write_plan(plan)
     monkeypatch.undo()
     assert {p: (repo / p).read_bytes() for p in plan.changed_paths} == before
     leftovers = [p for p in repo.rglob("*.tiketi-doctor") if p.is_file()]
     assert leftovers == []
+    assert list((repo / ".tiketi-doctor/undo").iterdir()) == []  # no journal of a write that did not happen
+
+
+def test_a_target_the_system_will_not_write_is_named_and_nothing_is_left_behind(tmp_path):
+    """A read-only folder (a permission error even for root): exit 2 with the file, no orphan journal."""
+    repo = tmp_path / "example"
+    shutil.copytree(EXAMPLE, repo)
+    (repo / ".tiketi-doctor/undo").mkdir(parents=True)
+    (repo / ".tiketi-doctor/undo/20000101T000000-000001.json").write_text(
+        '{"version": 1, "files": {"README.md": {"before": null, "after_sha256": null}}}')
+    real_mkstemp = writer.tempfile.mkstemp
+
+    def refusing_mkstemp(*args, dir=None, **kwargs):
+        if str(dir).endswith("k8s"):
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    before = {p.relative_to(repo): p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    writer.tempfile.mkstemp = refusing_mkstemp
+    try:
+        result = runner.invoke(app, ["fix", str(repo), "--apply"])
+    finally:
+        writer.tempfile.mkstemp = real_mkstemp
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "nothing was written: cannot write k8s/" in result.stderr and "Permission denied" in result.stderr
+    assert not re.search(r"^fixed \d+ findings", result.stdout, re.MULTILINE)  # no claim that anything was fixed
+    after = {p.relative_to(repo): p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    after.pop(Path(".tiketi-doctor/.gitignore"), None)
+    assert after == before  # every file as it was, and only the earlier journal in the undo folder
+
+
+def test_a_read_only_file_is_refused_unless_asked(tmp_path):
+    repo = _repo(tmp_path)
+    (repo / "README.md").chmod(0o444)
+    plan = plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": _set("blue")})
+    with pytest.raises(WriteRefused, match="README.md is read-only; make it writable or pass --overwrite-read-only"):
+        write_plan(plan)
+    assert (repo / "README.md").read_text() == "red\nrest\n"
+    write_plan(plan, overwrite_read_only=True)
+    assert (repo / "README.md").read_text() == "blue\nrest\n"
+    assert (repo / "README.md").stat().st_mode & 0o777 == 0o444  # its mode is kept
+
+
+def test_the_journal_is_git_ignored_and_never_written_through_a_symlink(tmp_path):
+    repo = _repo(tmp_path)
+    write_plan(plan_fixes(repo, find_catalogue(repo), [ReadmeSaysBlue()], {"TST001": _set("blue")}))
+    assert (repo / ".tiketi-doctor/.gitignore").read_text().splitlines()[-1] == "*"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = _repo(tmp_path / "second")
+    (other / ".tiketi-doctor").symlink_to(elsewhere, target_is_directory=True)
+    plan = plan_fixes(other, find_catalogue(other), [ReadmeSaysBlue()], {"TST001": _set("blue")})
+    with pytest.raises(WriteRefused, match=r"\.tiketi-doctor is a symlink"):
+        write_plan(plan)
+    assert list(elsewhere.iterdir()) == [] and (other / "README.md").read_text() == "red\nrest\n"
+    with pytest.raises(WriteRefused, match="is a symlink"):
+        undo(other)
 
 
 def test_undo_refuses_files_edited_after_the_fix_unless_forced(tmp_path):

@@ -25,6 +25,7 @@ def run_fix(
     force: bool,
     catalogue_file: Path | None,
     color: bool | None,
+    overwrite_read_only: bool = False,
 ) -> int:
     if not path.is_dir():
         error(f"{path} is not a directory")
@@ -60,14 +61,15 @@ def run_fix(
     _print_diff(plan, use_color)
     if patch is not None:
         patch.write_text(plan.full_diff(), encoding="utf-8")
-    _print_summary(plan, apply)
     if not apply:
+        _print_summary(plan, apply)
         return EXIT_FINDINGS if plan.changed_paths else EXIT_CLEAN
     try:
-        journal = write_plan(plan)
-    except (WriteRefused, OSError) as exc:
+        journal = write_plan(plan, overwrite_read_only=overwrite_read_only)
+    except WriteRefused as exc:  # the user's situation (a changed, read-only or unwritable file): no bug
         error(f"nothing was written: {exc}")
-        return EXIT_USAGE if isinstance(exc, WriteRefused) else EXIT_INTERNAL
+        return EXIT_USAGE
+    _print_summary(plan, apply)  # only now is it true that they were fixed
     if journal is not None:
         print(f"wrote {len(plan.changed_paths)} files; undo with `tiketi-doctor fix {path} --undo`")
     # The exit status answers for what was asked to be fixed; other findings are listed above.

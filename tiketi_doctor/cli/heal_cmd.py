@@ -59,6 +59,7 @@ def run_heal(path: Path, options: dict) -> int:
     from ..cluster.access import ClusterError, connect, is_kind_context
     from ..cluster.runner import LiveOptions, resolve_target
     from ..fixing.context import FixOptions
+    from ..fixing.writer import WriteRefused
     from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
     from ..fixing.registry import load_fixers
     from ..heal.plan import plan_heal
@@ -120,7 +121,11 @@ def run_heal(path: Path, options: dict) -> int:
         return 4
     records = []
     with session:
-        run = execute(plan, catalogue, session, heal_options, progress)
+        try:
+            run = execute(plan, catalogue, session, heal_options, progress)
+        except WriteRefused as exc:  # a fix could not be written: nothing was changed, nothing to roll back
+            error(f"cannot heal: nothing was written: {exc}")
+            return EXIT_USAGE
         records += [r.record() for r in run.results]
         if run.interrupted is not None:
             out.write(f"interrupted during: {run.interrupted.command}\n")

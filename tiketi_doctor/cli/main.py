@@ -199,18 +199,20 @@ def fix(
     patch: Optional[Path] = typer.Option(None, "--patch", help="Also write the changes as a unified diff to this file (git apply-able)."),
     undo: bool = typer.Option(False, "--undo", help="Restore the files changed by the last `fix --apply`, byte for byte."),
     force: bool = typer.Option(False, "--force", help="With --undo: restore even files edited after the fix."),
+    overwrite_read_only: bool = typer.Option(False, "--overwrite-read-only", help="With --apply: also write files that are read-only (refused by default)."),
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colours."),
 ) -> None:
     """Fix what the checks found: show the changes as a diff, write them with --apply, undo with --undo.
 
     Exit codes: 0 nothing (left) to fix, 1 changes shown but not applied or findings remain, 2 usage or
-    catalogue error, 3 internal error (including fixes that do not converge).
+    catalogue error, or a write refused (a file changed since it was read, is read-only or cannot be
+    written: nothing is written then), 3 internal error (including fixes that do not converge).
     """
     from .fix_cmd import run_fix
 
     raise typer.Exit(
-        run_fix(path, apply, select, ignore, minimal, unsafe_fixes, patch, undo, force, catalogue, color)
+        run_fix(path, apply, select, ignore, minimal, unsafe_fixes, patch, undo, force, catalogue, color, overwrite_read_only)
     )
 
 
