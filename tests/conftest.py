@@ -12,6 +12,29 @@ EXAMPLE = ROOT / "examples" / "tiketi"
 CASES = Path(__file__).resolve().parent / "checks"
 
 
+# Tiers: the default loop (`-m "not docker and not browser"`, the README's test command) stays
+# fast; .ci/run also runs the tiers that build images with a real Docker engine or start Chromium.
+_TIERS = {
+    "docker": "builds or runs images with a real Docker engine (skipped without one)",
+    "browser": "renders pages in headless Chromium (skipped without it)",
+}
+_DOCKER_FIXTURES = {"docker_client", "node_base_image"}
+
+
+def pytest_configure(config):
+    for name, what in _TIERS.items():
+        config.addinivalue_line("markers", f"{name}: {what}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by what it needs, so no test can forget its tier."""
+    for item in items:
+        if _DOCKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
+        if item.path.name == "test_browser_report.py":
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     """A private copy of examples/tiketi that a test may modify."""
