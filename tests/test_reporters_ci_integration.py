@@ -122,9 +122,11 @@ def test_hook_definition(hook):
     argv = shlex.split(hook["entry"])
     _assert_known_options(argv)
     files = re.compile(hook["files"])
-    for path in ("services/auth-service/Dockerfile", "backend/package.json", "k8s/07-ticket-service.yaml", "frontend/src/components/Header.js", "QUICK_START.md", "scripts/port-forward-all.sh", "tiketi-doctor.yaml", "services/auth-service/.env.example"):
+    for path in ("services/auth-service/Dockerfile", "backend/package.json", "k8s/07-ticket-service.yaml", "frontend/src/components/Header.js", "QUICK_START.md", "scripts/port-forward-all.sh", "tiketi-doctor.yaml", "services/auth-service/.env.example",
+                 "apps/api/src/main.ts", "apps/web/src/App.tsx", "apps/api/Dockerfile.prod", "docker/api.Dockerfile", "skaffold.yaml",
+                 "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "apps/api/tsconfig.app.json", "nginx/default.conf"):  # lockfiles decide what installs
         assert files.search(path), path
-    for path in ("frontend/public/logo.png", "package-lock.json", "docs/diagram.svg"):
+    for path in ("frontend/public/logo.png", "docs/diagram.svg", "src/data/countries.json.gz"):
         assert not files.search(path), path
 
 
@@ -148,3 +150,66 @@ def test_hook_passes_a_clean_repository_and_blocks_a_fault(hook, tmp_path):
     broken = _run_hook(hook, repo)
     assert broken.returncode == 1
     assert "PORT002 api/Dockerfile:6" in broken.stdout
+
+
+# -- the composite GitHub Action --------------------------------------------------------------
+
+ACTION = ROOT / "action.yml"
+
+
+def _action_step(action: dict, step_id: str) -> dict:
+    return next(s for s in action["runs"]["steps"] if s.get("id") == step_id)
+
+
+def _run_action_step(step: dict, inputs: dict, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict, str]:
+    """Run a composite step's script as the runner does: bash, its env with the inputs in place."""
+    expression = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
+    env = {name: expression.sub(lambda m: inputs[m.group(1)], str(value)) for name, value in step.get("env", {}).items()}
+    outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    outputs.touch()
+    summary.touch()
+    result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**_env(), **env, "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)})
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    return result, values, summary.read_text()
+
+
+@pytest.fixture(scope="module")
+def action() -> dict:
+    return yaml.safe_load(ACTION.read_text())
+
+
+def test_action_inputs_and_outputs(action):
+    assert action["runs"]["using"] == "composite"
+    assert {"path", "fail-on", "baseline", "install", "output-dir", "upload-sarif"} <= set(action["inputs"])
+    assert set(action["outputs"]) == {"exit-code", "sarif", "report"}
+    (argv,) = _invocations(_action_step(action, "check")["run"].replace('"${baseline[@]}" ', ""))
+    _assert_known_options(argv)
+    upload = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "${{ inputs.output-dir }}/tiketi-doctor.sarif"
+    fail = action["runs"]["steps"][-1]
+    assert fail["if"] == "steps.check.outputs.exit-code != '0'" and 'exit "$CODE"' in fail["run"]
+
+
+def test_action_check_step_gates_the_example_and_writes_every_output(action, tmp_path):
+    example = tmp_path / "tiketi"
+    shutil.copytree(ROOT / "examples" / "tiketi", example)
+    inputs = {"path": str(example), "fail-on": "error", "baseline": "", "output-dir": "out"}
+    result, outputs, summary = _run_action_step(_action_step(action, "check"), inputs, tmp_path)
+    assert result.returncode == 0, result.stderr  # the step records the exit code; the last step fails the job
+    assert outputs["exit-code"] == "1"
+    assert "::error file=services/auth-service/src/routes/auth.js" in result.stdout  # annotations in the log
+    sarif = json.loads((tmp_path / outputs["sarif"]).read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert ET.parse(tmp_path / "out" / "tiketi-doctor.junit.xml").getroot().tag in ("testsuites", "testsuite")
+    assert summary == (tmp_path / outputs["report"]).read_text() and summary.startswith("# ")
+
+
+def test_action_with_a_baseline_passes_until_a_new_finding(action, tmp_path):
+    example = tmp_path / "tiketi"
+    shutil.copytree(ROOT / "examples" / "tiketi", example)
+    baseline = tmp_path / "baseline.json"
+    subprocess.run([_tiketi_doctor(), "baseline", "create", str(example), "-o", str(baseline)], check=True, capture_output=True, env=_env())
+    inputs = {"path": str(example), "fail-on": "error", "baseline": str(baseline), "output-dir": "out"}
+    _, outputs, _ = _run_action_step(_action_step(action, "check"), inputs, tmp_path)
+    assert outputs["exit-code"] == "0"
