@@ -17,7 +17,7 @@ def catalogue_context(component: Component) -> str:
     return posixpath.normpath(component.build_context or posixpath.dirname(component.dockerfile or "") or ".")
 
 
-def _dockerfile(ctx: ScanContext, path: str):
+def parsed_dockerfile(ctx: ScanContext, path: str):
     return ctx.repo.parsed("dockerfile", path, lambda f: parse_dockerfile(f.text, path))
 
 
@@ -67,7 +67,7 @@ class CopySourceMissing(Check):
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for (path, context), builds in sorted(builds_by_context(ctx).items()):
-            dockerfile = _dockerfile(ctx, path)
+            dockerfile = parsed_dockerfile(ctx, path)
             if dockerfile is None:
                 continue
             for problem in check_sources(ctx, dockerfile, context):
@@ -123,7 +123,7 @@ class BuildContextMismatch(Check):
             expected = catalogue_context(component)
             if context == expected:
                 continue
-            dockerfile = _dockerfile(ctx, path)
+            dockerfile = parsed_dockerfile(ctx, path)
             if dockerfile is None or check_sources(ctx, dockerfile, context):
                 continue  # CTX001 reports the build that fails
             first = builds[0]

@@ -73,8 +73,10 @@ def produced_names(inv: BuildInventory, builds) -> list[tuple[ImageRef, Location
 
 
 def local_only(ctx: ScanContext, inv: BuildInventory, image: ImageRef) -> bool:
-    """A name the repository builds (any tag), without a registry and never pushed: no registry has it."""
-    if image.has_registry or image.templated:
+    """A name the repository builds (any tag), without a registry and never pushed: no registry has it.
+
+    A placeholder account (`your-registry/app`) is a template's blank for a registry image, not a local one."""
+    if image.has_registry or image.templated or image.placeholder:
         return False
     if any(p.matches(image) for p in inv.pushes()):
         return False
@@ -82,10 +84,12 @@ def local_only(ctx: ScanContext, inv: BuildInventory, image: ImageRef) -> bool:
 
 
 def _local_names(ctx: ScanContext, inv: BuildInventory) -> NameIndex:
-    """Names the repository builds: its build tags and `docker tag` targets, and catalogue images with a Dockerfile."""
+    """Names the repository builds: its build tags and `docker tag` targets, and catalogue images with a Dockerfile
+    (a written catalogue's; a discovered catalogue copies the image from the manifest, which proves nothing)."""
 
     def collect() -> NameIndex:
-        catalogued = (parse_image(c.image) for c in ctx.catalogue.components if c.dockerfile and c.image)
+        written = ctx.catalogue.origin != "discovered"
+        catalogued = (parse_image(c.image) for c in ctx.catalogue.components if written and c.dockerfile and c.image)
         return NameIndex([name for name, _ in inv.produced()] + [ref for ref in catalogued if ref is not None])
 
     return ctx.memo(("local-image-names", id(inv)), collect)

@@ -83,13 +83,14 @@ def ignored_by(rules: list[IgnoreRule], path: str) -> IgnoreRule | None:
 
 
 def _matches(pattern: str, path: str) -> bool:
-    regex = _compile(pattern)
+    regex = glob_regex(pattern)
     parts = path.split("/")
     return any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts) + 1))
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern:
+def glob_regex(pattern: str) -> re.Pattern:
+    """A path glob as Docker and Skaffold read it: `*`/`?` within a segment, `**/` any folders (or none)."""
     out, i = [], 0
     while i < len(pattern):
         ch = pattern[i]

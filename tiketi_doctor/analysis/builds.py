@@ -1,4 +1,8 @@
-"""How the repository builds, tags, pushes and loads its images: scripts, guides, CI and compose.
+"""How the repository builds, tags, pushes and loads its images: the one build interpreter.
+
+Read from every shell/PowerShell/batch script, Makefile recipes, the shell blocks of the catalogue's
+guides, `# docker build ...` comments in Dockerfiles, GitHub workflows, compose `build:` sections
+and Skaffold artifacts. Checks and discovery both read builds from here.
 
 Read from the catalogue's scripts and the shell blocks of its guides (`docker build -t IMG -f
 FILE CONTEXT`, `docker buildx build --push`, `docker tag`, `docker push`, `kind load
@@ -23,8 +27,10 @@ from typing import Iterator
 from ..context import ScanContext
 from ..model import Location
 from .compose import compose_files
-from .guides import CODE, SCRIPT, Guide, guide_files
-from .imageref import ImageRef, parse_image
+from ..parsing.dockerfile_name import is_dockerfile
+from . import skaffold
+from .guides import CODE, SCRIPT, SCRIPT_KINDS, Guide, guide_files
+from .imageref import WILDCARD, ImageRef, parse_image
 from .workflows import Step, with_matrix, workflows
 
 SCRIPT_DIR = "\x01script\x01"
@@ -38,6 +44,8 @@ _BAT_ASSIGN = re.compile(r"^\s*set\s+\"?([A-Za-z_][A-Za-z0-9_]*)=(.*?)\"?\s*$", 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%")
 _FOR = re.compile(r"^\s*for\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+?)\s*(?:;\s*do\b(.*))?$")
 _DONE = re.compile(r"(?:^|;)\s*done\b")
+_MAKE_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_MAKE_ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:\?|:|::)?=\s*(.*)$")
 _CD = {"cd", "pushd", "set-location", "push-location", "sl", "chdir"}
 # docker build options that take a value (the context is the one positional argument).
 _VALUE_OPTIONS = {
@@ -57,11 +65,17 @@ class BuildCommand:
     context: str | None  # repository-relative; None when unknown
     tags: tuple[ImageRef, ...]
     location: Location
-    origin: str  # script | guide | workflow | compose
+    origin: str  # script | makefile | guide | comment | workflow | compose | skaffold
     push: bool = False
     # The tags are computed somewhere this reading cannot follow: any name is possible.
     unknown_tags: bool = False
     assumed_cwd: bool = False  # the directory it runs in was assumed (repository root)
+    target: str | None = None  # the stage built (`--target`, compose/Skaffold `target`)
+    service: str | None = None  # the compose service, or the Skaffold artifact's image
+
+    @property
+    def kind(self) -> str:
+        return self.origin
 
 
 @dataclass(frozen=True)
@@ -102,10 +116,29 @@ def inventory(ctx: ScanContext) -> BuildInventory:
     return ctx.memo("build-inventory", lambda: _collect(ctx))
 
 
+SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".ps1", ".bat", ".cmd")
+MAKEFILE_NAMES = ("Makefile", "makefile", "GNUmakefile")
+
+
 def _collect(ctx: ScanContext) -> BuildInventory:
     result = BuildInventory()
+    resolver = _Resolver(ctx)
+    read = set()
     for guide in guide_files(ctx):
-        _read_guide(guide, result)
+        read.add(guide.path)
+        _read_guide(guide, result, resolver)
+    for path in ctx.repo.walk(suffixes=SCRIPT_SUFFIXES):
+        if path not in read and (source := ctx.repo.text(path)) is not None and "build" in source.text:
+            kind = SCRIPT_KINDS.get(posixpath.splitext(path)[1].lower(), "shell")
+            lines = [(i, 1, text) for i, text in enumerate(source.lines, 1)]
+            _read_lines(path, lines, _Session(".", True, posixpath.dirname(path) or ".", resolver=resolver), "script", result, kind)
+    for path in ctx.repo.walk():
+        name = posixpath.basename(path)
+        if name in MAKEFILE_NAMES or name.endswith(".mk"):
+            _read_makefile(ctx, path, result, resolver)
+        elif is_dockerfile(path) and (source := ctx.repo.text(path)) is not None and "docker" in source.text:
+            lines = [(i, 1, t.lstrip()[1:]) for i, t in enumerate(source.lines, 1) if t.lstrip().startswith("#")]
+            _read_lines(path, lines, _Session(".", True, posixpath.dirname(path) or ".", resolver=resolver), "comment", result, "shell")
     for workflow in workflows(ctx):
         metadata = {s.data.get("id"): s for s in workflow.steps if s.action() == "docker/metadata-action" and s.data.get("id")}
         for step in workflow.steps:
@@ -113,7 +146,7 @@ def _collect(ctx: ScanContext) -> BuildInventory:
                 if step.action() == "docker/build-push-action":
                     result.builds.append(_build_push_action(step, metadata, workflow.at(step.path + ("with",)), combo))
                 elif step.script:
-                    session = _Session(with_matrix(step.working_directory, combo), assumed=False)
+                    session = _Session(with_matrix(step.working_directory, combo), assumed=False, resolver=resolver)
                     lines = [(line.number, line.column, with_matrix(line.text, combo)) for line in step.script]
                     _read_lines(workflow.path, lines, session, "workflow", result, "shell")
     for compose in compose_files(ctx):
@@ -125,10 +158,43 @@ def _collect(ctx: ScanContext) -> BuildInventory:
             result.builds.append(
                 BuildCommand(
                     service.build.dockerfile, service.build.context, (image,) if image else (), service.build.location,
-                    "compose", unknown_tags=image is None,
+                    "compose", unknown_tags=image is None, service=service.name,
                 )
             )
+    for config in skaffold.configs(ctx):
+        for artifact in config.artifacts:
+            ref = parse_image(artifact.image)
+            if ref is None:
+                continue
+            # Skaffold tags every build itself and rewrites the deployed manifests to that tag: any tag of the name.
+            ref = ImageRef(ref.registry, ref.repository, WILDCARD, None, artifact.image)
+            known = artifact.builder in ("docker", "kaniko")
+            result.builds.append(BuildCommand(
+                artifact.dockerfile if known else None, artifact.context, (ref,), artifact.location, "skaffold",
+                push=bool(artifact.push), target=artifact.target, service=artifact.image,
+            ))
+            if artifact.push is not True:  # with a local cluster Skaffold loads what it builds (kind load)
+                result.actions.append(ImageAction("load", ref, artifact.location))
     return result
+
+
+def _read_makefile(ctx: ScanContext, path: str, result: BuildInventory, resolver: "_Resolver") -> None:
+    """Recipe lines (tab-indented) of a Makefile, run by make in the Makefile's folder; `VAR = value` expanded."""
+    source = ctx.repo.text(path)
+    if source is None or "build" not in source.text:
+        return
+    variables: dict[str, str] = {}
+    lines = []
+    for number, text in enumerate(source.lines, 1):
+        if text.startswith("\t"):
+            recipe = _MAKE_VAR.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), text.strip().lstrip("@-+ "))
+            lines.append((number, 1, recipe.replace("$$", "$")))
+            continue
+        assign = _MAKE_ASSIGN.match(text)
+        if assign:
+            variables[assign.group(1)] = _MAKE_VAR.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), assign.group(2).strip())
+    folder = posixpath.dirname(path) or "."
+    _read_lines(path, lines, _Session(folder, False, folder, resolver=resolver), "makefile", result, "shell")
 
 
 # -- shell -------------------------------------------------------------------------------------------
@@ -140,9 +206,10 @@ class _Session:
     variables: dict[str, str] = field(default_factory=dict)
     loop: tuple[str, list[str]] | None = None
     clone: str | None = None  # the folder `git clone` made: the repository itself
+    resolver: "_Resolver | None" = None
 
 
-def _read_guide(guide: Guide, result: BuildInventory) -> None:
+def _read_guide(guide: Guide, result: BuildInventory, resolver: "_Resolver") -> None:
     script_dir = posixpath.dirname(guide.path) or "."
     if guide.is_markdown:
         blocks: dict[int, list[tuple[int, int, str]]] = {}
@@ -150,10 +217,10 @@ def _read_guide(guide: Guide, result: BuildInventory) -> None:
             if line.context == CODE and line.shell and line.block is not None:
                 blocks.setdefault(line.block, []).append((line.number, 1, line.text))
         for lines in blocks.values():
-            _read_lines(guide.path, lines, _Session(".", True, script_dir), "guide", result, "shell")
+            _read_lines(guide.path, lines, _Session(".", True, script_dir, resolver=resolver), "guide", result, "shell")
     else:
         lines = [(line.number, 1, line.text) for line in guide.lines if line.context == SCRIPT]
-        _read_lines(guide.path, lines, _Session(".", True, script_dir), "script", result, guide.kind)
+        _read_lines(guide.path, lines, _Session(".", True, script_dir, resolver=resolver), "script", result, guide.kind)
 
 
 def _logical_lines(lines: list[tuple[int, int, str]], kind: str) -> Iterator[tuple[int, int, str]]:
@@ -261,9 +328,7 @@ def _command(path, number, column, words: list[str], session: _Session, origin, 
     if program in ("docker", "podman"):
         if args[:1] == ["build"] or args[:2] in (["buildx", "build"], ["image", "build"], ["builder", "build"]):
             skip = 1 if args[:1] == ["build"] else 2
-            build = _docker_build(args[skip:], session, where, origin)
-            if build is not None:
-                result.builds.append(build)
+            result.builds.extend(_docker_build(args[skip:], session, where, origin))
         elif args[:1] == ["push"] or args[:2] == ["image", "push"]:
             rest = [a for a in args[1 if args[0] == "push" else 2:] if not a.startswith("-")]
             if rest and (image := parse_image(rest[0])):
@@ -296,9 +361,10 @@ def _command(path, number, column, words: list[str], session: _Session, origin, 
                 result.actions.append(ImageAction("load", image, where, cluster=cluster))
 
 
-def _docker_build(args: list[str], session: _Session, where: Location, origin: str) -> BuildCommand | None:
+def _docker_build(args: list[str], session: _Session, where: Location, origin: str) -> list[BuildCommand]:
     tags: list[str] = []
     dockerfile: str | None = None
+    target: str | None = None
     positional: list[str] = []
     push = False
     i = 0
@@ -322,24 +388,101 @@ def _docker_build(args: list[str], session: _Session, where: Location, origin: s
             tags.append(value)
         elif name in ("-f", "--file"):
             dockerfile = value
+        elif name == "--target":
+            target = value
         elif name in ("-o", "--output") and ("push=true" in value or "type=registry" in value):
             push = True
     if not positional:
-        return None
+        return []
     context_word = positional[-1]
-    if "://" in context_word or context_word.startswith("git@") or context_word == "-":
-        return None
+    if "://" in context_word or context_word.startswith("git@") or context_word == "-" or dockerfile == "-":
+        return []
+    found = []
+    for file, context, binding in _locate(session, context_word, dockerfile):
+        images = [i for i in (parse_image(_bind(t, binding)) for t in tags) if i is not None]
+        unknown = any(_unknown_name(i) for i in images)
+        images = [i for i in images if not _unknown_name(i)]
+        found.append(BuildCommand(file, context, tuple(images), where, origin, push, unknown_tags=unknown, assumed_cwd=session.assumed, target=target))
+    return found
+
+
+# $VAR, ${VAR}, $(command), ${{ expression }}, %VAR%: parts of a path only known when it runs.
+_PATH_VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$\w+|%\w+%")
+
+
+def _locate(session: _Session, context_word: str, file_word: str | None) -> list[tuple[str | None, str | None, dict]]:
+    """(Dockerfile, context, variable binding) a build means. A script whose folder was assumed may be
+    run from the root, its own folder or its parent: the first where the Dockerfile exists. A path
+    with a variable (`services/$svc/Dockerfile`) stands for every Dockerfile of that shape."""
+    resolver = session.resolver
+    bases = [session.cwd] if session.cwd is not None else []
+    if session.assumed and session.cwd is not None:
+        bases += [session.script_dir, posixpath.dirname(session.script_dir) or "."]
+    if resolver is not None:
+        for base in dict.fromkeys(bases):
+            trial = _Session(base, session.assumed, session.script_dir)
+            if _PATH_VARIABLE.search(context_word) or (file_word and _PATH_VARIABLE.search(file_word)):
+                matches = resolver.match(trial, context_word, file_word)
+                if matches:
+                    return matches
+                continue
+            context = _resolve(trial, context_word)
+            file = _default_file(trial, context, file_word)
+            if file is not None and resolver.ctx.repo.exists(file):
+                return [(file, context, {})]
     context = _resolve(session, context_word)
-    if dockerfile in ("-",):
-        return None
-    if dockerfile is None:
-        file = posixpath.join(context, "Dockerfile") if context is not None else None
-    else:
-        file = _resolve(session, dockerfile)
-    images = [i for i in (parse_image(t) for t in tags) if i is not None]
-    unknown = any(_unknown_name(i) for i in images)
-    images = [i for i in images if not _unknown_name(i)]
-    return BuildCommand(file, context, tuple(images), where, origin, push, unknown_tags=unknown, assumed_cwd=session.assumed)
+    return [(_default_file(session, context, file_word), context, {})]
+
+
+def _default_file(session: _Session, context: str | None, file_word: str | None) -> str | None:
+    if file_word is None:
+        return posixpath.join(context, "Dockerfile") if context is not None else None
+    return _resolve(session, file_word)
+
+
+def _bind(text: str, binding: dict) -> str:
+    return _PATH_VARIABLE.sub(lambda m: binding.get(m.group(0), m.group(0)), text) if binding else text
+
+
+class _Resolver:
+    """The repository's Dockerfiles, to resolve build paths against."""
+
+    def __init__(self, ctx: ScanContext):
+        self.ctx = ctx
+        self._files: list[str] | None = None
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            self._files = [p for p in self.ctx.repo.walk() if is_dockerfile(p)]
+        return self._files
+
+    def match(self, session: _Session, context_word: str, file_word: str | None) -> list[tuple[str, str, dict]]:
+        word = file_word if file_word is not None else posixpath.join(context_word, "Dockerfile")
+        base = session.script_dir if SCRIPT_DIR in word else session.cwd
+        word = word.split(SCRIPT_DIR, 1)[1].lstrip("/") or "." if SCRIPT_DIR in word else word
+        if base is None or word.startswith("/"):
+            return []
+        pattern = posixpath.normpath(posixpath.join(base, word.replace("\\", "/")))
+        regex, names, position = "", [], 0
+        for var in _PATH_VARIABLE.finditer(pattern):
+            regex += re.escape(pattern[position:var.start()])
+            if var.group(0) in names:
+                regex += f"(?P=v{names.index(var.group(0))})"
+            else:
+                regex += f"(?P<v{len(names)}>[^/]+)"
+                names.append(var.group(0))
+            position = var.end()
+        compiled = re.compile(regex + re.escape(pattern[position:]))
+        found = []
+        for candidate in self.files():
+            hit = compiled.fullmatch(candidate)
+            if hit is None:
+                continue
+            binding = {name: hit.group(f"v{i}") for i, name in enumerate(names)}
+            context = _resolve(session, _bind(context_word, binding))
+            if context is not None and not _PATH_VARIABLE.search(context):
+                found.append((candidate, context, binding))
+        return found
 
 
 def _unknown_name(image: ImageRef) -> bool:

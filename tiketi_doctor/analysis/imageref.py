@@ -19,6 +19,14 @@ WILDCARD = "*"
 _TEMPLATE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\}")
 
 
+_PLACEHOLDER = re.compile(
+    r"^your[-_.]?\w*$|^my[-_.]?(?:registry|repo|repository|org|organization|company|account|user|username|namespace"
+    r"|project|docker-?hub|docker-?id|acr|ecr|gcr)$|^<.*>$|(?:^|\.)example\.(?:com|org|net)(?::\d+)?$",
+    re.IGNORECASE,
+)
+_UPPER_PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")  # REGISTRY/app, DOCKER_USER/app
+
+
 @dataclass(frozen=True)
 class ImageRef:
     registry: str | None  # None for Docker Hub spelled without a registry
@@ -57,6 +65,13 @@ class ImageRef:
     def templated(self) -> bool:
         """Part of the name or tag is computed when the command runs (`app:$TAG`)."""
         return WILDCARD in self.canonical_name or WILDCARD in (self.tag or "")
+
+    @property
+    def placeholder(self) -> bool:
+        """The registry or account is a template's blank to fill in (`your-registry/app`, `<registry>/app`,
+        `registry.example.com/app`, `REGISTRY/app`): the image lives wherever the reader pushes it."""
+        first = (self.registry or self.repository.split("/", 1)[0]) if (self.registry or "/" in self.repository) else ""
+        return bool(first) and bool(_PLACEHOLDER.search(first) or _UPPER_PLACEHOLDER.match(first))
 
     def matches(self, other: "ImageRef") -> bool:
         """Same image; a templated name or tag on either side matches anything in its place."""
