@@ -22,7 +22,7 @@ def parsed_dockerfile(ctx: ScanContext, path: str):
 
 
 def _describe(build: BuildCommand) -> str:
-    kind = {"script": "", "guide": "", "workflow": "", "compose": "compose build "}[build.origin]
+    kind = {"compose": "compose build ", "skaffold": "Skaffold artifact "}.get(build.origin, "")
     return f"{kind}{build.location.path}:{build.location.line}"
 
 

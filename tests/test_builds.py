@@ -109,7 +109,7 @@ def test_scripts_workflows_and_compose(tmp_path):
         ("services/ticket/Dockerfile", "services/ticket", ["localhost:5001/tiketi-ticket:dev"], "scripts/build.sh:8", "script", False, False),
         ("web/Dockerfile", ".", ["ghcr.io/org/web:$(…)"], "scripts/build.sh:13", "script", True, False),
         ("services/auth/Dockerfile", "services/auth", ["auth-local"], "scripts/build.sh:15", "script", False, False),
-        ("api/Dockerfile", "api", ["ghcr.io/org/api:${{ tag }}"], ".github/workflows/images.yml:14", "workflow", True, False),
+        ("api/Dockerfile", "api", ["ghcr.io/org/api:${{ tag }}"], ".github/workflows/images.yml:13", "workflow", True, False),
         ("web/Dockerfile", "web", ["web:ci"], ".github/workflows/images.yml:22", "workflow", False, False),
         ("api/Dockerfile", "api", ["mini-api:compose"], "docker-compose.yml:3", "compose", False, False),
         ("web/Dockerfile", ".", [], "docker-compose.yml:6", "compose", False, True),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..context import ScanContext
@@ -144,7 +144,8 @@ def _collect(ctx: ScanContext) -> BuildInventory:
         for step in workflow.steps:
             for combo in step.matrix:
                 if step.action() == "docker/build-push-action":
-                    result.builds.append(_build_push_action(step, metadata, workflow.at(step.path + ("with",)), combo))
+                    where = workflow.at(step.path, label=str(step.data.get("name") or step.uses)[:160])
+                    result.builds.append(_build_push_action(step, metadata, where, combo))
                 elif step.script:
                     session = _Session(with_matrix(step.working_directory, combo), assumed=False, resolver=resolver)
                     lines = [(line.number, line.column, with_matrix(line.text, combo)) for line in step.script]
@@ -157,7 +158,8 @@ def _collect(ctx: ScanContext) -> BuildInventory:
             # without `image:`, compose names the build <project>-<service>, after a folder name it does not know
             result.builds.append(
                 BuildCommand(
-                    service.build.dockerfile, service.build.context, (image,) if image else (), service.build.location,
+                    service.build.dockerfile, service.build.context, (image,) if image else (),
+                    replace(service.build.location, label=f"services.{service.name}.build"),
                     "compose", unknown_tags=image is None, service=service.name,
                 )
             )
@@ -218,6 +220,14 @@ def _read_guide(guide: Guide, result: BuildInventory, resolver: "_Resolver") -> 
                 blocks.setdefault(line.block, []).append((line.number, 1, line.text))
         for lines in blocks.values():
             _read_lines(guide.path, lines, _Session(".", True, script_dir, resolver=resolver), "guide", result, "shell")
+        for line in guide.lines:  # `docker build -t api:local api` written inline in prose
+            for start, end in line.code_spans if line.context not in (CODE, SCRIPT) else ():
+                if "docker" in line.text[start:end]:
+                    span = [(line.number, start + 1, line.text[start:end])]
+                    before = len(result.builds)
+                    _read_lines(guide.path, span, _Session(".", True, script_dir, resolver=resolver), "guide", result, "shell")
+                    label = " ".join(line.text.replace("`", " ").split())[:160]  # the sentence, not just the span
+                    result.builds[before:] = [replace(b, location=replace(b.location, label=label)) for b in result.builds[before:]]
     else:
         lines = [(line.number, 1, line.text) for line in guide.lines if line.context == SCRIPT]
         _read_lines(guide.path, lines, _Session(".", True, script_dir, resolver=resolver), "script", result, guide.kind)
