@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .check import Check
 from .model import Finding, Location, Report, Severity, Suppression
+from .parsing.javascript import SOURCE_SUFFIXES
 from .registry import matches
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ _JS = [
 _HTML = [re.compile(r"<!--\s*(?P<body>tiketi-doctor:.*?)\s*-->")]
 _PRAGMA = re.compile(r"^tiketi-doctor:\s*ignore\s*\[(?P<codes>[^\]]*)\](?P<reason>.*)$", re.IGNORECASE)
 _REASON_LEAD = " \t:-—–"
-_JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx")
 _HTML_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 _HASH_SUFFIXES = (".yaml", ".yml", ".sh", ".bash", ".ps1", ".psm1", ".toml", ".conf", ".cfg", ".ini", ".txt")
 
@@ -96,7 +96,7 @@ def comment_patterns(path: str) -> list[re.Pattern[str]]:
     """The comment syntaxes a pragma may use in this file (none for JSON: it has no comments)."""
     name = path.rsplit("/", 1)[-1]
     lower = name.lower()
-    if lower.endswith(_JS_SUFFIXES):
+    if lower.endswith(SOURCE_SUFFIXES):
         return _JS
     if lower.endswith(_HTML_SUFFIXES):
         # `#` too: guides hold shell blocks, where the pragma is a shell comment above the command.

@@ -20,7 +20,7 @@ from tree_sitter import Node
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import JS_SUFFIXES, JsModule, string_value
+from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, string_value
 from .image import package_json
 from .source import js_module
 
@@ -94,7 +94,7 @@ def code_files(ctx: ScanContext, component: Component) -> list[str]:
         for folder in dict.fromkeys(folders):
             if folder == ".":
                 continue
-            for path in ctx.repo.walk(folder, JS_SUFFIXES):
+            for path in ctx.repo.walk(folder, SOURCE_SUFFIXES):
                 if not _TEST_FILE.search(path) and path not in files:
                     files.append(path)
         return sorted(files)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import env_name, shared_query, string_value
+from ..parsing.javascript import SOURCE_SUFFIXES, env_name, shared_query, string_value
 from . import routepaths
 from .image import package_json
 from .jsbindings import (
@@ -195,7 +195,7 @@ def app_files(ctx: ScanContext, component: Component) -> list[str]:
             entries += _NODE_SCRIPT.findall(scripts["start"])
         for entry in entries:
             path = posixpath.normpath(posixpath.join(base, entry))
-            if path not in files and ctx.repo.exists(path) and path.endswith((".js", ".cjs", ".mjs")):
+            if path not in files and ctx.repo.exists(path) and path.endswith(SOURCE_SUFFIXES):
                 files.append(path)
     return files
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import JsModule, parse_javascript, string_value
+from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, parse_javascript, resolution_candidates, string_value
 from .source import js_module, source_files
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 ROUTER_FACTORIES = ("createBrowserRouter", "createHashRouter", "createMemoryRouter", "createStaticRouter", "useRoutes")
 LINK_ATTRIBUTE = {"Link": "to", "NavLink": "to", "a": "href"}
 REDIRECTS = ("Navigate", "Redirect")
-RESOLVE_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx")
 TODO_PATTERN = re.compile(r"\b(TODO|FIXME|XXX|HACK)\b[^\n]*")
 DYNAMIC = "${}"  # a template substitution in a link target: matches any one segment
 
@@ -416,7 +415,7 @@ def resolve_import(ctx: ScanContext, component: Component, importer: str, specif
     else:
         return None
     for base in bases:
-        for candidate in (base, *(base + s for s in RESOLVE_SUFFIXES), *(f"{base}/index{s}" for s in RESOLVE_SUFFIXES)):
+        for candidate in resolution_candidates(base):
             if ctx.repo.exists(candidate) and not ctx.repo.is_dir(candidate):
                 return candidate
     return None
@@ -424,7 +423,7 @@ def resolve_import(ctx: ScanContext, component: Component, importer: str, specif
 
 def _exports(ctx: ScanContext, path: str, name: str) -> bool:
     """Whether a module exports `name` ("default" for the default export); True when it cannot tell."""
-    if not path.endswith((".js", ".jsx", ".mjs", ".cjs")):
+    if not path.endswith(SOURCE_SUFFIXES):
         return True
     module = js_module(ctx, path)
     if module is None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ..catalogue import Component
 from ..context import ScanContext
-from ..parsing.javascript import JsModule, env_name, shared_query, string_value
+from ..parsing.javascript import JsModule, env_name, is_type_only, resolution_candidates, shared_query, string_value
 from .source import js_module
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 # Stands for a part of a string that is only known at run time.
 DYNAMIC = "\x00"
 
-_RESOLVE_SUFFIXES = ("", ".js", ".jsx", ".mjs", ".cjs", "/index.js", "/index.jsx", "/index.mjs")
 _FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "generator_function_declaration")
 
 
@@ -70,8 +69,7 @@ def resolve_relative(ctx: ScanContext, from_path: str, specifier: str) -> str | 
     if not specifier.startswith("."):
         return None
     base = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), specifier))
-    for suffix in _RESOLVE_SUFFIXES:
-        candidate = base + suffix
+    for candidate in resolution_candidates(base):
         if ctx.repo.exists(candidate) and not ctx.repo.is_dir(candidate):
             return candidate
     return None
@@ -108,7 +106,8 @@ def _collect(ctx: ScanContext, module: JsModule) -> Bindings:
 def _top_level(ctx: ScanContext, b: Bindings, statement: Node) -> None:
     kind = statement.type
     if kind == "import_statement":
-        _import(ctx, b, statement)
+        if not is_type_only(statement):
+            _import(ctx, b, statement)
     elif kind == "export_statement":
         declaration = statement.child_by_field_name("declaration")
         value = statement.child_by_field_name("value")
@@ -128,7 +127,8 @@ def _top_level(ctx: ScanContext, b: Bindings, statement: Node) -> None:
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None:
                             b.exports[alias.text.decode()] = name
-    elif kind in ("lexical_declaration", "variable_declaration", "function_declaration", "class_declaration"):
+    elif kind in ("lexical_declaration", "variable_declaration", "function_declaration", "class_declaration",
+                  "abstract_class_declaration"):
         for name, node in _declared_names(statement):
             b.declarations.setdefault(name, node)
         _declare_requires(ctx, b, statement)
@@ -179,7 +179,8 @@ def _assigned_value(node: Node) -> Node:
 
 
 def _declared_names(declaration: Node) -> list[tuple[str, Node | None]]:
-    if declaration.type in ("function_declaration", "class_declaration", "generator_function_declaration"):
+    if declaration.type in ("function_declaration", "class_declaration", "abstract_class_declaration",
+                            "generator_function_declaration"):
         name = declaration.child_by_field_name("name")
         return [(name.text.decode(), declaration)] if name is not None else []
     names = []
@@ -195,11 +196,19 @@ def _declared_names(declaration: Node) -> list[tuple[str, Node | None]]:
 
 def _import(ctx: ScanContext, b: Bindings, statement: Node) -> None:
     source = statement.child_by_field_name("source")
+    if source is None:  # import x = require('y'): the source is the clause's
+        clause = next((c for c in statement.named_children if c.type == "import_require_clause"), None)
+        source = clause.child_by_field_name("source") if clause is not None else None
     specifier = string_value(source) if source is not None else None
     if specifier is None:
         return
     path = resolve_relative(ctx, b.path, specifier)
     for clause in statement.named_children:
+        if clause.type == "import_require_clause":  # TypeScript: import x = require('y')
+            ident = next((c for c in clause.named_children if c.type == "identifier"), None)
+            if ident is not None:
+                b.imports[ident.text.decode()] = Import(ident.text.decode(), specifier, "module", path)
+            continue
         if clause.type != "import_clause":
             continue
         for part in clause.named_children:
@@ -211,6 +220,8 @@ def _import(ctx: ScanContext, b: Bindings, statement: Node) -> None:
                     b.imports[ident.text.decode()] = Import(ident.text.decode(), specifier, "*", path)
             elif part.type == "named_imports":
                 for spec in part.named_children:
+                    if any(c.type == "type" for c in spec.children):
+                        continue  # `import {type X}`: a type, no runtime binding
                     name = spec.child_by_field_name("name")
                     alias = spec.child_by_field_name("alias") or name
                     if name is not None:

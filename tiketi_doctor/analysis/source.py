@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import JS_SUFFIXES, JsModule, parse_javascript
+from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, parse_javascript
 
 # Node 20's require('module').builtinModules (top-level names); `node:` specifiers are always builtin.
 NODE_BUILTINS = frozenset(
@@ -48,7 +48,7 @@ def js_module(ctx: ScanContext, path: str) -> JsModule | None:
 def source_files(ctx: ScanContext, component: Component) -> list[str]:
     if not component.source:
         return []
-    return ctx.memo(("source-files", component.name), lambda: list(ctx.repo.walk(component.source, JS_SUFFIXES)))
+    return ctx.memo(("source-files", component.name), lambda: list(ctx.repo.walk(component.source, SOURCE_SUFFIXES)))
 
 
 def requirements(ctx: ScanContext, component: Component) -> dict[str, Requirement]:

@@ -18,7 +18,7 @@ from ..catalogue import Catalogue, Cluster
 from ..catalogue import Component as CatalogueComponent
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import JS_SUFFIXES
+from ..parsing.javascript import SOURCE_SUFFIXES
 from ..repo import RepoView
 from . import repository, urls
 from .apps import App, find_apps, sanitize
@@ -328,7 +328,7 @@ class _Discoverer:
                 continue
             name = unit.found.name
             used = repository.packages_used(unit.app, self.local_packages)
-            package_files = [f for path in used for f in self.repo.walk(path, JS_SUFFIXES)]
+            package_files = [f for path in used for f in self.repo.walk(path, SOURCE_SUFFIXES)]
             reads = urls.env_reads(ctx, self._files(ctx, unit) + package_files)
             visible = self._visible(name) + urls.code_bindings(ctx, name, package_files)
             deps: dict[str, str] = {}

@@ -7,7 +7,7 @@ import posixpath
 from ..parsing import ParseError
 from ..parsing.dockerfile import parse_dockerfile
 from ..parsing.dockerfile_name import is_dockerfile
-from ..parsing.javascript import JS_SUFFIXES, parse_javascript
+from ..parsing.javascript import SOURCE_SUFFIXES, parse_javascript
 from ..parsing.yamldoc import parse_yaml_documents
 
 
@@ -21,7 +21,7 @@ def parse_problem(path: str, text: str) -> str | None:
             json.loads(text)
         elif is_dockerfile(name):
             parse_dockerfile(text, path)
-        elif name.endswith(JS_SUFFIXES) and parse_javascript(text, path).has_errors:
+        elif name.endswith(SOURCE_SUFFIXES) and parse_javascript(text, path).has_errors:
             return "JavaScript syntax error"
     except (ParseError, ValueError) as exc:
         return str(exc)

@@ -1,7 +1,9 @@
-"""JavaScript/JSX through tree-sitter: module references, env defaults, string literals.
+"""JavaScript, JSX, TypeScript and TSX through tree-sitter: module references, env defaults, string literals.
 
 A syntax tree (not a regex) is what keeps requires inside comments and strings
 from counting, and what lets optional chaining, JSX, class fields and ESM parse.
+The grammar is chosen by suffix; every query is compiled per grammar, so analyses
+write one query text for all of them.
 """
 from __future__ import annotations
 
@@ -13,7 +15,34 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # tree-sitter is imported on the first parse: commands that parse no JavaScript skip it
     from tree_sitter import Language, Node, Parser, Query
 
-JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
+# Every suffix of source code the analyses read, and the grammar each is parsed with.
+_GRAMMARS = {
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+}
+SOURCE_SUFFIXES = tuple(_GRAMMARS)
+JS_SUFFIXES = SOURCE_SUFFIXES  # the former name, still imported by modules other work is changing
+# What an extensionless relative specifier may name, in the order TypeScript (and bundlers) try
+# them; a plain `.js` specifier in TypeScript sources names the `.ts` file it is compiled from.
+_RESOLVE_ORDER = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+_COMPILED_FROM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+
+
+def grammar_of(path: str) -> str:
+    """The tree-sitter grammar for a file: typescript, tsx or javascript (anything else parses as JavaScript)."""
+    dot = path.rfind(".")
+    return _GRAMMARS.get(path[dot:].lower(), "javascript") if dot >= 0 else "javascript"
+
+
+def resolution_candidates(base: str) -> list[str]:
+    """Repository paths a relative specifier (joined and normalised to `base`) may name, in resolution order."""
+    candidates = [base]
+    dot = base.rfind(".")
+    suffix = base[dot:] if dot > base.rfind("/") else ""
+    candidates += [base[: -len(suffix)] + alt for alt in _COMPILED_FROM.get(suffix, ())]
+    candidates += [base + s for s in _RESOLVE_ORDER]
+    candidates += [f"{base}/index{s}" for s in _RESOLVE_ORDER]
+    return candidates
 
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 _ENV_MEMBER = re.compile(r"^process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])$")
@@ -51,16 +80,49 @@ def _tree_sitter():
 
 
 @cache
-def _language() -> Language:
-    import tree_sitter_javascript
+def _language(grammar: str = "javascript") -> Language:
+    if grammar == "javascript":
+        import tree_sitter_javascript
 
-    return _tree_sitter().Language(tree_sitter_javascript.language())
+        return _tree_sitter().Language(tree_sitter_javascript.language())
+    import tree_sitter_typescript
+
+    factory = tree_sitter_typescript.language_tsx if grammar == "tsx" else tree_sitter_typescript.language_typescript
+    return _tree_sitter().Language(factory())
 
 
 @cache
-def compile_query(source: str) -> Query:
-    """A compiled tree-sitter query; analyses define their own query text and share this cache."""
-    return _tree_sitter().Query(_language(), source)
+def compile_query(source: str, grammar: str = "javascript") -> Query | None:
+    """A compiled tree-sitter query for one grammar (cached per grammar and text).
+
+    None when the query names node types that grammar does not have (JSX in plain TypeScript,
+    `import x = require()` in JavaScript): such a module has nothing to match. A query that
+    compiles for no grammar is a bug and raises.
+    """
+    try:
+        return _tree_sitter().Query(_language(grammar), source)
+    except Exception:  # tree_sitter.QueryError
+        others = [g for g in _GRAMMAR_NAMES if g != grammar]
+        if not any(_compiles(source, g) for g in others):
+            raise
+        return None
+
+
+_GRAMMAR_NAMES = ("javascript", "typescript", "tsx")
+
+
+@cache
+def _compiles(source: str, grammar: str) -> bool:
+    try:
+        _tree_sitter().Query(_language(grammar), source)
+    except Exception:
+        return False
+    return True
+
+
+def _captures(source: str, grammar: str, root: Node) -> dict[str, list[Node]]:
+    query = compile_query(source, grammar)
+    return {} if query is None else _tree_sitter().QueryCursor(query).captures(root)
 
 
 # Queries answered together by one pass over each module: every pass walks the whole tree again,
@@ -78,18 +140,24 @@ def shared_query(source: str) -> str:
 
 
 shared_query(_FACTS)
+# TypeScript's `import x = require('y')`: a runtime module reference (the grammar for JavaScript has no such node).
+_TS_FACTS = shared_query("(import_require_clause source: (string) @spec)")
 
 
 @cache
-def _combined_query(queries: tuple[str, ...]) -> Query:
-    """One query of all shared ones, each capture renamed `q<index>.<name>` (predicates included)."""
-    parts = [_CAPTURE_NAME.sub(lambda m, i=i: f"@q{i}.{m.group(1)}", text) for i, text in enumerate(queries)]
-    return compile_query("\n".join(parts))
+def _combined_query(queries: tuple[str, ...], grammar: str) -> Query | None:
+    """One query of all shared ones that the grammar can compile, each capture renamed `q<index>.<name>`."""
+    parts = [
+        _CAPTURE_NAME.sub(lambda m, i=i: f"@q{i}.{m.group(1)}", text)
+        for i, text in enumerate(queries)
+        if compile_query(text, grammar) is not None
+    ]
+    return compile_query("\n".join(parts), grammar) if parts else None
 
 
 @cache
-def _parser() -> Parser:
-    return _tree_sitter().Parser(_language())
+def _parser(grammar: str = "javascript") -> Parser:
+    return _tree_sitter().Parser(_language(grammar))
 
 
 @dataclass(frozen=True)
@@ -97,7 +165,7 @@ class ModuleRef:
     specifier: str
     line: int
     column: int
-    kind: str  # require | import | dynamic-import | export-from
+    kind: str  # require | import | dynamic-import | export-from | import-require
 
 
 @dataclass(frozen=True)
@@ -124,6 +192,7 @@ class JsModule:
     source: bytes
     tree: object
     has_errors: bool
+    grammar: str = "javascript"
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -138,13 +207,14 @@ class JsModule:
                 self._shared_pass()
                 found = self._cache[source]
             else:
-                found = self._cache[source] = _tree_sitter().QueryCursor(compile_query(source)).captures(self.root)
+                found = self._cache[source] = _captures(source, self.grammar, self.root)
         return found
 
     def _shared_pass(self) -> None:
         queries = tuple(_SHARED)
         split: dict[str, dict[str, list[Node]]] = {text: {} for text in queries}
-        for name, nodes in _tree_sitter().QueryCursor(_combined_query(queries)).captures(self.root).items():
+        combined = _combined_query(queries, self.grammar)
+        for name, nodes in (_tree_sitter().QueryCursor(combined).captures(self.root) if combined else {}).items():
             prefix, _, own = name.partition(".")
             split[queries[int(prefix[1:])]][own] = nodes
         self._cache.update(split)
@@ -154,7 +224,10 @@ class JsModule:
         key = ("matches", source)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = [captures for _, captures in _tree_sitter().QueryCursor(compile_query(source)).matches(self.root)]
+            query = compile_query(source, self.grammar)
+            found = self._cache[key] = (
+                [captures for _, captures in _tree_sitter().QueryCursor(query).matches(self.root)] if query else []
+            )
         return found
 
     def facts(self, name: str) -> list[Node]:
@@ -176,6 +249,10 @@ class JsModule:
 
     def _module_refs(self) -> list[ModuleRef]:
         refs = []
+        for node in self.query(_TS_FACTS).get("spec", []):
+            value = string_value(node)
+            if value is not None:
+                refs.append(_ref(self.source, node, value, "import-require"))
         for node in self.facts("req.spec"):
             value = string_value(node)
             if value is not None:
@@ -190,6 +267,8 @@ class JsModule:
                 kind = "dynamic-import"
             elif parent is not None and parent.type == "export_statement":
                 kind = "export-from"
+            if parent is not None and is_type_only(parent):
+                continue  # erased by the compiler: not a module the code loads
             refs.append(_ref(self.source, node, value, kind))
         return sorted(refs, key=lambda r: (r.line, r.column))
 
@@ -240,9 +319,27 @@ class JsModule:
 
 
 def parse_javascript(text: str, path: str) -> JsModule:
+    """Parse JavaScript or TypeScript source, the grammar chosen by the path's suffix."""
     source = text.encode("utf-8")
-    tree = _parser().parse(source)
-    return JsModule(path, source, tree, tree.root_node.has_error)
+    grammar = grammar_of(path)
+    tree = _parser(grammar).parse(source)
+    return JsModule(path, source, tree, tree.root_node.has_error, grammar)
+
+
+def is_type_only(statement: Node) -> bool:
+    """An import/export the TypeScript compiler erases: `import type ...`, `export type ... from`,
+    or `import {type A, type B} from` where every specifier is type-only."""
+    if statement.type not in ("import_statement", "export_statement"):
+        return False
+    if any(child.type == "type" for child in statement.children):
+        return True
+    if statement.type != "import_statement":
+        return False
+    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+    if clause is None or len(clause.named_children) != 1 or clause.named_children[0].type != "named_imports":
+        return False
+    specifiers = clause.named_children[0].named_children
+    return bool(specifiers) and all(any(c.type == "type" for c in spec.children) for spec in specifiers)
 
 
 def string_value(node: Node | None, allow_substitutions: bool = False, substitute=None) -> str | None:
