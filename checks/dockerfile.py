@@ -1,0 +1,282 @@
+"""DKF: Dockerfile instructions that do not do what they say — read as Docker runs them.
+
+Each check here is about one instruction's semantics, not style: exec form expands no variables,
+COPY runs no shell, a build ARG is gone when the container runs, and `npm run X` needs a script X
+in the package.json the image really holds.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Iterable
+
+from tiketi_doctor.analysis.image import dockerfile_of, package_json
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.dockerfile import Dockerfile, Instruction, Stage
+from tiketi_doctor.parsing.shell import split_commands
+
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)[^}]*\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env", "cmd", "powershell", "pwsh"}
+# Tokens that only a shell gives meaning to; as COPY sources they are file names that do not exist.
+_SHELL_TOKENS = {"&&", "||", ";", "|", ">", ">>", "2>", "2>&1", "&"}
+
+
+def _located(dockerfile: Dockerfile, inst: Instruction, needle: str | None = None) -> Location:
+    line, column = dockerfile.locate(needle, inst) if needle else (inst.start_line, 1)
+    return Location(dockerfile.path, line, column, label=inst.original.strip()[:120])
+
+
+def _variables(text: str) -> list[str]:
+    return [m.group("braced") or m.group("plain") for m in _VARIABLE.finditer(text)]
+
+
+class _DockerfileCheck(Check):
+    def applies_to(self, component: Component) -> bool:
+        return bool(component.dockerfile)
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        dockerfile = dockerfile_of(ctx, component)
+        if dockerfile is None:
+            ctx.undecided(f"{component.dockerfile} cannot be read or parsed")
+            return []
+        return list(self.check_dockerfile(ctx, component, dockerfile))
+
+    def check_dockerfile(self, ctx: ScanContext, component: Component, dockerfile: Dockerfile) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class ExecFormVariable(_DockerfileCheck):
+    code = "DKF001"
+    name = "exec-form-variable"
+    severity = Severity.ERROR
+    summary = "An exec-form (JSON) CMD, ENTRYPOINT or RUN uses $VAR, which nothing expands."
+    why = (
+        "In exec form Docker starts the program directly, without a shell, so `$PORT` reaches it as the "
+        "literal text `$PORT`: `[\"node\", \"server.js\", \"--port\", \"$PORT\"]` listens on no port the author "
+        "meant, or crashes parsing it."
+    )
+    example = 'CMD ["node", "dist/main.js", "--port", "${PORT}"]'
+    fix = (
+        "Use the shell form (`CMD node dist/main.js --port \"$PORT\"`), run a shell explicitly "
+        "(`[\"sh\", \"-c\", \"node dist/main.js --port $PORT\"]`), or read the variable in the code (`process.env.PORT`)."
+    )
+
+    def check_dockerfile(self, ctx, component, dockerfile):
+        final = dockerfile.final
+        entrypoint = _last(final, "ENTRYPOINT")
+        for inst in dockerfile.instructions:
+            if inst.cmd not in ("CMD", "ENTRYPOINT", "RUN") or not inst.json or not inst.value:
+                continue
+            if inst.cmd == "CMD" and inst.stage == final.index and entrypoint is not None:
+                continue  # CMD only gives arguments to the ENTRYPOINT, which may expand them itself
+            if inst.value[0] in _SHELLS or posixpath.basename(inst.value[0]) in _SHELLS:
+                continue  # ["sh", "-c", "... $VAR"]: the shell expands it
+            for argument in inst.value[1:]:
+                names = _variables(argument)
+                if names:
+                    yield self.finding(
+                        f"{inst.cmd} in exec form passes {argument!r} literally: no shell expands ${names[0]} "
+                        f"(the program receives the text {argument!r})",
+                        _located(dockerfile, inst, argument),
+                        service=component.name,
+                        root_cause="Exec form (a JSON array) runs the program without a shell; only a shell expands variables.",
+                        params={"instruction": inst.cmd, "argument": argument, "variables": names},
+                    )
+                    break
+
+
+class CopyShellSyntax(_DockerfileCheck):
+    code = "DKF002"
+    name = "copy-shell-syntax"
+    severity = Severity.ERROR
+    summary = "A COPY or ADD holds shell syntax (&&, ||, ;, |, >, $(...)): COPY runs no shell, so the build fails."
+    why = (
+        "COPY and ADD take file names, not a command line: `COPY a.json ./ && COPY b.json ./` asks for files "
+        "named `&&`, `COPY` and `b.json`, and the build stops with \"failed to compute cache key: \"/&&\": not found\"."
+    )
+    example = "COPY package.json ./ && npm install"
+    fix = "Split it: one COPY per set of files, and a RUN for the command."
+
+    def check_dockerfile(self, ctx, component, dockerfile):
+        for inst in dockerfile.instructions:
+            if inst.cmd not in ("COPY", "ADD") or inst.heredocs:
+                continue
+            for token in inst.value:
+                if token in _SHELL_TOKENS or "$(" in token or "`" in token:
+                    yield self.finding(
+                        f"{inst.cmd} treats {token!r} as a file name: COPY and ADD run no shell, so the build fails "
+                        f"looking for it",
+                        _located(dockerfile, inst, token),
+                        service=component.name,
+                        root_cause=f"{inst.cmd} copies files; only RUN runs a shell command line.",
+                        params={"instruction": inst.cmd, "token": token},
+                    )
+                    break
+
+
+class BuildArgAtRuntime(_DockerfileCheck):
+    code = "DKF003"
+    name = "build-arg-at-runtime"
+    severity = Severity.WARNING
+    summary = "CMD or ENTRYPOINT reads a variable that the Dockerfile declares only as a build ARG: it is empty when the container runs."
+    why = (
+        "ARG values exist only while the image is built. `ARG NODE_ENV=production` followed by "
+        "`CMD npm run start:$NODE_ENV` runs `npm run start:` in the container unless the runtime environment "
+        "happens to set NODE_ENV; the default the author wrote is never seen."
+    )
+    example = "ARG APP_ENV=production\nCMD node dist/main.js --env=$APP_ENV"
+    fix = "Persist it: `ENV APP_ENV=$APP_ENV` after the ARG (or set it in the Deployment's env)."
+
+    def check_dockerfile(self, ctx, component, dockerfile):
+        final = dockerfile.final
+        env_names = _env_names(dockerfile, final)
+        args: dict[str, Instruction] = {}
+        for inst in final.instructions:
+            if inst.cmd == "ARG":
+                for item in inst.value:
+                    name, _, default = item.partition("=")
+                    if default:  # a default the author meant to be used
+                        args[name] = inst
+        for inst in final.instructions:
+            if inst.cmd not in ("CMD", "ENTRYPOINT"):
+                continue
+            text = inst.shell if not inst.json else " ".join(inst.value[2:]) if inst.value[:1] and inst.value[0] in _SHELLS else ""
+            for name in _variables(text):
+                if name in args and name not in env_names:
+                    yield self.finding(
+                        f"{inst.cmd} reads ${name}, which this Dockerfile only declares as a build ARG "
+                        f"({args[name].original.strip()} at line {args[name].start_line}): it is empty in the container "
+                        f"unless the runtime environment sets it",
+                        _located(dockerfile, inst, name),
+                        service=component.name,
+                        related=[_located(dockerfile, args[name], name)],
+                        root_cause="Build arguments are not part of the image's environment; only ENV is.",
+                        params={"variable": name},
+                    )
+                    break
+
+
+class NpmScriptMissing(_DockerfileCheck):
+    code = "DKF004"
+    name = "npm-script-missing"
+    severity = Severity.ERROR
+    summary = "The Dockerfile runs `npm run X` (or `npm start`) but the package.json it copies has no script X."
+    why = (
+        "npm stops with \"Missing script: build\": in a RUN the image does not build, in CMD the container exits "
+        "at start and the pod crash-loops. It happens when a script is renamed in package.json "
+        "(`start:prod` → `prod`) and the Dockerfile is not."
+    )
+    example = "COPY package*.json ./\nRUN npm run build   # package.json has no \"build\" script"
+    fix = "Call a script that package.json defines, or add the script to package.json."
+
+    def check_dockerfile(self, ctx, component, dockerfile):
+        context = component.build_context or "."
+        for stage in dockerfile.stages:
+            workdir, manifest = "/", None  # the repository package.json that sits in the working directory
+            for inst in stage.instructions:
+                if inst.cmd == "WORKDIR" and inst.value:
+                    workdir = posixpath.normpath(posixpath.join(workdir, inst.expand(inst.value[0])))
+                elif inst.cmd in ("COPY", "ADD") and not inst.flag("from") and not inst.heredocs:
+                    manifest = _copied_manifest(ctx, inst, context, workdir) or manifest
+                elif inst.cmd in ("RUN", "CMD", "ENTRYPOINT") and manifest is not None:
+                    yield from self._scripts(ctx, component, dockerfile, inst, manifest)
+
+    def _scripts(self, ctx, component, dockerfile, inst, manifest_path):
+        text = inst.shell if not inst.json else " ".join(inst.value)
+        try:
+            commands = split_commands(text)
+        except ValueError:
+            return
+        for command in commands:
+            script = _npm_script(command.words)
+            if script is None:
+                continue
+            manifest = package_json(ctx, manifest_path)
+            if manifest is None:
+                return
+            scripts = manifest.data.get("scripts")
+            scripts = scripts if isinstance(scripts, dict) else {}
+            if script in scripts:
+                continue
+            if script == "start" and ctx.repo.exists(posixpath.join(posixpath.dirname(manifest_path), "server.js")):
+                continue  # npm start without a start script runs `node server.js`
+            known = ", ".join(sorted(scripts)) or "none"
+            yield self.finding(
+                f"{inst.cmd} runs `{' '.join(command.words)}` but {manifest_path} has no {script!r} script "
+                f"(its scripts: {known}): npm stops with \"Missing script: {script}\"",
+                _located(dockerfile, inst, script),
+                service=component.name,
+                related=[Location(manifest_path, 1, label="scripts")],
+                root_cause=f"The package.json copied into the image defines no {script!r} script.",
+                params={"script": script, "package_json": manifest_path, "scripts": sorted(scripts)},
+            )
+
+
+def _npm_script(words: list[str]) -> str | None:
+    """The script an npm/yarn/pnpm command runs, when it certainly is a package.json script."""
+    if not words:
+        return None
+    program = posixpath.basename(words[0])
+    args = words[1:]
+    if any(a.startswith(("--workspace", "-w", "--prefix", "-C", "--filter", "--if-present", "--dir")) for a in args):
+        return None  # another package's scripts, or a script allowed to be missing
+    positional = [a for a in args if not a.startswith("-")]
+    if program == "npm" and positional:
+        if positional[0] in ("start", "stop", "restart"):
+            return positional[0]
+        if positional[0] in ("run", "run-script", "rum", "urn") and len(positional) > 1:
+            return positional[1]
+    if program in ("yarn", "pnpm") and positional:
+        if positional[0] == "start":
+            return "start"
+        if positional[0] == "run" and len(positional) > 1:
+            return positional[1]
+    return None
+
+
+def _copied_manifest(ctx: ScanContext, inst: Instruction, context: str, workdir: str) -> str | None:
+    """The repository package.json that a COPY puts into the working directory, if it does."""
+    if len(inst.value) < 2:
+        return None
+    *sources, dest = (inst.expand(v) for v in inst.value)
+    dest_dir = posixpath.normpath(posixpath.join(workdir, dest))
+    for source in sources:
+        source = source.lstrip("./") if source not in (".", "./") else "."
+        if source == ".":
+            target = dest_dir
+            folder = ""
+        elif posixpath.basename(source) in ("package.json", "package*.json", "package.json*") and (dest.endswith("/") or dest in (".", "./") or dest_dir == workdir):
+            target = dest_dir
+            folder = posixpath.dirname(source)
+        else:
+            continue
+        if target != workdir:
+            continue
+        path = posixpath.normpath(posixpath.join(context, folder, "package.json"))
+        if ctx.repo.exists(path):
+            return path
+    return None
+
+
+def _env_names(dockerfile: Dockerfile, stage: Stage) -> set[str]:
+    """Names the stage's environment holds at run time: its ENV and those of the stages it is built FROM."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        for inst in stage.instructions:
+            if inst.cmd == "ENV":
+                names.update(inst.value[::2])
+        stage = dockerfile.stage(stage.base)
+    return names
+
+
+def _last(stage: Stage, cmd: str) -> Instruction | None:
+    found = [inst for inst in stage.instructions if inst.cmd == cmd]
+    return found[-1] if found else None
+
+
+CHECKS = (ExecFormVariable, CopyShellSyntax, BuildArgAtRuntime, NpmScriptMissing)
