@@ -6,18 +6,16 @@ import posixpath
 import re
 from typing import Iterable
 
+from tiketi_doctor.analysis.guide_paths import PathReference, path_references, resolve_reference
 from tiketi_doctor.analysis.guides import (
-    CODE,
+    commands,
     PROSE,
     Guide,
-    PathReference,
     guides,
     local_urls,
-    path_references,
     private_addresses,
     published_ports,
     repository_files,
-    resolve_reference,
 )
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -159,9 +157,34 @@ class GuideReferencesMissingFile(Check):
             yield self._finding(ctx, ref)
 
     def _finding(self, ctx: ScanContext, ref: PathReference) -> Finding:
-        suggestion = _closest(ctx, ref)
         what = {"dir": "folder", "file": "file"}.get(ref.kind, "path")
         places = " or ".join(f"{b}/" if b != "." else "the repository root" for b in ref.bases)
+        # Where the guide works elsewhere (a `cd`, "run from infra/"): a reader still there finds it.
+        there = next(
+            ((folder, why, found) for folder, why in ref.elsewhere
+             if folder not in ref.bases and isinstance(found := resolve_reference(ctx, ref, (folder,)), str)),
+            None,
+        )
+        if there is not None:
+            folder, why, found = there
+            message = (
+                f"{ref.location.path}:{ref.location.line} {ref.how} {ref.location.label}, which is not in {places} but is "
+                f"{found} relative to {folder}/, where the guide works elsewhere ({why}); this part does not say to run from there"
+            )
+            cause = (
+                f"{ref.guide} {ref.how} {ref.target} relative to {folder}/ without saying so here: a reader who starts "
+                f"this part from {places} stops at a \"No such file or directory\"."
+            )
+            return self.finding(
+                message,
+                ref.location,
+                severity=Severity.WARNING,
+                evidence={"reference": ref.location.label, "target": ref.target, "looked_in": list(ref.bases), "found_in": folder},
+                root_cause=cause,
+                params={"reference": ref.location.label, "target": ref.target, "kind": ref.kind, "how": ref.how,
+                        "span": ref.location.span(), "bases": list(ref.bases), "suggestion": found},
+            )
+        suggestion = _closest(ctx, ref)
         message = f"{ref.location.path}:{ref.location.line} {ref.how} {ref.location.label}, but no such {what} exists (looked in {places})"
         if suggestion:
             message += f"; did you mean {suggestion}?"
@@ -208,17 +231,30 @@ def _closest(ctx: ScanContext, ref: PathReference) -> str | None:
 
 
 # -- DOC004 --------------------------------------------------------------------------------------
-SETUP_COMMANDS = re.compile(r"\bkind\s+create\s+cluster\b|\bkubectl(?:\.exe)?\s+apply\b")
+# Commands that create or apply things: what makes a guide a setup guide.
+SETUP_COMMANDS = re.compile(
+    r"^(?:sudo\s+)?(?:kind\s+create\s+cluster|kubectl(?:\.exe)?\s+(?:\S+\s+)*?(?:apply|create)\b|helm\s+(?:\S+\s+)*?(?:install|upgrade)\b"
+    r"|minikube\s+start|k3d\s+cluster\s+create|skaffold\s+(?:run|dev|deploy)\b)"
+)
 PREREQ_HEADING = re.compile(
-    r"prereq|pre-req|requirements|before you (?:begin|start)|what you(?:'ll| will)? need|getting ready|"
-    r"사전\s*(?:준비|요구|조건)|준비물|요구\s*사항|필수\s*(?:조건|도구|요건)|준비\s*사항|필요한\s*(?:도구|것)",
+    r"prereq|pre-req|requirements?\b|before you (?:begin|start)|what you(?:'ll| will)? need|getting ready|getting started|"
+    r"\bset\s*-?up\b|\binstall(?:ation|ing)?\b|dependencies|\btool(?:s|ing)\b|"
+    r"사전\s*(?:준비|요구|조건)|준비물|요구\s*사항|필수\s*(?:조건|도구|요건)|준비\s*사항|필요한\s*(?:도구|것)|설치|시작하기",
     re.I,
 )
 PREREQ_WORDS = re.compile(r"prerequisite|install|require|need|must have|설치|필요|필수|요구", re.I)
-TOOLS = re.compile(r"\b(docker|kind|kubectl|helm|node(?:\.js)?|npm|wsl2?|colima|minikube|git)\b", re.I)
-CLEANUP_HEADING = re.compile(r"clean\s*-?up|tear\s*-?down|uninstall|remov|delet|reset|정리|삭제|제거|종료|중지", re.I)
+TOOLS = re.compile(
+    r"\b(docker|kind|kubectl|kubernetes|helm|node(?:\.js)?|npm|pnpm|yarn|wsl2?|colima|minikube|k3d|skaffold|git|"
+    r"az|gcloud|aws|terraform|python|go|java)\b",
+    re.I,
+)
+_MUST_HAVE = re.compile(r"\b(?:must|should|need to) have\b.*\binstalled\b|\brequires?\b.*\binstalled\b", re.I)
+CLEANUP_HEADING = re.compile(
+    r"clean\s*-?up|tear\s*-?down|uninstall|destroy|delet|remov|\bstop|\breset|정리|삭제|제거|종료|중지", re.I
+)
 CLEANUP_COMMANDS = re.compile(
-    r"\bkind\s+delete\s+cluster\b|\bcleanup\.(?:sh|ps1|bat)\b|\bkubectl\s+delete\s+(?:namespace|ns|-f|-k)\b|\bminikube\s+delete\b",
+    r"\bkind\s+delete\s+cluster\b|\bcleanup\.(?:sh|ps1|bat)\b|\bkubectl\s+(?:\S+\s+)*?delete\b|\bminikube\s+delete\b"
+    r"|\bhelm\s+(?:uninstall|delete)\b|\bk3d\s+cluster\s+delete\b|\bskaffold\s+delete\b|\bdocker[- ]compose\b.*\bdown\b",
     re.I,
 )
 DURATION = re.compile(
@@ -247,17 +283,19 @@ class GuideNotRunnableFromScratch(Check):
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for guide in guides(ctx):
-            setup = next(((line, m) for line in guide.lines if (m := SETUP_COMMANDS.search(line.text))), None)
+            said = [(c, " ".join(w.text for w in c.words)) for c in commands(ctx, guide)]
+            setup = next(((c, m) for c, text in said if (m := SETUP_COMMANDS.match(text))), None)
             if setup is None:
-                continue
+                continue  # it tells the reader to create or apply nothing: not a setup guide
             missing = []
             if not _has_prerequisites(guide):
                 missing.append("prerequisites")
-            if not _has_cleanup(guide):
+            if not _has_cleanup(guide, [text for _, text in said]):
                 missing.append("cleanup")
             if not missing:
                 continue
-            yield self._finding(ctx, guide, setup[0].number, setup[1].group(0), missing)
+            command, match = setup
+            yield self._finding(ctx, guide, command.line.number, " ".join(match.group(0).split()[:3]), missing)
 
     def _finding(self, ctx: ScanContext, guide: Guide, setup_line: int, command: str, missing: list[str]) -> Finding:
         has_duration = any(DURATION.search(line.text) for line in guide.lines if line.context == PROSE)
@@ -290,23 +328,29 @@ class GuideNotRunnableFromScratch(Check):
 
 
 def _has_prerequisites(guide: Guide) -> bool:
-    if any(PREREQ_HEADING.search(h.text) for h in guide.headings):
-        return True
-    for line in guide.lines:
-        if line.context != PROSE:
-            continue
+    """A Prerequisites/Setup/Installation/... section that names tools, or a sentence that says what to install."""
+    prose = [line for line in guide.lines if line.context == PROSE]
+    for heading in guide.headings:
+        if PREREQ_HEADING.search(heading.text):
+            body = [line.text for line in prose if heading.line <= line.number <= heading.end]
+            if any(TOOLS.search(text) for text in body):
+                return True
+    for line in prose:
         if re.search(r"prerequisite|사전\s*준비|requirements", line.text, re.I):
             return True
         tools = {m.group(1).lower() for m in TOOLS.finditer(line.text)}
         if len(tools) >= 2 and PREREQ_WORDS.search(line.text):
             return True
+        if tools and _MUST_HAVE.search(line.text):  # "You must have Docker Desktop installed"
+            return True
     return False
 
 
-def _has_cleanup(guide: Guide) -> bool:
+def _has_cleanup(guide: Guide, commands_said: list[str]) -> bool:
+    """A Cleanup/Teardown/Destroy/... section, or a command that removes what the guide created."""
     if any(CLEANUP_HEADING.search(h.text) for h in guide.headings):
         return True
-    return any(CLEANUP_COMMANDS.search(line.text) for line in guide.lines if line.context in (PROSE, CODE))
+    return any(CLEANUP_COMMANDS.search(text) for text in commands_said)
 
 
 CHECKS = (GuideUrlUnknownPort, HardcodedPrivateIp, GuideReferencesMissingFile, GuideNotRunnableFromScratch)

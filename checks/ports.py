@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import ClassVar, Iterable
 
-from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, PORT_FORWARD, URL, PortPlace, places_of, port_places
+from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, URL, PortPlace, places_of, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -42,7 +42,7 @@ class PortMismatch(Check):
         if component.port is None:
             return
         places = places_of(ctx, component.name, self.category)
-        wrong = [p for p in places if p.value != component.port]
+        wrong = [p for p in self.disagreeing(ctx, component, places)]
         by_file: dict[str, list[PortPlace]] = defaultdict(list)
         for place in wrong:
             by_file[place.location.path].append(place)
@@ -95,8 +95,43 @@ class PortMismatch(Check):
             remediation=self.remediation(ctx, component, path),
         )
 
+    def disagreeing(self, ctx: ScanContext, component: Component, places: list[PortPlace]) -> list[PortPlace]:
+        return [p for p in places if p.value != component.port]
+
     def remediation(self, ctx: ScanContext, component: Component, path: str) -> list[str]:
         return []
+
+
+def _code_sets_port(ctx: ScanContext, component: Component) -> bool:
+    """Whether the code fixes a port (a PORT fallback or a literal listen()); if not, every run
+    configuration (env file, compose, manifest) chooses its own with PORT."""
+    return any(p.kind in ("app default", "listen()") for p in places_of(ctx, component.name, APP))
+
+
+def _configured_ports(ctx: ScanContext, component: Component) -> set[int]:
+    """PORT values the component's run configurations set: its env file and the compose services
+    that build its Dockerfile."""
+    from tiketi_doctor.analysis.compose import compose_files
+
+    values = {p.value for p in places_of(ctx, component.name, APP) if p.kind == "env file PORT"}
+    for file in compose_files(ctx) if component.dockerfile else []:
+        for service in file.services:
+            if service.build is not None and service.build.dockerfile == component.dockerfile:
+                values |= {int(v.value) for v in service.environment if v.name == "PORT" and (v.value or "").isdigit()}
+    return values
+
+
+def _pod_chain_follows_env_port(ctx: ScanContext, component: Component, places: list[PortPlace]) -> bool:
+    """The manifest sets env PORT, the app reads PORT (no literal listen()), and containerPort,
+    probes and targetPort all follow it, while the Service publishes the catalogue's port or maps
+    another number to it: the pod is consistent and callers of the Service are served."""
+    env = {p.value for p in places if p.kind == "env PORT"}
+    if len(env) != 1 or any(p.kind == "listen()" for p in places_of(ctx, component.name, APP)):
+        return False
+    (port,) = env
+    chain = [p for p in places if p.kind != "Service port"]
+    published = [p for p in places if p.kind == "Service port"]  # only listed when it is the target itself
+    return all(p.value == port for p in chain) and all(p.value == component.port for p in published)
 
 
 def _listen_evidence(ctx: ScanContext, component: Component) -> str:
@@ -118,6 +153,13 @@ class AppPortMismatch(PortMismatch):
     example = "services/auth-service/src/server.js: const PORT = process.env.PORT || 3002;  (catalogue: 3005)"
     fix = "Change the fallback to the catalogue's port; keep PORT in the environment for overrides."
 
+    def disagreeing(self, ctx, component, places):
+        wrong = super().disagreeing(ctx, component, places)
+        if not _code_sets_port(ctx, component):
+            # No default in the code: an env file is one run configuration among others, not a rival default.
+            wrong = [p for p in wrong if p.kind != "env file PORT"]
+        return wrong
+
     def remediation(self, ctx, component, path):
         return rebuild_commands(ctx.catalogue, component) if path.startswith(component.source or "\0") else []
 
@@ -134,6 +176,14 @@ class DockerfilePortMismatch(PortMismatch):
     )
     example = "services/auth-service/Dockerfile: EXPOSE 3002 / HEALTHCHECK CMD wget -qO- http://localhost:3002/health"
     fix = "Set EXPOSE, the HEALTHCHECK URL and ENV PORT to the catalogue's port, rebuild and reload the image."
+
+    def disagreeing(self, ctx, component, places):
+        wrong = super().disagreeing(ctx, component, places)
+        if not _code_sets_port(ctx, component):
+            # The port comes from PORT in each run configuration: EXPOSE naming one of them is right there.
+            configured = _configured_ports(ctx, component)
+            wrong = [p for p in wrong if not (p.kind == "EXPOSE" and p.value in configured)]
+        return wrong
 
     def remediation(self, ctx, component, path):
         return rebuild_commands(ctx.catalogue, component)
@@ -152,6 +202,12 @@ class ManifestPortMismatch(PortMismatch):
     example = "k8s/07-ticket-service.yaml: containerPort: 3004, PORT=3004, probes on 3004, Service 3004 (catalogue: 3002)"
     fix = "Set every port of the component's Deployment and Service to the catalogue's port and re-apply the manifest."
 
+    def disagreeing(self, ctx, component, places):
+        wrong = super().disagreeing(ctx, component, places)
+        if wrong and _pod_chain_follows_env_port(ctx, component, places):
+            return []
+        return wrong
+
     def remediation(self, ctx, component, path):
         return reapply_commands(ctx.catalogue, component, path)
 
@@ -169,11 +225,12 @@ class ServiceUrlPortMismatch(PortMismatch):
     fix = "Use the catalogue's port in the URL (and prefer one ConfigMap entry over scattered defaults)."
 
 
-class PortForwardMismatch(PortMismatch):
+class PortForwardMismatch(Check):
     code = "PORT005"
     name = "port-forward-mismatch"
-    category = PORT_FORWARD
     severity = Severity.ERROR
+    fixable = True
+    scope = "repository"
     summary = "A `kubectl port-forward` in a script or guide targets a port the component's Service does not serve."
     why = (
         "port-forward to svc/NAME REMOTE needs REMOTE to be a Service port; otherwise kubectl fails with "
@@ -182,6 +239,130 @@ class PortForwardMismatch(PortMismatch):
     )
     example = "QUICK_START.md: kubectl port-forward -n tiketi svc/frontend-service 3000:80  (Service port 3000)"
     fix = "Use the component's port as the remote port: `kubectl port-forward -n tiketi svc/frontend-service 3000:3000`."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.guides import port_forwards
+
+        for forward in port_forwards(ctx):
+            if forward.remote is None:
+                continue  # a named port: kubectl resolves it in the pod
+            found = _forward_problem(ctx, forward)
+            if found is not None:
+                yield self._finding(ctx, forward, *found)
+
+    def _finding(self, ctx: ScanContext, forward, component: Component | None, expected: int | None, problem: str, where: Location | None) -> Finding:
+        where_text = f" ({where.path}:{where.line})" if where is not None and where.line else ""
+        message = f"{forward.location.path}:{forward.location.line} forwards to {forward.resource} port {forward.remote}: {problem}{where_text}"
+        if expected is not None:
+            message += f"; use {forward.local or expected}:{expected}"
+        spec = forward.location.label or ""
+        column = forward.location.column + (spec.rfind(str(forward.remote)) if ":" in spec else 0)
+        return self.finding(
+            message,
+            forward.location,
+            service=component.name if component else None,
+            related=[where] if where is not None and where.line else [],
+            evidence={"resource": forward.resource, "namespace": forward.namespace, "remote": forward.remote, "expected": expected},
+            root_cause=f"`kubectl port-forward {forward.resource} {spec}` {problem}, so the forward fails or connects to nothing.",
+            params={
+                "expected": expected,
+                "places": [] if expected is None else [
+                    {"kind": "port-forward remote port", "value": forward.remote, "path": forward.location.path,
+                     "line": forward.location.line, "column": column, "via_name": None}
+                ],
+            },
+        )
+
+
+def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
+    """(component, expected remote port, what is wrong, where the truth is written) or None when the forward works."""
+    from tiketi_doctor.analysis.environments import environments
+
+    catalogue = ctx.catalogue
+    if forward.kind == "service":
+        component = catalogue.by_host(forward.name) or catalogue.component(forward.name)
+        intended = _intended_port(ctx, component)
+        services = [
+            o for env in environments(ctx) for o in env.of_kind("Service")
+            if o.name == forward.name and (forward.namespace is None or o.namespace in (None, forward.namespace))
+        ]
+        if not services:
+            declared = catalogue.origin != "discovered" or intended is not None  # a discovered port alone is a guess
+            if component is None or component.port is None or not declared or forward.remote == component.port:
+                return None
+            return component, component.port, f"the catalogue gives {component.name} port {component.port} and no manifest defines the Service", None
+        ports = [(p, i) for i, p in enumerate(services[0].get("spec", "ports") or []) if isinstance(p, dict)]
+        numbers = [p.get("port") for p, _ in ports]
+        where = services[0].at(("spec", "ports"))
+        if forward.remote not in numbers:
+            if intended is not None and forward.remote == intended:
+                return None  # the intended port: the Service is what disagrees (PORT003 reports it)
+            expected = _expected_service_port(ctx, component, ports)
+            served = ", ".join(str(n) for n in numbers) or "none"
+            return component, expected, f"Service {forward.name} has no port {forward.remote} (its ports: {served})", where
+        if intended is None or intended in numbers:
+            return None
+        port, index = ports[numbers.index(forward.remote)]
+        target = _target_port(ctx, component, port)
+        if target is None or target == component.port:
+            return None
+        return (
+            component, component.port,
+            f"Service {forward.name} sends port {forward.remote} to pod port {target}, but {component.name} serves on "
+            f"{component.port} (catalogue); PORT003 reports the Service",
+            services[0].at(("spec", "ports", index)),
+        )
+    component = next((c for c in catalogue.components if (c.deployment or c.name) == forward.name), None)
+    if component is None or forward.kind == "pod":
+        return None  # a pod name is generated: which workload it belongs to is not written down
+    workloads = [o for env in environments(ctx) for o in env.of_kind(forward.kind.capitalize() if forward.kind != "statefulset" else "StatefulSet")
+                 if o.name == forward.name]
+    declared_ports = {
+        p.get("containerPort") for w in workloads for c in (w.get("spec", "template", "spec", "containers") or [])
+        if isinstance(c, dict) for p in (c.get("ports") or []) if isinstance(p, dict)
+    }
+    if not declared_ports or forward.remote in declared_ports or forward.remote == component.port:
+        return None
+    expected = component.port if component.port in declared_ports else (next(iter(declared_ports)) if len(declared_ports) == 1 else None)
+    listed = ", ".join(str(p) for p in sorted(declared_ports, key=str))
+    return component, expected, f"{forward.kind} {forward.name} declares container ports {listed} only", workloads[0].at(("spec", "template", "spec", "containers"))
+
+
+def _intended_port(ctx: ScanContext, component: Component | None) -> int | None:
+    """The component's port when the application's own code defaults to it as well: then a Service
+    that sends elsewhere is a drift, not a deliberate mapping."""
+    if component is None or component.port is None:
+        return None
+    defaults = [p.value for p in places_of(ctx, component.name, APP) if p.kind == "app default"]
+    return component.port if defaults and all(v == component.port for v in defaults) else None
+
+
+def _expected_service_port(ctx: ScanContext, component: Component | None, ports: list) -> int | None:
+    """The Service port a forward to this component should use: the only one, or the one reaching the app."""
+    if len(ports) == 1:
+        return ports[0][0].get("port")
+    if component is not None and component.port is not None:
+        for port, _ in ports:
+            if port.get("port") == component.port or _target_port(ctx, component, port) == component.port:
+                return port.get("port")
+    return None
+
+
+def _target_port(ctx: ScanContext, component: Component, port: dict) -> int | None:
+    """The pod port a Service port sends to (a named targetPort resolved in the component's containers)."""
+    from tiketi_doctor.analysis import k8s
+
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str) and target.isdigit():
+        return int(target)
+    workload = k8s.workload(ctx, component)
+    for container in k8s.containers(workload) if workload is not None else []:
+        for declared in container.data.get("ports") or []:
+            if isinstance(declared, dict) and declared.get("name") == target and isinstance(declared.get("containerPort"), int):
+                return declared["containerPort"]
+    return None
 
 
 class PortCollision(Check):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tiketi_doctor.analysis.guides import CODE, COMMENT, PROSE, guides, path_references, port_forwards, resolve_reference, scripts
+from tiketi_doctor.analysis.guide_paths import path_references, resolve_reference
+from tiketi_doctor.analysis.guides import CODE, COMMENT, FENCE, PROSE, guides, port_forwards, scripts
 from tiketi_doctor.catalogue import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
@@ -53,7 +54,7 @@ def test_markdown_lines_know_fences_inline_code_comments_and_headings(tmp_path):
     contexts = [(line.number, line.context, line.lang) for line in guide.lines]
     assert contexts[2] == (3, PROSE, "")
     assert guide.lines[2].code_spans == ((5, 21),)  # ./scripts/go.ps1, without the backticks
-    assert [c for c in contexts[4:8]] == [(5, CODE, "bash"), (6, CODE, "bash"), (7, CODE, "bash"), (8, CODE, "bash")]
+    assert [c for c in contexts[4:8]] == [(5, FENCE, "bash"), (6, CODE, "bash"), (7, CODE, "bash"), (8, FENCE, "bash")]
     assert contexts[8][1] == COMMENT
     assert [(h.level, h.text, h.line) for h in guide.headings] == [(1, "가이드", 1), (2, "Setup", 10)]
     assert guide.crlf and not guide.lines[0].text.endswith("\r")

@@ -75,12 +75,12 @@ def test_broken_package_json(tmp_path):
 
 def test_non_utf8_file_is_read_and_flagged(tmp_path):
     repo = _base(tmp_path)
-    text = "# 빠른 시작\nkubectl port-forward -n mini svc/api 3005:3002\n"
+    text = "# 빠른 시작\n```bash\nkubectl port-forward -n mini svc/api 3005:3002\n```\n"
     (repo / "README.md").write_bytes(text.encode("cp949"))
     result, data = _check(repo)
     codes = _codes(data)
     assert ("SRC003", "README.md", 1) in codes
-    assert ("PORT005", "README.md", 2) in codes  # still read, with replacement characters
+    assert ("PORT005", "README.md", 3) in codes  # still read, with replacement characters
 
 
 def test_crlf_files_give_the_same_lines(tmp_path):

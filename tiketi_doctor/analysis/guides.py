@@ -16,55 +16,56 @@ from urllib.parse import unquote
 
 from ..context import ScanContext
 from ..model import Location
+from ..parsing.markdown import Heading, Span
+from ..parsing.markdown import parse as parse_markdown
 from ..repo import SKIPPED_DIRS
 from . import k8s
 
-PROSE, CODE, SCRIPT, COMMENT = "prose", "code", "script", "comment"
+PROSE, CODE, SCRIPT, COMMENT, FENCE = "prose", "code", "script", "comment", "fence"
+# Fenced blocks whose every line is a command (a `$ ` prompt is dropped when present).
 SHELL_LANGS = frozenset(
-    "bash sh shell zsh console shell-session terminal powershell ps ps1 pwsh posh bat batch cmd dos bash-session".split()
+    "bash sh shell zsh ksh fish powershell ps1 pwsh posh bat batch cmd dos".split()
 )
+# Transcripts: only the prompted lines are commands, the rest is output.
+SESSION_LANGS = frozenset("console shell-session terminal bash-session sh-session ps pwsh-session doscon".split())
 SCRIPT_KINDS = {".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ps1": "powershell", ".psm1": "powershell", ".bat": "batch", ".cmd": "batch"}
+# The programs a line of an unlabelled block (or an inline code span) must start with to be read as a
+# command: layout diagrams, log output and prose in such blocks are not.
+PROGRAMS = frozenset(
+    "kubectl kind docker docker-compose podman helm minikube k3d skaffold kustomize bash sh zsh source . cd pushd "
+    "node python python3 powershell pwsh cat chmod cp mv make git npm npx yarn pnpm curl wget sudo export envsubst "
+    "tilt terraform az gcloud aws".split()
+)
 FILE_SUFFIXES = (
     ".sh", ".bash", ".ps1", ".bat", ".cmd", ".yaml", ".yml", ".json", ".js", ".mjs", ".cjs", ".ts", ".md",
     ".env", ".example", ".conf", ".toml", ".sql", ".html", ".txt", ".py", ".cfg", ".ini", ".lock", ".patch",
 )
-FILE_NAMES = ("Dockerfile", "Makefile", "Procfile", "Jenkinsfile", ".dockerignore", ".gitignore", ".npmrc")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".bat", ".cmd", ".py", ".js", ".mjs")
 
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`{]*)")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_INLINE_CODE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
-_MD_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_MD_REF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
-_HTML_LINK = re.compile(r"<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_PROMPT = re.compile(r"^\s*(?:\$|PS(?: [^>]*)?>|[\w.@-]+[@:][^$#>]*\$)\s+")
+_FIRST_WORD = re.compile(r"^\s*([^\s;|&()<>]+)")
 
 
 @dataclass(frozen=True)
 class GuideLine:
     number: int  # 1-based
     text: str  # without the line ending
-    context: str  # prose | code (fenced block) | script | comment (HTML comment in Markdown)
-    lang: str = ""  # the fenced block's language, or the script kind (shell, powershell, batch)
-    block: int | None = None  # which fenced block (0, 1, ...) — `cd` inside a block lasts until its end
+    context: str  # prose | code (block content) | fence (its delimiters) | script | comment (HTML comment)
+    lang: str = ""  # the block's language, or the script kind (shell, powershell, batch)
+    block: int | None = None  # which code block (0, 1, ...)
     code_spans: tuple[tuple[int, int], ...] = ()  # [start, end) of inline code contents, 0-based columns
+    command: int = -1  # where the command starts (after indentation and a prompt); -1: not a command
 
     @property
     def shell(self) -> bool:
-        """Commands a reader runs: script lines and shell-language fenced blocks."""
-        return self.context == SCRIPT or (self.context == CODE and self.lang.lower() in SHELL_LANGS)
+        """Commands a reader runs: script lines and the command lines of code blocks."""
+        return self.context == SCRIPT or self.command >= 0
 
     def in_code(self, column: int) -> bool:
-        """Whether a 0-based column is code: a fenced/script line, or inside an inline code span."""
-        if self.context in (CODE, SCRIPT):
+        """Whether a 0-based column is code: a block/script line, or inside an inline code span."""
+        if self.context in (CODE, SCRIPT, FENCE):
             return True
         return any(start <= column < end for start, end in self.code_spans)
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    line: int
 
 
 @dataclass
@@ -73,7 +74,8 @@ class Guide:
     kind: str  # markdown | shell | powershell | batch
     lines: list[GuideLine]
     crlf: bool
-    headings: list[Heading] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)  # with the last line of each section
+    links: list[Span] = field(default_factory=list)  # Markdown and HTML link targets
 
     @property
     def folder(self) -> str:
@@ -86,6 +88,10 @@ class Guide:
     def location(self, line: GuideLine, start: int, end: int, label: str | None = None) -> Location:
         """A span on one line from 0-based [start, end) columns (end exclusive, 1-based in the result)."""
         return Location(self.path, line.number, start + 1, line.number, end + 1, label=label or line.text[start:end])
+
+    def sections(self, number: int) -> list[Heading]:
+        """The headings whose sections hold a line, outermost first."""
+        return [h for h in self.headings if h.line <= number <= h.end]
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -116,67 +122,77 @@ def _read_all(ctx: ScanContext, patterns: tuple[str, ...], markdown: bool) -> li
         source = ctx.repo.text(path)
         if source is None:
             continue
-        lines = source.text.splitlines()
         if markdown or path.lower().endswith((".md", ".markdown")):
-            found.append(_markdown(path, lines, source.crlf))
+            found.append(read_markdown(path, source.text, source.crlf))
         else:
             kind = SCRIPT_KINDS.get(posixpath.splitext(path)[1].lower(), "shell")
-            found.append(Guide(path, kind, [GuideLine(i, text, SCRIPT, kind) for i, text in enumerate(lines, 1)], source.crlf))
+            lines = source.text.splitlines()
+            found.append(Guide(path, kind, [GuideLine(i, text, SCRIPT, kind, command=0) for i, text in enumerate(lines, 1)], source.crlf))
     return found
 
 
-def _markdown(path: str, texts: list[str], crlf: bool) -> Guide:
-    lines: list[GuideLine] = []
-    headings: list[Heading] = []
-    fence: tuple[str, int] | None = None  # (character, length) of the open fence
-    lang, block, in_comment = "", -1, False
-    for number, text in enumerate(texts, 1):
-        if fence is not None:
-            match = _FENCE.match(text)
-            if match and match.group(2)[0] == fence[0] and len(match.group(2)) >= fence[1] and not text.strip().strip(fence[0]):
-                fence = None
-                lines.append(GuideLine(number, text, CODE, lang, block))
-                continue
-            lines.append(GuideLine(number, text, CODE, lang, block))
-            continue
-        if in_comment or text.lstrip().startswith("<!--"):
-            in_comment = "-->" not in text
-            lines.append(GuideLine(number, text, COMMENT))
-            continue
-        match = _FENCE.match(text)
-        if match and (match.group(2)[0] == "~" or "`" not in text[match.end(2):]):
-            fence, lang, block = (match.group(2)[0], len(match.group(2))), match.group(3).lower(), block + 1
-            lines.append(GuideLine(number, text, CODE, lang, block))
-            continue
-        heading = _ATX.match(text)
-        if heading:
-            headings.append(Heading(len(heading.group(1)), heading.group(2), number))
-        elif re.fullmatch(r"\s{0,3}(=+|-+)\s*", text) and lines and lines[-1].context == PROSE and lines[-1].text.strip():
-            previous = lines[-1].text.strip()
-            if not previous.startswith(("|", "-", "*", "+", ">")):
-                headings.append(Heading(1 if "=" in text else 2, previous, lines[-1].number))
-        spans = tuple((m.start(2), m.end(2)) for m in _INLINE_CODE.finditer(text))
-        lines.append(GuideLine(number, text, PROSE, code_spans=spans))
-    return Guide(path, "markdown", lines, crlf, headings)
+def read_markdown(path: str, text: str, crlf: bool = False) -> Guide:
+    """A Markdown guide line by line, from one CommonMark parse (linear in the file's size)."""
+    doc = parse_markdown(text)
+    contexts: dict[int, tuple] = {}  # line -> (context, lang, block, command column)
+    for index, block in enumerate(doc.blocks):
+        lang = block.lang
+        if block.fence is not None:
+            for number in set(block.fence):
+                contexts[number] = (FENCE, lang, index, -1)
+        if lang in SESSION_LANGS and not any(_PROMPT.match(doc.lines[n - 1]) for n in range(block.first, block.last + 1)):
+            lang_as = "shell"  # a transcript without a single prompt is a list of commands
+        else:
+            lang_as = lang
+        for number in range(block.first, block.last + 1):
+            contexts[number] = (CODE, lang, index, _command_column(doc.lines[number - 1], lang_as))
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for span in doc.code_spans:
+        spans.setdefault(span.line, []).append((span.start, span.end))
+    lines = []
+    for number, line_text in enumerate(doc.lines, 1):
+        if number in contexts:
+            context, lang, block, command = contexts[number]
+            lines.append(GuideLine(number, line_text, context, lang, block, command=command))
+        elif number in doc.comments:
+            lines.append(GuideLine(number, line_text, COMMENT))
+        else:
+            lines.append(GuideLine(number, line_text, PROSE, code_spans=tuple(spans.get(number, ()))))
+    return Guide(path, "markdown", lines, crlf, doc.headings, doc.links)
 
 
-# -- what a guide says ------------------------------------------------------------------------
-def markdown_links(guide: Guide) -> Iterator[tuple[GuideLine, int, int, str]]:
-    """(line, start, end, target) of Markdown and HTML link targets in prose."""
-    for line in guide.lines:
-        if line.context != PROSE:
-            continue
-        for pattern in (_MD_LINK, _MD_REF, _HTML_LINK):
-            for match in pattern.finditer(line.text):
-                if not line.in_code(match.start()):
-                    yield line, match.start(1), match.end(1), match.group(1)
+def _command_column(text: str, lang: str) -> int:
+    """Where the command on a code block line starts, or -1 when the line is not a command."""
+    prompt = _PROMPT.match(text)
+    if lang in SHELL_LANGS:
+        if prompt:
+            return prompt.end()
+        return len(text) - len(text.lstrip()) if text.strip() else -1
+    if lang in SESSION_LANGS:
+        return prompt.end() if prompt else -1
+    if lang in ("", "text", "txt", "plain", "none"):  # unlabelled: a command only when it looks like one
+        start = prompt.end() if prompt else len(text) - len(text.lstrip())
+        return start if looks_like_command(text[start:]) else -1
+    return -1
+
+
+def looks_like_command(text: str) -> bool:
+    """Whether text starts with a program a reader runs (kubectl, docker, ./script.sh, ...)."""
+    first = _FIRST_WORD.match(text)
+    if first is None:
+        return False
+    word = first.group(1)
+    return word.lower().removesuffix(".exe") in PROGRAMS or bool(re.match(r"^\.{1,2}[/\\]\S", word))
 
 
 def code_segments(line: GuideLine) -> list[tuple[int, str]]:
-    """The code on a line as (start column, text): the whole line, or each inline code span."""
-    if line.context in (CODE, SCRIPT):
-        return [(0, line.text)]
-    return [(start, line.text[start:end]) for start, end in line.code_spans]
+    """The commands on a line as (start column, text): a command line from its start, or each
+    inline code span that reads as a command."""
+    if line.command >= 0:
+        return [(line.command, line.text[line.command :])]
+    if line.context == PROSE:
+        return [(start, line.text[start:end]) for start, end in line.code_spans if looks_like_command(line.text[start:end])]
+    return []
 
 
 def prose_segments(line: GuideLine) -> list[tuple[int, str]]:
@@ -193,10 +209,104 @@ def prose_segments(line: GuideLine) -> list[tuple[int, str]]:
     return [(s, t) for s, t in segments if t]
 
 
-# -- ports a reader can open on localhost -------------------------------------------------------------
-_FORWARD = re.compile(r"\bport-forward\b")
-_FORWARD_TARGET = re.compile(r"\b(?:svc|service|services|deploy|deployment|deployments|pod|pods|po|statefulset|sts|rs|replicaset)/[a-z0-9][-a-z0-9.]*")
-_PORT_SPEC = re.compile(r"(?<![\w.:/=-])(?:(\d{1,5}):)?(\d{1,5})(?![\w.:/%])")
+# -- commands a reader runs ------------------------------------------------------------------------
+_TOKEN = re.compile(r"[^\s'\"`;|&()<>,]+|[<>]+|&&|\|\||[;|&()]")
+_SEPARATORS = {";", "&&", "||", "|", "&", "(", ")"}
+_HEREDOC = re.compile(r"<<-?\s*([\"']?)([^\s\"'<>;|&()]+)\1")
+_CONTINUATION = {"shell": "\\", "powershell": "`", "batch": "^"}
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    line: GuideLine
+    start: int  # 0-based column in line.text
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command (`a | b` is two) as written: its words, where each one is."""
+
+    guide: Guide
+    words: tuple[Word, ...]
+    block: int | None  # the code block it is in (None: a script or an inline code span)
+    inline: bool = False
+
+    @property
+    def line(self) -> GuideLine:
+        return self.words[0].line
+
+    def location(self, word: Word, text: str | None = None) -> Location:
+        text = text if text is not None else word.text
+        column = word.start + max(word.text.find(text), 0)
+        return self.guide.location(word.line, column, column + len(text))
+
+
+def commands(ctx: ScanContext, guide: Guide) -> list[Command]:
+    """The guide's commands in reading order: script lines, command lines of code blocks and
+    inline code spans that are commands; continuation lines joined, heredoc bodies and comments left out."""
+    return ctx.memo(("guide-commands", guide.path), lambda: list(_commands_of(guide)))
+
+
+def _commands_of(guide: Guide) -> Iterator[Command]:
+    kind = guide.kind if guide.kind != "markdown" else "shell"
+    pending: list[Word] = []
+    heredoc: str | None = None
+    block: int | None = None
+    for line in guide.lines:
+        if line.block != block:  # a block ends: so does anything it left open
+            pending, heredoc, block = [], None, line.block
+        if heredoc is not None:
+            if line.text.strip() == heredoc:
+                heredoc = None
+            continue
+        for start, text in code_segments(line):
+            inline = line.context == PROSE
+            lang = "powershell" if line.lang in ("powershell", "ps1", "pwsh", "posh") else ("batch" if line.lang in ("bat", "batch", "cmd", "dos") else kind)
+            words = _words(line, start, text, lang)
+            marker = _HEREDOC.search(text)
+            if marker and not inline:
+                heredoc = marker.group(2)
+            continuation = _CONTINUATION.get(lang)
+            if not inline and continuation and words and words[-1].text == continuation:
+                pending += words[:-1]
+                continue
+            if not inline and continuation and words and words[-1].text.endswith(continuation) and lang == "shell":
+                pending += words[:-1] + [Word(words[-1].text[:-1], line, words[-1].start)]
+                continue
+            words, pending = pending + words, []
+            current: list[Word] = []
+            for word in words + [None]:  # type: ignore[list-item]
+                if word is None or word.text in _SEPARATORS:
+                    if current:
+                        yield Command(guide, tuple(current), line.block if not inline else None, inline)
+                    current = []
+                else:
+                    current.append(word)
+
+
+def _words(line: GuideLine, offset: int, text: str, lang: str) -> list[Word]:
+    words = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if lang != "batch" and token.startswith("#") and (match.start() == 0 or text[match.start() - 1] in " \t"):
+            break  # a comment: the rest of the line is prose
+        if lang == "batch" and not words and token.lower() in ("rem", "::"):
+            break
+        words.append(Word(token, line, offset + match.start()))
+    return words
+
+
+# -- kubectl port-forward ------------------------------------------------------------------------------
+_FORWARD_KINDS = {
+    "svc": "service", "service": "service", "services": "service",
+    "deploy": "deployment", "deployment": "deployment", "deployments": "deployment",
+    "pod": "pod", "pods": "pod", "po": "pod",
+    "sts": "statefulset", "statefulset": "statefulset", "statefulsets": "statefulset",
+    "rs": "replicaset", "replicaset": "replicaset", "replicasets": "replicaset",
+}
+_FORWARD_FLAGS_WITH_VALUE = {"-n", "--namespace", "--address", "--pod-running-timeout", "--context", "--kubeconfig", "--cluster", "--user", "-c", "--container"}
+_PORT_SPEC = re.compile(r"^(?:(\d{1,5})?:)?(\d{1,5}|[a-z][-a-z0-9]{0,14})$")
 _PUBLISH = re.compile(r"(?:^|\s)(?:-p|--publish)[\s=]+[\"']?(?:[\d.]+:)?(\d{1,5}):\d{1,5}")
 _PORT_ENV = re.compile(r"\b(?:PORT|HOST_PORT|LOCAL_PORT)\s*=\s*[\"']?(\d{2,5})\b")
 _KUBECTL_PROXY = re.compile(r"\bkubectl(?:\.exe)?\s+proxy\b(?:.*?--port[=\s]+(\d{2,5}))?")
@@ -205,32 +315,63 @@ KUBE_API_PORT = 6443  # where kind and kubeadm publish the API server that kubec
 
 @dataclass(frozen=True)
 class PortForward:
-    """A `port-forward` written in a guide or script: local → resource:remote."""
+    """A `kubectl port-forward` written in a guide or script: local → resource:remote."""
 
-    local: int
-    remote: int
-    resource: str
-    location: Location
+    local: int | None  # None: kubectl picks one (`:80`)
+    remote: int | None  # None when the remote port is a name
+    resource: str  # as written: svc/auth
+    location: Location  # the port spec (LOCAL:REMOTE)
+    kind: str = "pod"  # service | deployment | pod | statefulset | replicaset
+    name: str = ""
+    namespace: str | None = None  # from -n/--namespace; None: the context's default
+    remote_name: str | None = None  # a named port (8080:http)
 
 
 def port_forwards(ctx: ScanContext) -> list[PortForward]:
-    return ctx.memo("guide-port-forwards", lambda: list(_port_forwards(ctx)))
+    return ctx.memo("guide-port-forwards", lambda: [f for g in guide_files(ctx) for c in commands(ctx, g) for f in _forwards_in(c)])
 
 
-def _port_forwards(ctx: ScanContext) -> Iterator[PortForward]:
-    for guide, line in guide_lines(ctx):
-        if line.context == COMMENT:
-            continue
-        forward = _FORWARD.search(line.text)
-        target = _FORWARD_TARGET.search(line.text, forward.end()) if forward else None
-        if target is None:
-            continue
-        rest = line.text[target.end() :]
-        for match in _PORT_SPEC.finditer(rest):
-            remote = int(match.group(2))
-            local = int(match.group(1)) if match.group(1) else remote
-            start = target.end() + match.start()
-            yield PortForward(local, remote, target.group(0), guide.location(line, start, target.end() + match.end()))
+def _forwards_in(command: Command) -> Iterator[PortForward]:
+    texts = [w.text for w in command.words]
+    if "port-forward" not in texts:
+        return
+    words = command.words[texts.index("port-forward") + 1 :]
+    namespace, target, index = None, None, 0
+    while index < len(words):
+        word = words[index].text
+        flag, _, value = word.partition("=")
+        if flag in _FORWARD_FLAGS_WITH_VALUE:
+            if not value and index + 1 < len(words):
+                index += 1
+                value = words[index].text
+            if flag in ("-n", "--namespace"):
+                namespace = value or None
+        elif word.startswith("-n") and len(word) > 2 and not word.startswith("--"):
+            namespace = word[2:]
+        elif word.startswith("-"):
+            pass
+        elif target is None:
+            target = words[index]
+        else:
+            spec = _PORT_SPEC.match(word)
+            if spec is None:
+                break  # anything else (a variable, a placeholder) ends what can be read
+            remote = spec.group(2)
+            local = spec.group(1) if word.count(":") else remote
+            kind, _, name = target.text.partition("/") if "/" in target.text else ("pod", "", target.text)
+            if kind.lower() not in _FORWARD_KINDS or not re.fullmatch(r"[a-z0-9][-a-z0-9.]*", name):
+                return
+            yield PortForward(
+                int(local) if local and local.isdigit() else None,
+                int(remote) if remote.isdigit() else None,
+                target.text,
+                command.location(words[index]),
+                _FORWARD_KINDS[kind.lower()],
+                name,
+                namespace,
+                None if remote.isdigit() else remote,
+            )
+        index += 1
 
 
 def published_ports(ctx: ScanContext) -> dict[int, list[str]]:
@@ -312,311 +453,6 @@ def _compose_host_port(spec) -> str | int | None:
 
 def _compose_files(ctx: ScanContext) -> list[str]:
     return [p for p in repository_files(ctx) if re.fullmatch(r"(docker-)?compose[\w.-]*\.ya?ml", posixpath.basename(p)) and p.count("/") <= 1]
-
-
-# -- files and folders a guide refers to ---------------------------------------------------------------
-@dataclass(frozen=True)
-class PathReference:
-    guide: str
-    location: Location  # the reference as written, label = the text
-    target: str  # normalised: forward slashes, no line suffix or anchor
-    kind: str  # file | dir | any
-    how: str  # what the guide does with it: "runs", "applies", "changes into", "links to", "names"
-    bases: tuple[str, ...]  # folders it may be relative to, in order
-
-
-_TOKEN = re.compile(r"[^\s'\"`;|&()<>,]+|[<>]+|&&|\|\||[;|&()]")
-_SEPARATORS = {";", "&&", "||", "|", "&", "(", ")"}
-_PLACEHOLDER = re.compile(r"[<>{}$%*]{2}|[<>{}$%]|\.\.\.|…|path/to|/to/|your[-_]|xxx|\bfoo\b|example\.com", re.I)
-_LINE_SUFFIX = re.compile(r"(?::\d+(?:[-:]\d+)*|#L\d+(?:-L?\d+)?)$")
-_PROMPT = re.compile(r"^\s*(?:\$|PS [^>]*>|>)\s+")
-_SKIP_WORDS = {"sudo", "time", "exec", "command", "call", "nohup", "env", "start", "&", "then", "do", "else", "!"}
-# Values that are written, created or mounted rather than read.
-_OUTPUT_FLAGS = {"-o", "--output", "--outfile", "-outfile", "--out", "--log-file", "--kubeconfig", "-v", "--volume", "--mount"}
-_CREATES = {"mkdir", "touch", "tee", "new-item", "ni", "out-file", "set-content"}
-_COPIES = {"cp", "mv", "copy-item", "move-item", "ln", "copy", "move", "install"}
-_NO_CHECK = {"rm", "rmdir", "mkdir", "touch", "tee", "remove-item", "new-item", "out-file", "del", "git", "npm", "npx", "yarn", "pnpm", "echo", "write-host", "printf", "curl", "wget"}
-
-
-def path_references(ctx: ScanContext) -> list[PathReference]:
-    return ctx.memo("guide-path-references", lambda: list(_references(ctx)))
-
-
-@dataclass
-class _Session:
-    """What earlier commands of the same script or code block did: `cd` folders, clones, files written."""
-
-    cwd: list[str] = field(default_factory=list)
-    clones: set[str] = field(default_factory=set)
-    written: set[str] = field(default_factory=set)
-
-
-def _references(ctx: ScanContext) -> Iterator[PathReference]:
-    for guide in guide_files(ctx):
-        home = (guide.folder, ".") if guide.folder != "." else (".",)
-        session = _Session(clones={ctx.repo.root.name})
-        block = None
-        for line in guide.lines:
-            if line.block != block and guide.is_markdown:
-                block, session = line.block, _Session(clones={ctx.repo.root.name})
-            if line.context == COMMENT:
-                continue
-            bases = tuple(dict.fromkeys((*reversed(session.cwd), *home)))
-            if line.context == PROSE:
-                yield from _prose_references(guide, line, bases)
-            for start, text in code_segments(line):
-                whole_span = line.context == PROSE
-                yield from _code_references(ctx, guide, line, start, text, bases, session, whole_span)
-        if guide.is_markdown:
-            for line, start, end, target in markdown_links(guide):
-                ref = _link_reference(guide, line, start, end, target, home)
-                if ref is not None:
-                    yield ref
-
-
-def _link_reference(guide: Guide, line: GuideLine, start: int, end: int, target: str, home) -> PathReference | None:
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "//")):
-        return None
-    clean = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
-    if not clean or _PLACEHOLDER.search(clean):
-        return None
-    bases = home
-    if clean.startswith("/"):  # repository-root relative, as rendered by GitHub/GitLab
-        clean, bases = clean.lstrip("/"), (".",)
-    return PathReference(guide.path, guide.location(line, start, end, target), clean, "any", "links to", bases)
-
-
-def _prose_references(guide: Guide, line: GuideLine, bases) -> Iterator[PathReference]:
-    """Explicitly relative paths (./scripts/x.sh) written in prose, outside code spans and links."""
-    for offset, text in prose_segments(line):
-        for match in _TOKEN.finditer(text):
-            token = match.group(0)
-            if re.match(r"^\.{1,2}[/\\]\S", token) and not _in_link(line.text, offset + match.start()):
-                ref = _reference(guide, line, offset + match.start(), token, "any", "names", bases)
-                if ref is not None:
-                    yield ref
-
-
-def _in_link(text: str, column: int) -> bool:
-    return any(m.start() <= column < m.end() for m in _MD_LINK.finditer(text))
-
-
-def _code_references(ctx, guide: Guide, line: GuideLine, offset: int, text: str, bases, session: _Session, inline: bool) -> Iterator[PathReference]:
-    prompt = _PROMPT.match(text) if line.context == CODE else None
-    if prompt:
-        offset, text = offset + prompt.end(), text[prompt.end() :]
-    if inline:
-        whole = _LINE_SUFFIX.sub("", text.strip().strip("\"'"))
-        if whole and " " not in whole and _is_path_token(whole, strict=True):
-            kind = "dir" if whole.endswith(("/", "\\")) else "file"
-            ref = _reference(guide, line, offset + text.index(whole[0]), whole, kind, "names", bases)
-            if ref is not None:
-                yield ref
-            return
-    tokens = [(m.start(), m.group(0)) for m in _TOKEN.finditer(text)]
-    generic = line.shell or guide.kind != "markdown"
-    for command in _commands(tokens, line, text):
-        clone = _clone_folder([w for _, w in command])
-        if clone:
-            session.clones.add(clone)
-            continue
-        for start, token, kind, how in _command_paths(command, generic):
-            ref = _reference(guide, line, offset + start, token, kind, how, bases)
-            if ref is None:
-                continue
-            if how == "writes":
-                session.written.add(posixpath.normpath(posixpath.join(bases[0], ref.target)))
-                continue
-            if any(posixpath.normpath(posixpath.join(base, ref.target)) in session.written for base in bases):
-                continue  # created by an earlier command of the same script or block
-            if how == "changes into":
-                if ref.target in session.clones:
-                    session.cwd.clear()  # into the freshly cloned repository: its root
-                    continue
-                folder = _first_existing(ctx, ref)
-                if folder is not None and ctx.repo.is_dir(folder):
-                    session.cwd.append(folder)
-            yield ref
-
-
-def _clone_folder(words: list[str]) -> str | None:
-    """The folder `git clone URL [DIR]` creates: a later `cd` into it is the repository itself."""
-    if len(words) < 3 or words[0] != "git" or "clone" not in words:
-        return None
-    positional = [w for w in words[words.index("clone") + 1 :] if not w.startswith("-")]
-    if len(positional) >= 2:
-        return positional[1].rstrip("/")
-    return positional[0].rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") if positional else None
-
-
-def _commands(tokens: list[tuple[int, str]], line: GuideLine, text: str) -> Iterator[list[tuple[int, str]]]:
-    """Simple commands of a line; a shell/PowerShell comment starts a command of its own (usage lines)."""
-    current: list[tuple[int, str]] = []
-    for start, token in tokens:
-        comment = token.startswith("#") and (start == 0 or text[start - 1] in " \t") and line.lang != "batch"
-        if token in _SEPARATORS or comment:
-            if current:
-                yield current
-            current = []
-            if comment and token.lstrip("#"):
-                current.append((start + len(token) - len(token.lstrip("#")), token.lstrip("#")))
-            continue
-        current.append((start, token))
-    if current:
-        yield current
-
-
-def _command_paths(command: list[tuple[int, str]], generic: bool) -> Iterator[tuple[int, str, str, str]]:
-    """(start, token, kind, how) of the paths one simple command names."""
-    words = list(command)
-    while words and (words[0][1].lower() in _SKIP_WORDS or re.match(r"^[A-Za-z_]\w*=", words[0][1])):
-        words = words[1:]
-    if not words:
-        return
-    program = words[0][1].lower().removesuffix(".exe")
-    program = program.rsplit("/", 1)[-1] if not program.startswith(".") else program
-    args = words[1:]
-    skip: set[int] = set()  # indices of args that are outputs or flag values already handled
-
-    def value_of(flags: tuple[str, ...]) -> Iterator[tuple[int, str]]:
-        for i, (start, word) in enumerate(args):
-            lower = word.lower()
-            for flag in flags:
-                if lower == flag and i + 1 < len(args):
-                    skip.add(i + 1)
-                    yield args[i + 1]
-                elif lower.startswith(flag + "="):
-                    skip.add(i)
-                    yield start + len(flag) + 1, word[len(flag) + 1 :]
-
-    first = words[0]
-    if _explicit(first[1]) or ("/" in first[1] or "\\" in first[1]) and first[1].lower().endswith(SCRIPT_SUFFIXES):
-        yield first[0], first[1], "file", "runs"
-    positional = [(i, a) for i, a in enumerate(args) if not a[1].startswith("-") and a[1] not in (">", ">>", "<")]
-    if program in ("bash", "sh", "zsh", "source", ".", "dash", "ksh") and not any(a[1] == "-c" for a in args):
-        if positional:
-            skip.add(positional[0][0])
-            yield positional[0][1][0], positional[0][1][1], "file", "runs"
-    elif program in ("powershell", "pwsh"):
-        for start, word in value_of(("-file", "-f")):
-            yield start, word, "file", "runs"
-    elif program == "kubectl" and any(a[1] in ("apply", "create", "delete", "replace", "diff") for a in args):
-        for start, word in value_of(("-f", "--filename")):
-            yield start, word, "any", "applies"
-        for start, word in value_of(("-k", "--kustomize")):
-            yield start, word, "dir", "applies"
-    elif program in ("docker", "docker-compose", "podman", "helm"):
-        for start, word in value_of(("-f", "--file", "--values")):
-            yield start, word, "file", "uses"
-    elif program == "kind":
-        for start, word in value_of(("--config",)):
-            yield start, word, "file", "uses"
-    elif program in ("cd", "pushd", "set-location", "sl", "chdir"):
-        if positional and not positional[0][1][1].startswith(("-", "~", "/")):
-            skip.add(positional[0][0])
-            yield positional[0][1][0], positional[0][1][1], "dir", "changes into"
-    # What the command writes or creates: later commands may read it, and it need not exist yet.
-    for start, word in value_of(tuple(_OUTPUT_FLAGS)):
-        yield start, word, "any", "writes"
-    for i, (start, word) in enumerate(args):
-        creates = program in _CREATES and not word.startswith("-")
-        copied_to = program in _COPIES and i == len(args) - 1 and len(positional) > 1
-        redirected = i > 0 and args[i - 1][1] in (">", ">>")
-        if creates or copied_to or redirected:
-            skip.add(i)
-            yield start, word, "any", "writes"
-    if program in _NO_CHECK:
-        return
-    for i, (start, word) in enumerate(args):
-        if i not in skip and (_explicit(word) or (generic and _is_path_token(word, strict=False))):
-            yield start, word, "any", "names"
-
-
-def _explicit(token: str) -> bool:
-    return bool(re.match(r"^\.{1,2}[/\\][^\s/\\]", token))
-
-
-def _is_path_token(token: str, strict: bool) -> bool:
-    """A file or folder path: has a separator and ends in a known file name or suffix (or `/`)."""
-    token = token.replace("\\", "/")
-    if "/" not in token.strip("/") and not (strict and token.endswith("/") and len(token) > 1):
-        return False
-    if token.startswith(("/", "-", "~", "@")) or "://" in token or not re.search(r"[A-Za-z]", token):
-        return False
-    if not re.fullmatch(r"[\w.@*?\[\]/+-]+", token):
-        return False
-    name = token.rstrip("/").rsplit("/", 1)[-1]
-    if token.endswith("/"):
-        return strict
-    return name.endswith(FILE_SUFFIXES) or name in FILE_NAMES or name.startswith(".env")
-
-
-def _reference(guide: Guide, line: GuideLine, start: int, token: str, kind: str, how: str, bases) -> PathReference | None:
-    raw = token
-    token = token.strip("\"'").rstrip(".,:;)")
-    token = _LINE_SUFFIX.sub("", token)
-    if "://" not in token:
-        token = re.sub(r":[/\\].*$", "", token)  # a volume mapping ./data:/var/lib/data
-    if guide.kind in ("powershell", "batch") or guide.is_markdown or re.search(r"\w\\\w", token):
-        token = token.replace("\\", "/")
-    if not token or token in (".", "..", "./", "-") or _PLACEHOLDER.search(token) or "://" in token:
-        return None
-    if token.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[/\\]", token):
-        return None  # absolute: the reader's machine, not the repository
-    segments = [s for s in token.split("/") if s not in ("", ".")]
-    if any(s in SKIPPED_DIRS for s in segments):
-        return None  # generated or installed (node_modules, build...)
-    if any(re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", s) for s in segments):
-        return None  # NAME, SERVICE: a placeholder
-    column = start + raw.index(token[0]) if token[0] in raw else start
-    return PathReference(guide.path, guide.location(line, column, column + len(token)), posixpath.normpath(token), kind, how, tuple(bases))
-
-
-def resolve_reference(ctx: ScanContext, ref: PathReference) -> str | None | bool:
-    """The repository path a reference reaches; None when it reaches nothing; False when it
-    cannot be checked (it leaves the repository, or the repository ignores it)."""
-    inside = False
-    for base in ref.bases:
-        candidate = posixpath.normpath(posixpath.join(base, ref.target))
-        if candidate.startswith(".."):
-            continue
-        inside = True
-        if any(ch in candidate for ch in "*?["):
-            if ctx.repo.glob(candidate):
-                return candidate
-            continue
-        if ctx.repo.exists(candidate):
-            is_dir = ctx.repo.is_dir(candidate)
-            if ref.kind == "any" or (ref.kind == "dir") == is_dir:
-                return candidate
-    if not inside or _ignored(ctx, ref.target):
-        return False
-    return None
-
-
-def _first_existing(ctx: ScanContext, ref: PathReference) -> str | None:
-    found = resolve_reference(ctx, ref)
-    return found if isinstance(found, str) else None
-
-
-def _ignored(ctx: ScanContext, target: str) -> bool:
-    """Whether the repository's .gitignore covers the path: a generated file is not drift."""
-    patterns = ctx.memo("gitignore", lambda: _gitignore(ctx))
-    name = target.rstrip("/").rsplit("/", 1)[-1]
-    for pattern in patterns:
-        clean = pattern.strip("/")
-        if fnmatch.fnmatchcase(name, clean) or fnmatch.fnmatchcase(target.rstrip("/"), clean):
-            return True
-        if any(fnmatch.fnmatchcase(part, clean) for part in target.split("/")[:-1]):
-            return True
-    return False
-
-
-def _gitignore(ctx: ScanContext) -> list[str]:
-    source = ctx.repo.text(".gitignore")
-    if source is None:
-        return []
-    return [line.strip() for line in source.lines if line.strip() and not line.startswith(("#", "!"))]
 
 
 def repository_files(ctx: ScanContext) -> list[str]:
