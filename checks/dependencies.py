@@ -8,6 +8,7 @@ import yaml
 
 import manifests
 from tiketi_doctor.analysis.image import ImageInstall, ImageManifest, image_install, package_json
+from tiketi_doctor.analysis.resolution import ancestor_declaration, lockfile_for, workspace_packages
 from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.catalogue import Component
@@ -38,6 +39,17 @@ def _image(ctx: ScanContext, component: Component) -> ImageInstall | None:
         ctx.undecided(f"{component.dockerfile} runs no npm/yarn/pnpm install, so what it installs is unknown")
         return None
     return image
+
+
+def _hoisted_from(ctx: ScanContext, component: Component, image: ImageInstall, installed: dict, name: str) -> str | None:
+    """The installed package through which the image's install also puts `name` where the code
+    resolves it (the lockfile's dependency graph, when the package manager hoists)."""
+    manifest = image.effective_manifest
+    governing = manifest.source_path if manifest is not None and manifest.source_path else component.package_json
+    if not governing:
+        return None
+    lock = lockfile_for(ctx, governing)
+    return lock.via(installed, name) if lock is not None else None
 
 
 def _manifest_phrase(manifest: ImageManifest | None, dockerfile: str) -> str:
@@ -77,8 +89,8 @@ class ModuleMissingInImage(Check):
         # A frontend's source is bundled in a build stage; only the final stage runs node code.
         installed = image.build_packages if component.role == "frontend" else image.packages
         for name, requirement in requirements(ctx, component).items():
-            if name in installed:
-                continue
+            if name in installed or _hoisted_from(ctx, component, image, installed, name):
+                continue  # a transitive package npm/yarn hoist resolves (DEP006 says it works by accident)
             yield self._finding(ctx, component, image, pkg, name, requirement)
 
     def _finding(self, ctx, component, image, pkg: PackageJson | None, name, requirement) -> Finding:
@@ -334,27 +346,75 @@ class UndeclaredModule(Check):
         if pkg is None:
             ctx.undecided(f"{component.package_json} is missing or unreadable")
             return
+        declared = {n for section in ("dependencies", "peerDependencies", "optionalDependencies") for n in pkg.section(section)}
+        dev_deps = pkg.section("devDependencies")
         for name, requirement in requirements(ctx, component).items():
-            if name in pkg.dependencies or name in pkg.section("peerDependencies"):
+            if name in declared:
                 continue
-            dev = pkg.section("devDependencies").get(name)
+            dev = dev_deps.get(name)
+            severity = None
             if dev is not None:
                 message = f"{component.name} requires {name!r} at run time but {pkg.path} lists it only in devDependencies"
                 cause = "Production installs (`npm ci --omit=dev`, NODE_ENV=production) leave devDependencies out."
                 related = [Location(pkg.path, dev.line, label=f'"{name}": "{dev.spec}"')]
             else:
-                message = f"{component.name} requires {name!r} but {pkg.path} does not declare it"
-                cause = "Nothing guarantees the package is installed; a clean install does not add it."
                 related = []
+                accident = _resolves_by_accident(ctx, pkg, declared, name)
+                if accident is not None:
+                    severity = Severity.WARNING
+                    message = f"{component.name} requires {name!r}, which {pkg.path} does not declare: it works by accident, {accident}"
+                    cause = (
+                        "Nothing guarantees it: a new version of the package that brings it, or another package "
+                        "manager or install layout, removes it and the require fails."
+                    )
+                else:
+                    message = f"{component.name} requires {name!r} but {pkg.path} does not declare it"
+                    cause = "Nothing guarantees the package is installed; a clean install does not add it."
             yield self.finding(
                 message,
                 requirement.first,
                 service=component.name,
+                severity=severity,
                 related=related + requirement.sites[1:],
                 evidence={"module": name, "required_at": [str(s) for s in requirement.sites]},
                 root_cause=cause,
                 params={"module": name, "package_json": pkg.path, "dev_only": dev is not None},
             )
+        # Tests and tooling run with the development install: only a package nothing installs is reported.
+        everything = declared | set(dev_deps)
+        for name, requirement in requirements(ctx, component, production=False).items():
+            if name in everything or _resolves_by_accident(ctx, pkg, everything, name) is not None:
+                continue
+            yield self.finding(
+                f"{component.name}'s test or tooling file requires {name!r}, which nothing in the project installs",
+                requirement.first,
+                service=component.name,
+                severity=Severity.WARNING,
+                related=requirement.sites[1:],
+                evidence={"module": name, "required_at": [str(s) for s in requirement.sites]},
+                root_cause=(
+                    f"{pkg.path} does not declare it (not even in devDependencies), no package.json above it does, "
+                    "and no lockfile installs it; the file runs only in development, so the image is not affected."
+                ),
+                params={"module": name, "package_json": pkg.path, "dev_only": True},
+            )
+
+
+def _resolves_by_accident(ctx: ScanContext, pkg: PackageJson, direct: set[str], name: str) -> str | None:
+    """How an undeclared package still resolves: hoisted by the lockfile, a workspace link, or a
+    declaration in a package.json further up the tree; None when nothing installs it."""
+    lock = lockfile_for(ctx, pkg.path)
+    if lock is not None:
+        via = lock.via(direct, name)
+        if via is not None:
+            return f"{lock.manager} hoists it from {via!r} ({lock.path} installs it as a dependency of {via})"
+    workspace = workspace_packages(ctx).get(name)
+    if workspace is not None:
+        return f"it is the workspace package {workspace.rsplit('/', 1)[0]}, linked into node_modules"
+    above = ancestor_declaration(ctx, pkg.path, name)
+    if above is not None:
+        return f"{above} declares it, and the workspace install puts it in the top node_modules"
+    return None
 
 
 CHECKS = (

@@ -47,4 +47,19 @@ class NotUtf8(Check):
     fix = "Re-save the file as UTF-8 (e.g. `iconv -f cp949 -t utf-8`)."
 
 
-CHECKS = (UnreadableFile, MalformedFile, NotUtf8)
+class FileSkipped(Check):
+    code = "SRC005"
+    name = "file-skipped"
+    severity = Severity.INFO
+    scope = "input"
+    summary = "A file was not read as source: generated, vendored, minified, or over the size limit."
+    why = (
+        "Build output, vendored package-manager releases and minified bundles are not what people wrote "
+        "for the image to run: their requires are a bundler's, and parsing one took a minute. Each skipped "
+        "file is named once, so nothing is left out silently."
+    )
+    example = ".yarn/releases/yarn-4.1.0.cjs is a package manager's own file; it was not read as source."
+    fix = "Nothing to fix when the file really is generated; otherwise split it, or list it under the catalogue's `exclude`."
+
+
+CHECKS = (UnreadableFile, MalformedFile, NotUtf8, FileSkipped)

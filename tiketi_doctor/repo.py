@@ -28,6 +28,11 @@ BINARY_SNIFF = 8192
 UNREADABLE = "SRC001"
 MALFORMED = "SRC002"
 NOT_UTF8 = "SRC003"
+SKIPPED = "SRC005"
+
+# Larger files are not read: no source, manifest or guide people write is this big, and parsing a
+# generated bundle of that size took a minute. RepoView(max_bytes=...) changes it.
+MAX_FILE_BYTES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,11 @@ class RepoView:
     """`overlay` maps repository paths to proposed new contents: the fix planner checks its
     changes through the same view before anything is written."""
 
-    def __init__(self, root: Path, overlay: dict[str, str] | None = None, exclude: tuple[str, ...] = ()):
+    def __init__(
+        self, root: Path, overlay: dict[str, str] | None = None, exclude: tuple[str, ...] = (), max_bytes: int | None = None
+    ):
         self.root = root.resolve()
+        self.max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
         self.overlay = dict(overlay or {})
         # Globs (catalogue `exclude`) of paths never listed: backups, legacy copies.
         self.exclude = tuple(exclude)
@@ -201,6 +209,15 @@ class RepoView:
             return None
         try:
             with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > self.max_bytes:
+                    self.problem(
+                        SKIPPED,
+                        rel,
+                        f"{rel} was not read: {size / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB limit for a file",
+                        severity=Severity.INFO,
+                    )
+                    return None
                 data = handle.read()
         except OSError as exc:
             self.problem(UNREADABLE, rel, f"cannot read {rel}: {exc.strerror or exc}")

@@ -49,6 +49,8 @@ class _StageState:
     manifest: ImageManifest | None = None
     omit_dev: bool = False
     packages: dict[str, InstalledPackage] = field(default_factory=dict)
+    # node_modules folders a workspace install wrote elsewhere (`pnpm deploy DIR`): folder -> (packages, manifest)
+    elsewhere: dict[str, tuple[dict[str, InstalledPackage], ImageManifest | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class ImageInstall:
     undecided: list[str]
     # In any stage: what a bundler running in a build stage can import.
     build_packages: dict[str, InstalledPackage] = field(default_factory=dict)
+    final_manifest: ImageManifest | None = None  # the package.json the final stage's node_modules came from
 
     @property
     def generated(self) -> list[ImageManifest]:
@@ -67,6 +70,8 @@ class ImageInstall:
 
     @property
     def effective_manifest(self) -> ImageManifest | None:
+        if self.final_manifest is not None:
+            return self.final_manifest
         return self.manifests[-1] if self.manifests else None
 
 
@@ -112,13 +117,17 @@ class _Reader:
             state = _StageState()
             if parent is not None and parent.index < stage.index:
                 inherited = self.states[parent.index]
-                state = _StageState(inherited.workdir, inherited.manifest, inherited.omit_dev, dict(inherited.packages))
+                state = _StageState(
+                    inherited.workdir, inherited.manifest, inherited.omit_dev, dict(inherited.packages), dict(inherited.elsewhere)
+                )
             self.states.append(state)
             for inst in stage.instructions:
                 self._instruction(state, inst)
         final = self.states[-1]
         every_stage = {name: pkg for state in self.states for name, pkg in state.packages.items()}
-        return ImageInstall(self.df.path, final.packages, self.manifests, self.npm_ran, self.undecided, every_stage)
+        return ImageInstall(
+            self.df.path, final.packages, self.manifests, self.npm_ran, self.undecided, every_stage, final_manifest=final.manifest
+        )
 
     # -- instructions ----------------------------------------------------------
     def _instruction(self, state: _StageState, inst: Instruction) -> None:
@@ -177,8 +186,19 @@ class _Reader:
         for source in sources:
             source_abs = posixpath.normpath(posixpath.join(donor.workdir, source))
             modules_dir = posixpath.join(donor.workdir, "node_modules")
-            if "node_modules" in source_abs.split("/") or modules_dir.startswith(source_abs.rstrip("/") + "/"):
-                line, col = self.df.locate(source, inst)
+            line, col = self.df.locate(source, inst)
+            deployed = next(
+                (v for folder, v in donor.elsewhere.items() if folder == source_abs or folder.startswith(source_abs.rstrip("/") + "/")),
+                None,
+            )
+            if deployed is not None:  # the node_modules a workspace install wrote to that folder
+                packages, manifest = deployed
+                for name, pkg in packages.items():
+                    state.packages.setdefault(name, InstalledPackage(name, pkg.spec, Location(self.df.path, line, col), "earlier stage"))
+                state.manifest = manifest or state.manifest
+            elif "node_modules" in source_abs.split("/") or modules_dir.startswith(source_abs.rstrip("/") + "/"):
+                if donor.manifest is not None:
+                    state.manifest = donor.manifest
                 for name, pkg in donor.packages.items():
                     state.packages.setdefault(
                         name, InstalledPackage(name, pkg.spec, Location(self.df.path, line, col), "earlier stage")
@@ -281,18 +301,28 @@ class _Reader:
         return None
 
     def _npm(self, state: _StageState, inst: Instruction, command: SimpleCommand) -> None:
-        words = command.words[1:]
         tool = command.program
-        verb = next((w for w in words if not w.startswith("-")), "install" if tool == "yarn" else "")
+        verb, positional, options, flags = _npm_words(command.words[1:])
+        if verb is None:
+            verb = "install" if tool == "yarn" else ""
+        targets = options.get("filter", []) + options.get("workspace", [])
+        if tool == "yarn" and verb == "workspaces" and positional[:1] == ["focus"]:
+            verb, targets = "install", positional[1:]  # `yarn workspaces focus NAME`: that workspace's install
+            positional = []
+        if tool == "pnpm" and verb == "deploy":
+            self._deploy(state, inst, targets, positional, flags)
+            return
         if tool == "yarn" and verb not in ("install", "add"):
             return
         if tool != "yarn" and verb not in NPM_INSTALL_VERBS:
             return
         self.npm_ran = True
-        args = [w for w in words if w != verb]
-        omit_dev = state.omit_dev or any(a in OMIT_DEV_FLAGS for a in args)
-        named = [a for a in args if not a.startswith("-")]
+        omit_dev = state.omit_dev or any(a in OMIT_DEV_FLAGS for a in flags)
         manifest = state.manifest
+        if targets:  # one workspace's dependencies (pnpm --filter, npm --workspace, yarn workspaces focus)
+            manifest = self._workspace_manifest(state, inst, targets)
+            if manifest is None:
+                return
         if manifest is not None:
             via = f"{manifest.kind} package.json"
             entries = dict(manifest.dependencies)
@@ -301,7 +331,7 @@ class _Reader:
             for name, spec in entries.items():
                 state.packages.setdefault(name, InstalledPackage(name, spec, manifest.positions.get(name, manifest.location), via))
         cursor = None
-        for arg in named:
+        for arg in positional:
             name, spec = split_package_arg(arg)
             if not name:
                 continue
@@ -310,6 +340,96 @@ class _Reader:
             state.packages[name] = InstalledPackage(
                 name, spec, Location(self.df.path, line, col, label=f"{tool} {verb} {arg}"), "npm command line"
             )
+
+    def _deploy(self, state: _StageState, inst: Instruction, targets: list[str], positional: list[str], flags: list[str]) -> None:
+        """`pnpm --filter PKG deploy DIR`: PKG's dependencies (without devDependencies under --prod) in DIR/node_modules."""
+        self.npm_ran = True
+        if not positional:
+            self.undecided.append(f"{self.df.path}:{inst.start_line}: pnpm deploy names no target folder")
+            return
+        manifest = self._workspace_manifest(state, inst, targets)
+        if manifest is None:
+            return
+        omit_dev = state.omit_dev or any(a in OMIT_DEV_FLAGS for a in flags)
+        entries = dict(manifest.dependencies)
+        if not omit_dev:
+            entries.update(manifest.dev_dependencies)
+        packages = {
+            name: InstalledPackage(name, spec, manifest.positions.get(name, manifest.location), "workspace deploy")
+            for name, spec in entries.items()
+        }
+        folder = posixpath.normpath(posixpath.join(state.workdir, positional[0], "node_modules"))
+        state.elsewhere[folder] = (packages, manifest)
+
+    def _workspace_manifest(self, state: _StageState, inst: Instruction, targets: list[str]) -> ImageManifest | None:
+        """The package.json of the one workspace package a filter names (a path or a package name);
+        None (and the image undecided) when it names several or none that can be found."""
+        from .resolution import workspace_packages
+
+        found = set()
+        for target in targets:
+            value = target.strip("{}").removesuffix("...").removeprefix("...").removeprefix("^").strip("{}")
+            if value.startswith((".", "/")) or ("/" in value and not value.startswith("@")):
+                # a workspace path is relative to the workspace root, copied from the build context
+                candidate = posixpath.normpath(posixpath.join(self.context, value.lstrip("/"), "package.json"))
+                path = candidate if self.ctx.repo.exists(candidate) else None
+            else:
+                path = workspace_packages(self.ctx).get(value)
+            if path is None:
+                self.undecided.append(f"{self.df.path}:{inst.start_line}: the workspace {target!r} cannot be found in the repository")
+                return None
+            found.add(path)
+        if len(found) != 1:
+            self.undecided.append(f"{self.df.path}:{inst.start_line}: the install covers {len(found)} workspace packages")
+            return None
+        path = found.pop()
+        pkg = package_json(self.ctx, path)
+        if pkg is None:
+            self.undecided.append(f"{path} cannot be read")
+            return None
+        location = Location(self.df.path, inst.start_line, 1, label=inst.original.splitlines()[0][:120])
+        positions = {}
+        for section in ("dependencies", "devDependencies"):
+            for name, dep in pkg.section(section).items():
+                positions.setdefault(name, Location(path, dep.line, label=f'"{name}": "{dep.spec}"'))
+        manifest = ImageManifest(
+            "copied", location, {n: d.spec for n, d in pkg.dependencies.items()},
+            {n: d.spec for n, d in pkg.section("devDependencies").items()}, positions, source_path=path,
+        )
+        self.manifests.append(manifest)
+        return manifest
+
+
+# Options of npm, pnpm and yarn that take a value (`--filter X`, `-w X`), by the key they are kept under.
+_VALUE_OPTIONS = {
+    "--filter": "filter", "-F": "filter", "--workspace": "workspace", "-w": "workspace",
+    "--dir": "dir", "-C": "dir", "--prefix": "dir", "--cwd": "dir",
+}
+
+
+def _npm_words(words: list[str]) -> tuple[str | None, list[str], dict[str, list[str]], list[str]]:
+    """(verb, positional arguments after it, options with values, other flags)."""
+    verb = None
+    positional: list[str] = []
+    options: dict[str, list[str]] = {}
+    flags: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        name, eq, value = word.partition("=")
+        if name in _VALUE_OPTIONS:
+            if not eq:
+                index += 1
+                value = words[index] if index < len(words) else ""
+            options.setdefault(_VALUE_OPTIONS[name], []).append(value)
+        elif word.startswith("-"):
+            flags.append(word)
+        elif verb is None:
+            verb = word
+        else:
+            positional.append(word)
+        index += 1
+    return verb, positional, options, flags
 
 
 def split_package_arg(arg: str) -> tuple[str | None, str | None]:

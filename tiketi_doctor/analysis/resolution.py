@@ -1,0 +1,214 @@
+"""How Node (and the TypeScript toolchain) resolves a bare specifier for a component.
+
+- the lockfile that governs a package.json (the nearest one up the tree, of the package manager
+  the project uses), and what it hoists;
+- workspace packages (npm/yarn `workspaces`, pnpm-workspace.yaml, lerna.json), by name;
+- tsconfig/jsconfig `paths` and `baseUrl` aliases (with `extends`, comments and trailing commas):
+  such a specifier names project files, not a package.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+
+from ..context import ScanContext
+from .lockfiles import LOCK_NAMES, Lockfile, parse_lockfile
+
+_SOURCE_EXTENSIONS = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json", "/index.ts", "/index.tsx", "/index.js", "/index.jsx")
+
+
+def _ancestors(folder: str) -> list[str]:
+    """`a/b` -> [`a/b`, `a`, `.`]."""
+    folder = posixpath.normpath(folder or ".")
+    chain = []
+    while True:
+        chain.append(folder)
+        if folder in (".", ""):
+            return chain
+        folder = posixpath.dirname(folder) or "."
+
+
+def _read_json(ctx: ScanContext, path: str, comments: bool = False):
+    source = ctx.repo.text(path) if ctx.repo.exists(path) else None
+    if source is None:
+        return None
+    try:
+        return json.loads(strip_jsonc(source.text) if comments else source.text)
+    except ValueError:
+        return None
+
+
+# -- lockfiles ------------------------------------------------------------------------------------
+def lockfile_for(ctx: ScanContext, package_json: str, prefer: str | None = None) -> Lockfile | None:
+    """The lockfile an install of `package_json` follows: the nearest folder up the tree that holds one;
+    of several there, the one of the manager package.json's `packageManager` (or `prefer`) names."""
+    return ctx.memo(("lockfile-for", package_json, prefer), lambda: _find_lockfile(ctx, package_json, prefer))
+
+
+def _find_lockfile(ctx: ScanContext, package_json: str, prefer: str | None) -> Lockfile | None:
+    folders = _ancestors(posixpath.dirname(package_json))
+    manager = prefer
+    for folder in folders:
+        data = _read_json(ctx, posixpath.join(folder, "package.json"))
+        if isinstance(data, dict) and isinstance(data.get("packageManager"), str):
+            manager = data["packageManager"].split("@", 1)[0]
+            break
+    for folder in folders:
+        present = [n for n in LOCK_NAMES if ctx.repo.exists(posixpath.join(folder, n))]
+        if not present:
+            continue
+        if ctx.repo.exists(posixpath.join(folder, "pnpm-workspace.yaml")) and manager is None:
+            manager = "pnpm"
+        chosen = next((n for n in present if _manager(n) == manager), present[0])
+        path = posixpath.join(folder, chosen) if folder != "." else chosen
+        npmrc = _text(ctx, posixpath.join(folder, ".npmrc"))
+        yarnrc = _text(ctx, posixpath.join(folder, ".yarnrc.yml"))
+        return ctx.repo.parsed("lockfile", path, lambda f: parse_lockfile(f.text, path, npmrc, yarnrc))
+    return None
+
+
+def _manager(lock_name: str) -> str:
+    return {"pnpm-lock.yaml": "pnpm", "yarn.lock": "yarn"}.get(lock_name, "npm")
+
+
+def _text(ctx: ScanContext, path: str) -> str:
+    source = ctx.repo.text(path) if ctx.repo.exists(path) else None
+    return source.text if source is not None else ""
+
+
+# -- workspaces -------------------------------------------------------------------------------
+def workspace_packages(ctx: ScanContext) -> dict[str, str]:
+    """Workspace package name -> its package.json, for every workspace root in the repository."""
+    return ctx.memo(("workspace-packages",), lambda: _workspaces(ctx))
+
+
+def _workspaces(ctx: ScanContext) -> dict[str, str]:
+    import yaml
+
+    patterns: list[tuple[str, str]] = []  # (root folder, glob)
+    for path in ctx.repo.walk("."):
+        name = posixpath.basename(path)
+        folder = posixpath.dirname(path) or "."
+        globs = []
+        if name == "package.json":
+            data = _read_json(ctx, path)
+            spaces = data.get("workspaces") if isinstance(data, dict) else None
+            if isinstance(spaces, dict):
+                spaces = spaces.get("packages")
+            globs = spaces if isinstance(spaces, list) else []
+        elif name in ("pnpm-workspace.yaml", "lerna.json"):
+            source = ctx.repo.text(path)
+            try:
+                data = yaml.safe_load(source.text) if source is not None else None  # JSON is YAML too
+            except yaml.YAMLError:
+                data = None
+            globs = data.get("packages") if isinstance(data, dict) and isinstance(data.get("packages"), list) else []
+        patterns += [(folder, g) for g in globs if isinstance(g, str) and not g.startswith("!")]
+    found: dict[str, str] = {}
+    for folder, pattern in patterns:
+        glob = posixpath.normpath(posixpath.join(folder, pattern.rstrip("/"), "package.json"))
+        for manifest in ctx.repo.glob(glob):
+            data = _read_json(ctx, manifest)
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                found.setdefault(data["name"], manifest)
+    return found
+
+
+# -- tsconfig aliases -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Aliases:
+    config: str | None
+    patterns: tuple[str, ...]  # `paths` keys: `@app/*`, `~`
+    base: str | None  # baseUrl as a repository folder
+
+    def matches(self, ctx: ScanContext, specifier: str) -> bool:
+        for pattern in self.patterns:
+            prefix, star, suffix = pattern.partition("*")
+            if (star and specifier.startswith(prefix) and specifier.endswith(suffix)) or specifier == pattern:
+                return True
+        if self.base is not None:
+            target = posixpath.normpath(posixpath.join(self.base, specifier))
+            return any(ctx.repo.exists(target + ext) for ext in _SOURCE_EXTENSIONS)
+        return False
+
+
+def aliases_for(ctx: ScanContext, path: str) -> Aliases:
+    """The aliases the nearest tsconfig.json (or jsconfig.json) above `path` defines."""
+    folder = posixpath.dirname(path) or "."
+    return ctx.memo(("aliases", folder), lambda: _aliases(ctx, folder))
+
+
+def _aliases(ctx: ScanContext, folder: str) -> Aliases:
+    # The nearest folder with a tsconfig.json/jsconfig.json; its sibling configs count too (a
+    # solution-style tsconfig.json only lists `references` to tsconfig.app.json and the like).
+    for candidate in _ancestors(folder):
+        configs = [
+            path for path in ctx.repo.glob(posixpath.join(candidate, "*config*.json") if candidate != "." else "*config*.json")
+            if posixpath.dirname(path) == (candidate if candidate != "." else "") and _CONFIG_NAME.match(posixpath.basename(path))
+        ]
+        if not configs:
+            continue
+        patterns: list[str] = []
+        base = None
+        for config in sorted(configs, key=lambda p: not p.endswith(("/tsconfig.json", "/jsconfig.json"))):
+            found, found_base = _compiler_paths(ctx, config, set())
+            patterns += found
+            base = base or found_base
+        return Aliases(configs[0], tuple(dict.fromkeys(patterns)), base)
+    return Aliases(None, (), None)
+
+
+_CONFIG_NAME = re.compile(r"^[tj]sconfig(\.[\w-]+)?\.json$")
+
+
+def _compiler_paths(ctx: ScanContext, config: str, seen: set[str]) -> tuple[list[str], str | None]:
+    """`paths` keys and the baseUrl folder, following `extends` (a child's options override its parent's)."""
+    if config in seen:
+        return [], None
+    seen.add(config)
+    data = _read_json(ctx, config, comments=True)
+    if not isinstance(data, dict):
+        return [], None
+    folder = posixpath.dirname(config) or "."
+    patterns: list[str] = []
+    base = None
+    parents = data.get("extends")
+    for parent in [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []:
+        if isinstance(parent, str) and parent.startswith("."):
+            target = posixpath.normpath(posixpath.join(folder, parent))
+            if not target.endswith(".json"):
+                target += ".json"
+            inherited, inherited_base = _compiler_paths(ctx, target, seen)
+            patterns += inherited
+            base = inherited_base or base
+    options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
+    if isinstance(options.get("paths"), dict):
+        patterns = [str(k) for k in options["paths"]]
+    if isinstance(options.get("baseUrl"), str):
+        base = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
+    return patterns, base
+
+
+_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+_TRAILING_COMMA = re.compile(r'"(?:\\.|[^"\\])*"|,(?=\s*[\]}])')
+
+
+def strip_jsonc(text: str) -> str:
+    """JSON with comments and trailing commas (tsconfig's dialect) -> JSON; strings are kept as they are."""
+    keep = lambda m: m.group(0) if m.group(0).startswith('"') else ""  # noqa: E731
+    return _TRAILING_COMMA.sub(keep, _COMMENT.sub(keep, text))
+
+
+def ancestor_declaration(ctx: ScanContext, package_json: str, name: str) -> str | None:
+    """The package.json above `package_json` (a monorepo root) that declares `name`, if any."""
+    for folder in _ancestors(posixpath.dirname(package_json))[1:]:
+        path = posixpath.join(folder, "package.json") if folder != "." else "package.json"
+        data = _read_json(ctx, path)
+        if isinstance(data, dict) and any(
+            isinstance(data.get(section), dict) and name in data[section]
+            for section in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+        ):
+            return path
+    return None
