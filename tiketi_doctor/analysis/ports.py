@@ -40,7 +40,8 @@ class PortPlace:
 
 
 def port_places(ctx: ScanContext) -> list[PortPlace]:
-    return ctx.memo("port-places", lambda: list(_collect(ctx)))
+    # 0 (a random port, or a template's placeholder) and out-of-range numbers name no port.
+    return ctx.memo("port-places", lambda: [p for p in _collect(ctx) if 0 < p.value < 65536])
 
 
 def places_of(ctx: ScanContext, component: str, category: str) -> list[PortPlace]:
@@ -164,10 +165,14 @@ def _service_places(component: Component, service: k8s.K8sObject, named_ports: d
     for i, port in enumerate(ports):
         if not isinstance(port, dict) or not _serving(port, ports):
             continue
-        if isinstance(port.get("port"), int):
-            yield PortPlace(component.name, MANIFEST, "Service port", port["port"], service.at(("spec", "ports", i, "port"), f"port: {port['port']}"))
         target = port.get("targetPort")
         value = named_ports.get(target) if isinstance(target, str) and not target.isdigit() else target
+        # Only the target has to be the container's port. The Service port is another link of the
+        # chain only when it is the target (no targetPort) or written as the same number; a port
+        # that maps elsewhere (80 -> 3000) is a deliberate choice of what callers use.
+        mirrored = target is None or (value is not None and str(value) == str(port.get("port")))
+        if isinstance(port.get("port"), int) and mirrored:
+            yield PortPlace(component.name, MANIFEST, "Service port", port["port"], service.at(("spec", "ports", i, "port"), f"port: {port['port']}"))
         if value is not None and str(value).isdigit():
             via = target if isinstance(target, str) and not target.isdigit() else None
             yield PortPlace(component.name, MANIFEST, "Service targetPort", int(value), service.at(("spec", "ports", i, "targetPort"), f"targetPort: {target}"), via)

@@ -22,6 +22,10 @@ FRONTEND_PACKAGES = (
     "react", "react-dom", "react-scripts", "vue", "svelte", "@sveltejs/kit", "@angular/core", "next", "nuxt",
     "vite", "preact", "solid-js", "gatsby",
 )
+# Packages that only build or test browser code: alone they do not make a package a frontend.
+BUILD_TOOLS = ("vite", "react-scripts", "gatsby")
+# HTTP server frameworks: a package that ships one runs a server.
+SERVER_PACKAGES = ("express", "fastify", "koa", "@hapi/hapi", "@nestjs/core", "restify", "polka", "hono")
 _NODE_ENTRY = re.compile(r"\bnode(?:mon)?\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w./-]+\.[mc]?js)\b")
 # Where a Node.js server starts when package.json does not say; a server calls listen() or express().
 CONVENTIONAL_ENTRIES = ["server.js", "index.js", "app.js", "src/server.js", "src/index.js", "src/app.js", "src/main.js"]
@@ -180,12 +184,20 @@ def _package_json_for(repo: RepoView, path: str, context: str) -> str | None:
 
 
 def _frontend(pkg: PackageJson | None) -> str | None:
+    """Why the package is a browser app: a UI library it ships, or a bundler when it runs no HTTP server.
+
+    A bundler or test runner among devDependencies (vite for vitest) does not make an Express API a
+    frontend: a server framework in dependencies means the code listens, and that wins.
+    """
     if pkg is None:
         return None
-    declared = {**pkg.section("devDependencies"), **pkg.dependencies}
+    shipped, dev = pkg.dependencies, pkg.section("devDependencies")
+    server = next((name for name in SERVER_PACKAGES if name in shipped), None)
     for name in FRONTEND_PACKAGES:
-        if name in declared:
-            return f"{name} in {pkg.path}:{declared[name].line}"
+        if name in shipped and not (server and name in BUILD_TOOLS):
+            return f"{name} in {pkg.path}:{shipped[name].line}"
+        if name in dev and server is None:
+            return f"{name} in {pkg.path}:{dev[name].line}"
     return None
 
 

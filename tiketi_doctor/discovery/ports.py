@@ -33,6 +33,7 @@ def code_ports(ctx: ScanContext, component: Component) -> list[tuple[int, Locati
         for port, line, column in module.listen_literals:
             found.append((port, Location(path, line, column, label=f"listen({port})")))
     entry = _entry(ctx, component)
+    found = [(port, where) for port, where in found if 0 < port < 65536]  # 0: a random port
     return sorted(found, key=lambda p: (p[1].path != entry, p[1].label.startswith("listen") if p[1].label else True))
 
 
@@ -57,11 +58,11 @@ def listen_port(ctx: ScanContext, component: Component) -> Fact[int] | None:
         fact = Fact(port, _describe(where))
         places = [(p, loc, "code") for p, loc in code[1:]] + others
     elif others:
-        port, where, _ = others[0]
+        port, where = _consensus(others)
         fact = Fact(port, _describe(where))
         if component.role != "infrastructure":
             fact.doubts.append("the application's code sets no default port; taken from " + (where.label or where.path))
-        places = others[1:]
+        places = [o for o in others if o[1] is not where]
     else:
         return None
     disagree = [(p, loc) for p, loc, _ in places if p != port]
@@ -71,6 +72,27 @@ def listen_port(ctx: ScanContext, component: Component) -> Fact[int] | None:
         values = "/".join(str(v) for v in sorted({p for p, _ in disagree}))
         fact.doubts.append(f"others say {values}: {listed}{more}")
     return fact
+
+
+def _consensus(places: list[tuple[int, Location, str]]) -> tuple[int, Location]:
+    """Without a default in the code, the value the most deployment files agree on.
+
+    A Dockerfile and each manifest are what runs; an env template only configures a local run,
+    so it counts only between values the deployment files tie on. Then more agreeing places,
+    then the first place in the usual order (env file, Dockerfile, manifests).
+    """
+    votes: dict[int, list[tuple[Location, str]]] = {}
+    for value, where, kind in places:
+        votes.setdefault(value, []).append((where, kind))
+
+    def rank(value: int) -> tuple:
+        found = votes[value]
+        deployed = {w.path for w, kind in found if kind != "env file PORT"}
+        return (len(deployed), len({w.path for w, _ in found}), len(found))
+
+    order = list(votes)  # dicts keep the order in which values were first seen
+    port = max(order, key=lambda v: (rank(v), -order.index(v)))
+    return port, votes[port][0][0]
 
 
 def _describe(where: Location) -> str:
