@@ -288,6 +288,8 @@ class MissingReadinessProbe(Check):
         container = k8s.main_container(workload, component)
         if container is None or isinstance(container.data.get("readinessProbe"), dict):
             return
+        if not _receives_traffic(ctx, component, workload):
+            return  # readiness only gates Service endpoints: nothing to protect
         has_liveness = isinstance(container.data.get("livenessProbe"), dict)
         what = "a livenessProbe but no readinessProbe" if has_liveness else "no readinessProbe (and no livenessProbe)"
         path = component.readiness or component.health
@@ -316,65 +318,130 @@ class MissingReadinessProbe(Check):
         )
 
 
-# -- HC004 ----------------------------------------------------------------------------------
+def _receives_traffic(ctx: ScanContext, component: Component, workload: k8s.K8sObject) -> bool:
+    """A Service selects its pods, or the catalogue names the component's Service and it exists."""
+    from tiketi_doctor.analysis.traffic import selected_by_a_service
+
+    named = component.k8s_service is not None and k8s.service(ctx, component) is not None
+    return named or selected_by_a_service(ctx, workload)
+
+
+# -- HC004 ---------------------------------------------------------------------------------
+# Narrowed from "a Dockerfile without HEALTHCHECK" (never a real fault on real repositories: the
+# kubelet ignores HEALTHCHECK and compose files define their own) to the one case that breaks:
+# compose waits for `condition: service_healthy` on a service that has no healthcheck at all.
 class MissingHealthcheck(Check):
     code = "HC004"
     name = "missing-healthcheck"
-    severity = Severity.INFO
-    summary = "An application's Dockerfile has no HEALTHCHECK in its final stage."
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A compose service waits for another to be healthy, but that service has no healthcheck at all."
     why = (
-        "Kubernetes ignores HEALTHCHECK and uses its probes, but `docker run`, docker compose and `docker ps` "
-        "rely on it: without one a container whose app hangs or never listens shows as up, and compose's "
-        "`depends_on: condition: service_healthy` cannot work."
+        "`depends_on: {X: {condition: service_healthy}}` needs X to report a health status. When neither the "
+        "compose service nor its image defines a healthcheck, `docker compose up` stops with \"container X has "
+        "no healthcheck configured\" and the waiting service never starts. (Kubernetes ignores Docker "
+        "HEALTHCHECK entirely, so a Dockerfile without one is not a fault by itself.)"
     )
-    example = "services/stats-service/Dockerfile: ... CMD [\"node\", \"src/server.js\"] with no HEALTHCHECK"
+    example = "docker-compose.yml: api: depends_on: {db: {condition: service_healthy}}; db: build: ./db (no HEALTHCHECK)"
     fix = (
-        "Add before CMD: `HEALTHCHECK --interval=30s --timeout=3s CMD wget -qO- http://localhost:<port>/health || exit 1` "
-        "(or a `node -e` request on images without wget), then rebuild."
+        "Give X a `healthcheck:` in the compose file (test, interval, retries) or a HEALTHCHECK in its Dockerfile, "
+        "or wait with `condition: service_started`."
     )
 
-    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
-        dockerfile = dockerfile_of(ctx, component)
-        if dockerfile is None:
-            if component.dockerfile and ctx.repo.exists(component.dockerfile):
-                ctx.undecided(f"{component.dockerfile} cannot be parsed")
-            return
-        stage = dockerfile.final
-        chain = [stage]
-        while chain[-1].base and (parent := dockerfile.stage(chain[-1].base)) is not None and parent.index < chain[-1].index:
-            chain.append(parent)  # FROM an earlier stage inherits its HEALTHCHECK
-        if any(inst.cmd == "HEALTHCHECK" for s in chain for inst in s.instructions):
-            return
-        from_line = _from_line(dockerfile.lines, stage.index)
-        start = stage.instructions[0].start_line if stage.instructions else len(dockerfile.lines)
-        cmd = next((i for i in stage.instructions if i.cmd in ("CMD", "ENTRYPOINT")), None)
-        path = component.health or "/health"
-        yield self.finding(
-            f"{dockerfile.path} has no HEALTHCHECK: Docker cannot tell whether {component.name} is serving",
-            Location(dockerfile.path, from_line or start, 1, label=f"FROM {stage.base}"),
-            service=component.name,
-            evidence={"final_stage": stage.name or stage.index, "base_image": stage.base},
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.compose import compose_files
+
+        projects: dict[str, dict] = {}
+        for file in compose_files(ctx):
+            by_name = projects.setdefault(file.project, {})
+            for service in file.services:
+                by_name.setdefault(service.name, []).append(service)
+        for file in compose_files(ctx):
+            for service in file.services:
+                depends = service.data.get("depends_on")
+                if not isinstance(depends, dict):
+                    continue  # the list form only waits for the start
+                for name, spec in depends.items():
+                    if not isinstance(spec, dict) or spec.get("condition") != "service_healthy":
+                        continue
+                    target = projects[file.project].get(str(name))
+                    if not target:
+                        continue
+                    verdict = _health_source(ctx, target)
+                    if verdict is None:
+                        ctx.undecided(f"{name} runs an image built elsewhere: whether it defines a HEALTHCHECK is unknown")
+                        continue
+                    if verdict:
+                        continue
+                    yield self._finding(file, service, str(name), target)
+
+    def _finding(self, file, service, name: str, target: list) -> Finding:
+        where = Location(file.path, *_position(file, service.path + ("depends_on", name, "condition")), label=f"{name}: condition: service_healthy")
+        build = next((t.build for t in target if t.build is not None), None)
+        built = f" and its image (built from {build.dockerfile}) declares no HEALTHCHECK" if build else ""
+        return self.finding(
+            f"{file.path}: {service.name} waits for {name} to be healthy, but {name} has no healthcheck",
+            where,
+            service=service.name,
+            related=[target[0].location],
+            evidence={"waiting": service.name, "dependency": name, "dockerfile": build.dockerfile if build else None},
             root_cause=(
-                f"The final stage (FROM {stage.base}) declares no HEALTHCHECK and inherits none, so `docker ps` and "
-                f"compose report the container as up even when nothing answers on port {component.port}."
+                f"{name} defines no `healthcheck:` in the compose file{built}, so it never reports healthy: "
+                f"`docker compose up` fails with \"container {name} has no healthcheck configured\" and {service.name} never starts."
             ),
-            params={
-                "dockerfile": dockerfile.path,
-                "insert_before_line": cmd.start_line if cmd else None,
-                "port": component.port,
-                "path": path,
-            },
-            remediation=rebuild_commands(ctx.catalogue, component),
+            params={"compose_file": file.path, "service": service.name, "dependency": name},
         )
 
 
-def _from_line(lines: list[str], stage_index: int) -> int | None:
-    seen = -1
-    for number, line in enumerate(lines, 1):
-        if re.match(r"^\s*FROM\s", line, re.IGNORECASE):
-            seen += 1
-            if seen == stage_index:
-                return number
+def _position(file, path: tuple) -> tuple[int | None, int | None]:
+    return file.doc.line(path), file.doc.column(path)
+
+
+def _health_source(ctx: ScanContext, services: list) -> bool | None:
+    """Whether a compose service (its definitions across the project's files) reports health:
+    True/False when known, None when it runs an image the repository does not build."""
+    from tiketi_doctor.parsing.dockerfile import parse_dockerfile
+
+    for service in reversed(services):  # a later (override) file wins
+        check = service.data.get("healthcheck")
+        if isinstance(check, dict):
+            test = check.get("test")
+            disabled = check.get("disable") is True or (isinstance(test, list) and test[:1] == ["NONE"]) or test == "NONE"
+            return not disabled
+    build = next((s.build for s in reversed(services) if s.build is not None), None)
+    if build is None:
+        image = next((s.image for s in reversed(services) if s.image), None)
+        return _base_verdict(image) if image else None
+    if not build.in_repository or not ctx.repo.exists(build.dockerfile):
+        return None
+    path = build.dockerfile
+    dockerfile = ctx.repo.parsed("dockerfile", path, lambda f: parse_dockerfile(f.text, path))
+    if dockerfile is None or not dockerfile.stages:
+        return None
+    raw = next((s.data.get("build") for s in reversed(services) if isinstance(s.data.get("build"), dict)), None)
+    target = raw.get("target") if isinstance(raw, dict) else None
+    stage = dockerfile.stage(str(target)) if target else dockerfile.final
+    if stage is None:
+        return None
+    chain = [stage]
+    while (parent := dockerfile.stage(chain[-1].base)) is not None and parent.index < chain[-1].index:
+        chain.append(parent)  # FROM an earlier stage inherits its HEALTHCHECK
+    for current in chain:
+        for inst in reversed(current.instructions):
+            if inst.cmd == "HEALTHCHECK":
+                return not (inst.value and inst.value[0].upper() == "NONE")
+    return _base_verdict(chain[-1].base)
+
+
+def _base_verdict(image: str) -> bool | None:
+    """Whether an image from a registry reports health: Docker Official Images (`node`, `mongo:7`,
+    `library/redis`) never declare a HEALTHCHECK by policy, `scratch` has nothing; any other image
+    may, so it is unknown."""
+    name = image.split("@", 1)[0].rsplit(":", 1)[0] if "/" not in image.split("@", 1)[0].rsplit(":", 1)[-1] else image
+    if "$" in name:
+        return None
+    if name == "scratch" or "/" not in name or name.startswith(("library/", "docker.io/library/")):
+        return False
     return None
 
 

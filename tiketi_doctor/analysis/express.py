@@ -409,7 +409,7 @@ class _Analysis:
             if mounted:
                 continue
             proxy = self._proxy(b, handlers)
-            if proxy is None and unresolved is None:
+            if proxy is None and unresolved is None and not (sub not in ("", "/") and _package_handler(b, handlers[-1])):
                 continue  # plain middleware (cors, json, auth, a 404 handler)
             if unresolved is not None:
                 self.result.unresolved.append(f"{location}: {unresolved}")
@@ -785,3 +785,10 @@ def _env_in(node: Node) -> str | None:
             return name
         stack.extend(current.named_children)
     return None
+
+
+def _package_handler(b: Bindings, node: Node) -> bool:
+    """A handler imported from a package (a workspace's shared router): mounted at a path, it
+    serves routes under that path that this analysis cannot list."""
+    imported = b.imports.get(node.text.decode()) if node.type == "identifier" else None
+    return imported is not None and not imported.specifier.startswith(".")

@@ -78,8 +78,8 @@ def _consensus(places: list[tuple[int, Location, str]]) -> tuple[int, Location]:
     """Without a default in the code, the value the most deployment files agree on.
 
     A Dockerfile and each manifest are what runs; an env template only configures a local run,
-    so it counts only between values the deployment files tie on. Then more agreeing places,
-    then the first place in the usual order (env file, Dockerfile, manifests).
+    so it counts only between values the deployment files tie on: first more agreeing files, then
+    more agreeing places in them, then the first place in the usual order (env file, Dockerfile, manifests).
     """
     votes: dict[int, list[tuple[Location, str]]] = {}
     for value, where, kind in places:
@@ -87,8 +87,8 @@ def _consensus(places: list[tuple[int, Location, str]]) -> tuple[int, Location]:
 
     def rank(value: int) -> tuple:
         found = votes[value]
-        deployed = {w.path for w, kind in found if kind != "env file PORT"}
-        return (len(deployed), len({w.path for w, _ in found}), len(found))
+        deployed = [w.path for w, kind in found if kind != "env file PORT"]
+        return (len(set(deployed)), len(deployed), len(found))
 
     order = list(votes)  # dicts keep the order in which values were first seen
     port = max(order, key=lambda v: (rank(v), -order.index(v)))
