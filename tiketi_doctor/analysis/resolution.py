@@ -141,26 +141,32 @@ def aliases_for(ctx: ScanContext, path: str) -> Aliases:
 
 
 def _aliases(ctx: ScanContext, folder: str) -> Aliases:
-    # The nearest folder with a tsconfig.json/jsconfig.json; its sibling configs count too (a
-    # solution-style tsconfig.json only lists `references` to tsconfig.app.json and the like).
     for candidate in _ancestors(folder):
-        configs = [
-            path for path in ctx.repo.glob(posixpath.join(candidate, "*config*.json") if candidate != "." else "*config*.json")
-            if posixpath.dirname(path) == (candidate if candidate != "." else "") and _CONFIG_NAME.match(posixpath.basename(path))
-        ]
-        if not configs:
-            continue
-        patterns: list[str] = []
-        base = None
-        for config in sorted(configs, key=lambda p: not p.endswith(("/tsconfig.json", "/jsconfig.json"))):
-            found, found_base = _compiler_paths(ctx, config, set())
-            patterns += found
-            base = base or found_base
-        return Aliases(configs[0], tuple(dict.fromkeys(patterns)), base)
+        for name in ("tsconfig.json", "jsconfig.json"):
+            config = posixpath.normpath(posixpath.join(candidate, name))
+            if not ctx.repo.exists(config):
+                continue
+            # A solution-style tsconfig.json lists `references` (tsconfig.app.json...) that hold the options.
+            configs = [config] + _references(ctx, config)
+            patterns: list[str] = []
+            base = None
+            for path in configs:
+                found, found_base = _compiler_paths(ctx, path, set())
+                patterns += found
+                base = base or found_base
+            return Aliases(config, tuple(dict.fromkeys(patterns)), base)
     return Aliases(None, (), None)
 
 
-_CONFIG_NAME = re.compile(r"^[tj]sconfig(\.[\w-]+)?\.json$")
+def _references(ctx: ScanContext, config: str) -> list[str]:
+    data = _read_json(ctx, config, comments=True)
+    found = []
+    for ref in data.get("references") or [] if isinstance(data, dict) else []:
+        target = ref.get("path") if isinstance(ref, dict) else None
+        if isinstance(target, str):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(config), target))
+            found.append(target if target.endswith(".json") else posixpath.join(target, "tsconfig.json"))
+    return [path for path in found if ctx.repo.exists(path)]
 
 
 def _compiler_paths(ctx: ScanContext, config: str, seen: set[str]) -> tuple[list[str], str | None]:

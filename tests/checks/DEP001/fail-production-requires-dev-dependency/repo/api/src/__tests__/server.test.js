@@ -1,0 +1,4 @@
+const request = require('supertest');
+const { describe } = require('jest');
+
+describe('api', () => request);

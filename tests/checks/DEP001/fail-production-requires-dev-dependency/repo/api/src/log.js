@@ -1,0 +1,3 @@
+const morgan = require('morgan');
+
+module.exports = morgan('tiny');

@@ -1,0 +1,3 @@
+const ms = require('ms');
+
+module.exports = { timeout: ms('2s') };

@@ -1,0 +1,2 @@
+const morgan = require('morgan');
+module.exports = morgan;

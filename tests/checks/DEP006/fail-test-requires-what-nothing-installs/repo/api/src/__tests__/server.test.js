@@ -1,0 +1,2 @@
+const nock = require('nock');
+module.exports = nock;
