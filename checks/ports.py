@@ -1,6 +1,7 @@
 """PORT: every place a component's port is written must agree with the catalogue."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import ClassVar, Iterable
 
@@ -370,13 +371,14 @@ class PortCollision(Check):
     name = "port-collision"
     severity = Severity.ERROR
     scope = "repository"
-    summary = "Two components' applications default to the same port."
+    summary = "Two components that share one network namespace (a dev script, compose host networking) default to the same port."
     why = (
-        "Run side by side (npm start, docker compose, a port-forward script), the second one fails with "
-        "EADDRINUSE; inside the cluster it hides which service a port belongs to."
+        "Two processes can only bind the same port in separate network namespaces. Started side by side on "
+        "one host (a `concurrently` dev script) or in one namespace (compose `network_mode: host` or "
+        "`service:X`), the second one fails with EADDRINUSE. In their own containers or pods they do not collide."
     )
-    example = "services/ticket-service/src/server.js and services/stats-service/src/server.js both default to 3004"
-    fix = "Give each component its catalogue port."
+    example = "package.json: \"dev\": \"concurrently 'npm:dev -w api' 'npm:dev -w web'\"; api and web both default to 3000"
+    fix = "Give each component its own port (or keep them in separate containers)."
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         by_port: dict[int, dict[str, Location]] = defaultdict(dict)
@@ -387,16 +389,74 @@ class PortCollision(Check):
             if len(owners) < 2:
                 continue
             names = sorted(owners)
+            shared = _shared_namespace(ctx, names)
+            if shared is None:
+                continue  # separate containers or pods: each binds the port in its own namespace
+            together, evidence = shared
             claimant = [c.name for c in ctx.catalogue.by_port(port)]
             yield self.finding(
-                f"{', '.join(names)} all default to port {port}"
+                f"{', '.join(together)} all default to port {port} and run in one network namespace ({evidence.label})"
                 + (f" (the catalogue gives {port} to {claimant[0]})" if claimant else ""),
-                owners[names[0]],
-                related=[owners[n] for n in names[1:]],
-                evidence={"port": port, "components": names},
-                root_cause=f"Started on one host, only the first of {', '.join(names)} can bind {port}; the others exit with EADDRINUSE.",
-                params={"port": port, "components": names},
+                owners[together[0]],
+                related=[owners[n] for n in together[1:]] + [evidence],
+                evidence={"port": port, "components": together, "shared_by": str(evidence)},
+                root_cause=f"Started together ({evidence}), only the first of {', '.join(together)} can bind {port}; the others exit with EADDRINUSE.",
+                params={"port": port, "components": together},
             )
+
+
+_PARALLEL_RUNNERS = ("concurrently", "npm-run-all", "run-p ", "run-p\t")
+
+
+def _shared_namespace(ctx: ScanContext, names: list[str]) -> tuple[list[str], Location] | None:
+    """Components among `names` that one command starts on the same host, or that compose puts in
+    one network namespace, with where that is said; None when nothing does."""
+    from tiketi_doctor.analysis.compose import compose_files
+
+    components = {n: ctx.catalogue.component(n) for n in names}
+    for file in compose_files(ctx):
+        hosted: dict[str, Location] = {}
+        for service in file.services:
+            mode = str(service.data.get("network_mode") or "")
+            owner = _compose_owner(service, components)
+            if owner is None:
+                continue
+            if mode == "host":
+                hosted[owner] = Location(file.path, service.location.line, label=f"{service.name}: network_mode: host")
+            elif mode.startswith(("service:", "container:")):
+                other = next((c for c in file.services if c.name == mode.split(":", 1)[1]), None)
+                partner = _compose_owner(other, components) if other is not None else None
+                if partner is not None and partner != owner:
+                    return sorted({owner, partner}), Location(file.path, service.location.line, label=f"{service.name}: network_mode: {mode}")
+        if len(hosted) > 1:
+            return sorted(hosted), next(iter(hosted.values()))
+    for path in sorted({p for pattern in ("package.json", "**/package.json") for p in ctx.repo.glob(pattern)}):
+        source = ctx.repo.text(path)
+        for number, line in enumerate(source.lines if source else [], 1):
+            if not any(runner in line for runner in _PARALLEL_RUNNERS):
+                continue
+            started = [n for n, c in components.items() if _mentions(line, n, c)]
+            if len(started) > 1:
+                return sorted(started), Location(path, number, line.find('"') + 1 or 1, label=line.strip()[:80])
+    return None
+
+
+def _compose_owner(service, components: dict) -> str | None:
+    """The component a compose service runs: built from its Dockerfile, or named like it."""
+    for name, component in components.items():
+        if component is None:
+            continue
+        if service.build is not None and component.dockerfile and service.build.dockerfile == component.dockerfile:
+            return name
+        if service.name == name:
+            return name
+    return None
+
+
+def _mentions(line: str, name: str, component) -> bool:
+    folder = (component.source or "").split("/")[0] if component is not None and component.source else ""
+    words = {name} | ({folder} if folder and folder not in (".", "src") else set())
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", line) for w in words)
 
 
 CHECKS = (
