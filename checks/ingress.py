@@ -61,8 +61,10 @@ def _needs(ctx: ScanContext) -> list[Need]:
     found: list[Need] = []
     frontends = [c for c in ctx.catalogue.components if c.role == "frontend"]
     gateway = [c.name for c in ctx.catalogue.components if c.role == "gateway"]
-    for frontend in frontends:
-        found.append(Need("/", "the UI", (frontend.name,), None))
+    if frontends:
+        # Several frontends (a store and its admin UI) each serve their own `/`, on their own host or
+        # Ingress: whichever of them a rule sends `/` to serves it.
+        found.append(Need("/", "the UI", tuple(f.name for f in frontends), None))
     seen: set[str] = set()
     for call in frontend_calls(ctx):
         concrete = call.path.replace(":param", "1")
