@@ -7,14 +7,13 @@ checks look only at production source; a test that requires a devDependency is f
 
 Conventions decide most roles from the path alone; the project's own test configuration
 (`jest.testMatch`/`roots` in package.json or jest.config.json) adds test files, and a file's
-content marks a minified bundle. The per-path answer is memoised for the run.
+content marks a minified bundle. Each answer is memoised for the run.
 """
 from __future__ import annotations
 
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,24 +59,20 @@ MINIFIED_MIN_BYTES = 4_000
 MINIFIED_AVG_LINE = 400
 
 
-@dataclass
 class FileRoles:
-    """The classifier for one run: the repository's ignore files and test configuration, read once."""
+    """The classifier for one run. A path's role depends on the path, and on the `.gitignore` and
+    test configuration of the folders above it only: each folder's rules are read once (a memo per
+    folder, so a run depends on the files it really consulted)."""
 
-    repo: "RepoView"
-    ignores: list[tuple[str, object]] = field(default_factory=list)  # (folder, pathspec) per .gitignore
-    test_specs: list[tuple[str, object]] = field(default_factory=list)  # (folder, pathspec) from jest config
-    _roles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    def __init__(self, ctx: "ScanContext"):
+        self.ctx = ctx
 
     def role(self, rel: str) -> str:
         return self.explain(rel)[0]
 
     def explain(self, rel: str) -> tuple[str, str]:
         """(role, why) for a repository-relative path."""
-        known = self._roles.get(rel)
-        if known is None:
-            known = self._roles[rel] = self._classify(rel)
-        return known
+        return self.ctx.memo(("file-role", rel), lambda: self._classify(rel))
 
     def is_production(self, rel: str) -> bool:
         return self.role(rel) == PRODUCTION
@@ -86,13 +81,19 @@ class FileRoles:
         path_role = path_role_of(rel)
         if path_role[0] != PRODUCTION:
             return path_role
-        for folder, spec in self.test_specs:
+        folder = posixpath.dirname(rel)
+        chain = []
+        while True:
+            chain.append(folder or ".")
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+        for folder in chain:
+            ignore, tests, source = _folder_rules(self.ctx, folder)
             inner = _below(rel, folder)
-            if inner is not None and spec.match_file(inner):
-                return TEST, f"matched by the test patterns of {posixpath.join(folder, 'package.json')}"
-        for folder, spec in self.ignores:
-            inner = _below(rel, folder)
-            if inner is not None and spec.match_file(inner):
+            if tests is not None and tests.match_file(inner):
+                return TEST, f"matched by the test patterns of {source}"
+            if ignore is not None and ignore.match_file(inner):
                 return IGNORED, f"ignored by {posixpath.join(folder, '.gitignore') if folder != '.' else '.gitignore'}"
         return path_role
 
@@ -131,52 +132,51 @@ def path_role_of(rel: str) -> tuple[str, str]:
 
 
 def file_roles(ctx: "ScanContext") -> FileRoles:
-    """The run's classifier (reads every .gitignore and jest configuration once)."""
-    return ctx.memo(("file-roles",), lambda: _load(ctx.repo))
+    """The run's classifier."""
+    return ctx.memo(("file-roles",), lambda: FileRoles(ctx))
 
 
-def _load(repo: "RepoView") -> FileRoles:
+def _folder_rules(ctx: "ScanContext", folder: str):
+    """(.gitignore spec, jest testMatch spec, where the test patterns come from) of one folder."""
+    return ctx.memo(("folder-rules", folder), lambda: _read_rules(ctx.repo, folder))
+
+
+def _read_rules(repo: "RepoView", folder: str):
     import pathspec
 
-    roles = FileRoles(repo)
-    for path in repo.walk("."):
-        name = posixpath.basename(path)
-        folder = posixpath.dirname(path) or "."
-        if name == ".gitignore":
-            source = repo.text(path)
-            if source is not None:
-                roles.ignores.append((folder, pathspec.GitIgnoreSpec.from_lines(source.text.splitlines())))
-        elif name == "package.json" and path_role_of(path)[0] == PRODUCTION:
-            _jest_config(roles, repo, path, folder, json_key="jest")
-        elif name == "jest.config.json":
-            _jest_config(roles, repo, path, folder, json_key=None)
-    return roles
+    def path(name: str) -> str:
+        return name if folder == "." else posixpath.join(folder, name)
+
+    ignore = tests = source = None
+    text = repo.text(path(".gitignore")) if repo.exists(path(".gitignore")) else None
+    if text is not None:
+        ignore = pathspec.GitIgnoreSpec.from_lines(text.text.splitlines())
+    for name, key in (("package.json", "jest"), ("jest.config.json", None)):
+        patterns = _test_match(repo, path(name), key) if repo.exists(path(name)) else []
+        if patterns:
+            tests, source = pathspec.GitIgnoreSpec.from_lines(patterns), path(name)
+            break
+    return ignore, tests, source
 
 
-def _jest_config(roles: FileRoles, repo: "RepoView", path: str, folder: str, json_key: str | None) -> None:
-    import pathspec
-
+def _test_match(repo: "RepoView", path: str, key: str | None) -> list[str]:
     source = repo.text(path)
     if source is None:
-        return
+        return []
     try:
         data = json.loads(source.text)
     except ValueError:
-        return  # package.json parse errors are reported by the package.json reader
-    config = data.get(json_key) if json_key and isinstance(data, dict) else data
+        return []  # package.json parse errors are reported by the package.json reader
+    config = data.get(key) if key and isinstance(data, dict) else data
     if not isinstance(config, dict):
-        return
+        return []
     patterns = [p for p in config.get("testMatch") or [] if isinstance(p, str)]
     # `<rootDir>/src/**/*.test.js` is relative to the config's folder.
-    patterns = [p.replace("<rootDir>/", "").lstrip("!") if p.startswith("<rootDir>") else p for p in patterns]
-    if patterns:
-        roles.test_specs.append((folder, pathspec.GitIgnoreSpec.from_lines(patterns)))
+    return [p.replace("<rootDir>/", "/") for p in patterns]
 
 
-def _below(rel: str, folder: str) -> str | None:
-    if folder in ("", "."):
-        return rel
-    return rel[len(folder) + 1:] if rel.startswith(folder + "/") else None
+def _below(rel: str, folder: str) -> str:
+    return rel if folder in ("", ".") else rel[len(folder) + 1:]
 
 
 def minified(text: str) -> bool:
