@@ -332,8 +332,8 @@ def _has_prerequisites(guide: Guide) -> bool:
     prose = [line for line in guide.lines if line.context == PROSE]
     for heading in guide.headings:
         if PREREQ_HEADING.search(heading.text):
-            body = [line.text for line in prose if heading.line <= line.number <= heading.end]
-            if any(TOOLS.search(text) for text in body):
+            body = guide.lines[heading.line - 1 : heading.end]
+            if any(line.context == PROSE and TOOLS.search(line.text) for line in body):
                 return True
     for line in prose:
         if re.search(r"prerequisite|사전\s*준비|requirements", line.text, re.I):

@@ -18,7 +18,7 @@ from ..context import ScanContext
 from ..model import Location
 from ..repo import SKIPPED_DIRS
 from .compose import compose_files
-from .guides import PROSE, Command, Guide, Word, commands, guide_files, repository_files
+from .guides import PROSE, Command, Guide, Word, commands, guide_files
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def _references(ctx: ScanContext, guide: Guide) -> Iterator[PathReference]:
     found: list[PathReference] = []
     services = ctx.memo("compose-service-names", lambda: {s.name for f in compose_files(ctx) for s in f.services})
     for command in commands(ctx, guide):
-        here = guide.sections(command.line.number)[-1:] if guide.is_markdown else []
+        here = guide.section(command.line.number) if guide.is_markdown else None
         if here != section:
             section, session = here, _Session()
         elif command.block != block:
@@ -143,8 +143,8 @@ def _works_in(ctx: ScanContext, guide: Guide) -> list[tuple[int, int, str, str]]
                 folder = posixpath.normpath(match.group(1))
                 if not ctx.repo.is_dir(folder):
                     continue
-            sections = guide.sections(line.number)
-            first, last = (sections[-1].line, sections[-1].end) if sections else (1, len(guide.lines))
+            heading = guide.section(line.number)
+            first, last = (heading.line, heading.end) if heading else (1, len(guide.lines))
             found.append((first, last, folder, match.group(0).strip()))
     return found
 
@@ -307,5 +307,3 @@ def _gitignore(ctx: ScanContext):
 
     return pathspec.GitIgnoreSpec.from_lines(source.lines)
 
-
-__all__ = ["PathReference", "path_references", "resolve_reference", "repository_files"]

@@ -7,18 +7,16 @@ are dropped and non-UTF-8 files arrive decoded by the repository view.
 """
 from __future__ import annotations
 
-import fnmatch
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
-from urllib.parse import unquote
 
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.markdown import Heading, Span
 from ..parsing.markdown import parse as parse_markdown
-from ..repo import SKIPPED_DIRS
 from . import k8s
 
 PROSE, CODE, SCRIPT, COMMENT, FENCE = "prose", "code", "script", "comment", "fence"
@@ -76,6 +74,7 @@ class Guide:
     crlf: bool
     headings: list[Heading] = field(default_factory=list)  # with the last line of each section
     links: list[Span] = field(default_factory=list)  # Markdown and HTML link targets
+    _starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> str:
@@ -89,9 +88,13 @@ class Guide:
         """A span on one line from 0-based [start, end) columns (end exclusive, 1-based in the result)."""
         return Location(self.path, line.number, start + 1, line.number, end + 1, label=label or line.text[start:end])
 
-    def sections(self, number: int) -> list[Heading]:
-        """The headings whose sections hold a line, outermost first."""
-        return [h for h in self.headings if h.line <= number <= h.end]
+    def section(self, number: int) -> Heading | None:
+        """The innermost heading whose section holds a line: the last heading at or before it (sections
+        nest, so it is still open there). A binary search, not a scan: guides can be megabytes long."""
+        if self._starts is None:
+            self._starts = [h.line for h in self.headings]
+        index = bisect.bisect_right(self._starts, number) - 1
+        return self.headings[index] if index >= 0 else None
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -462,7 +465,7 @@ def repository_files(ctx: ScanContext) -> list[str]:
 # -- URLs and addresses written in guides and scripts ------------------------------------------------
 _LOCAL_HOST = r"localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\]|host\.docker\.internal|\d{1,3}(?:\.\d{1,3}){3}"
 _LOCAL_URL = re.compile(
-    rf"(?:(?P<scheme>https?|wss?)://|(?<![\w.@/:$-]))(?P<host>{_LOCAL_HOST}):(?P<port>\d{{1,5}})(?![\d])(?P<path>[^\s'\"`<>()\[\]]*)"
+    rf"(?:(?P<scheme>https?|wss?)://|(?<![\w.@/:$-]))(?P<host>{_LOCAL_HOST}):(?P<port>\d{{1,5}})(?![\w])(?P<path>[^\s'\"`<>()\[\]]*)"
 )
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -556,11 +559,13 @@ def _addresses_in(text: str, where, service: str | None) -> Iterator[PrivateAddr
 
 def _addresses_in_literal(ctx: ScanContext, path: str, literal, service: str) -> Iterator[PrivateAddress]:
     """Addresses inside a string literal, located in the file (a template literal may span lines)."""
+    if not _IPV4.search(literal.value):
+        return  # most literals hold no address: no need to locate them
     source = ctx.repo.text(path)
     if source is None:
         return
     text = source.text
-    line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+    line_starts = ctx.memo(("line-starts", path), lambda: [0] + [m.end() for m in re.finditer(r"\n", text)])
     cursor = line_starts[literal.line - 1] + literal.column - 1 if literal.line <= len(line_starts) else 0
     for match in _IPV4.finditer(literal.value):
         network = private_network(match.group(1))
@@ -570,7 +575,7 @@ def _addresses_in_literal(ctx: ScanContext, path: str, literal, service: str) ->
         cursor = start + len(match.group(1))
         if network is None or _generic(literal.value, match):
             continue
-        number = text.count("\n", 0, start) + 1
+        number = bisect.bisect_right(line_starts, start)  # one table per file, searched, not rebuilt
         column = start - line_starts[number - 1] + 1
         url = next((u.group(0) for u in _LOCAL_URL.finditer(literal.value) if u.start() <= match.start() < u.end()), None)
         location = Location(path, number, column, number, column + len(match.group(1)), label=match.group(1))

@@ -55,10 +55,6 @@ class Document:
     comments: set[int] = field(default_factory=set)  # 1-based lines inside HTML blocks that are comments
     prose: set[int] = field(default_factory=set)  # 1-based lines of paragraphs, headings, list items and tables
 
-    def section_of(self, line: int) -> list[Heading]:
-        """The headings whose sections hold a line, outermost first."""
-        return [h for h in self.headings if h.line <= line <= h.end]
-
 
 def _parser():
     from markdown_it import MarkdownIt  # lazy: only runs that read guides pay for it
