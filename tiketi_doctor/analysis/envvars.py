@@ -2,9 +2,12 @@
 
 A read is classified by what the code does with the value:
 - `default`: `process.env.X || 'x'`, `?? 3000`, `{ X = 'x' } = process.env` — unset is fine;
+  so is a read that is itself the fallback (`hostname || process.env.X`): the value has another source;
 - `guarded`: only tested — `if (process.env.X)`, `process.env.X === 's3'`, `!process.env.X`,
   `cond ? ... : ...`, optional chaining, or a variable that holds it and is only ever tested;
 - `required`: the value itself is used — passed to a function, assigned and used, `.split(',')`.
+Reads through libraries (zod schemas parsed from process.env, envalid, env-var, NestJS's
+ConfigService) come from analysis/envschema.py with the same classification.
 Only required reads need a provider. The code is the component's source folder, the folder of
 its package.json (a frontend's `server.js`) and the local packages it depends on (`file:`),
 without tests. `process.env.X = ...` is a write: the code provides X itself.
@@ -21,7 +24,9 @@ from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, string_value
+from .envschema import calls_factory, factory_call_keys, module_schema_reads, package_folders
 from .image import package_json
+from .jsbindings import bindings
 from .source import js_module
 
 DEFAULT, GUARDED, REQUIRED, UNKNOWN = "default", "guarded", "required", "unknown"
@@ -42,9 +47,15 @@ _DESTRUCTURE = """
     (variable_declarator name: (object_pattern) @pattern value: (member_expression) @source)
 """
 _IDENTIFIERS = "(identifier) @id"
+# Set by Vite itself in every build (`import.meta.env.BASE_URL`): not read from the environment.
+_VITE_BUILTINS = {"BASE_URL", "MODE", "DEV", "PROD", "SSR"}
+# Calls that only print the environment: they read no variable of it.
+_PRINTS = re.compile(rb"^(?:JSON\.stringify|console\.\w+|\w*[lL]ogger\.\w+|log)$")
 _CONVERTERS = {b"Number", b"parseInt", b"parseFloat", b"String", b"Boolean", b"JSON.parse", b"Number.parseInt", b"Number.parseFloat"}
 _TESTS = {"===", "!==", "==", "!=", "&&"}
-_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|spec|e2e|cypress)/|\.(?:test|spec)\.[cm]?jsx?$")
+_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|spec|e2e|cypress)/|\.(?:test|spec)\.[cm]?[jt]sx?$")
+# Expressions that only change the static type: the value is what they wrap.
+_TYPE_ONLY = ("non_null_expression", "as_expression", "satisfies_expression", "type_assertion")
 
 
 @dataclass(frozen=True)
@@ -125,16 +136,31 @@ def env_use(ctx: ScanContext, component: Component) -> EnvUse:
 
 def _collect(ctx: ScanContext, component: Component) -> EnvUse:
     use = EnvUse({}, {}, code_files(ctx, component))
-    for path in use.files:
-        module = js_module(ctx, path)
-        if module is None or (b"process.env" not in module.source and b"import.meta.env" not in module.source):
-            continue
-        for read in file_reads(module):
+    modules = [m for m in (js_module(ctx, path) for path in use.files) if m is not None]
+    schemas = {m.path: module_schema_reads(ctx, m) for m in modules}
+    factories = [f for reads in schemas.values() for f in reads.factories]
+    packages = package_folders(ctx, local_packages(ctx, component)) if factories else {}
+    for module in modules:
+        schema = schemas[module.path]
+        found = [EnvRead(k.name, k.usage, k.location) for k in schema.keys]
+        for factory in factories:
+            if factory.name.encode() not in module.source:
+                continue
+            b = bindings(ctx, module.path)
+            sites = [args for name, args in schema.calls if b is not None and calls_factory(b, name, factory, packages)]
+            if not sites:
+                continue
+            found += [EnvRead(k.name, k.usage, k.location) for k in factory.base]
+            for args in sites:
+                found += [EnvRead(k.name, k.usage, k.location) for k in factory_call_keys(ctx, module, args, factory)]
+        if b"process.env" in module.source or b"import.meta.env" in module.source:
+            found += file_reads(module)
+            use.reads_all += whole_environment(module, schema.consumed)
+        for read in found:
             if read.usage == "write":
                 use.writes.setdefault(read.name, read.location)
             else:
                 use.reads.setdefault(read.name, []).append(read)
-        use.reads_all += whole_environment(module)
     return use
 
 
@@ -143,13 +169,16 @@ _WHOLE = """
 """
 
 
-def whole_environment(module: JsModule) -> list[Location]:
-    """`process.env` used as a value (passed, spread, iterated) or indexed with a computed key."""
+def whole_environment(module: JsModule, consumed: set[int] = frozenset()) -> list[Location]:
+    """`process.env` used as a value (passed, spread, iterated) or indexed with a computed key;
+    `consumed` are the start bytes of ones handed to a schema whose keys are known."""
     found = []
     for match in module.matches(_WHOLE):
         if match["obj"][0].text != b"process" or match["prop"][0].text != b"env":
             continue
         node = match["env"][0]
+        if node.start_byte in consumed:
+            continue
         parent = node.parent
         if parent is not None and parent.type == "member_expression" and parent.child_by_field_name("object") == node:
             continue  # process.env.X
@@ -161,6 +190,10 @@ def whole_environment(module: JsModule) -> list[Location]:
             continue  # const { X } = process.env
         if parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("left") == node:
             continue
+        call = parent.parent if parent is not None and parent.type == "arguments" else None
+        function = call.child_by_field_name("function") if call is not None else None
+        if function is not None and _PRINTS.match(function.text):
+            continue  # JSON.stringify(process.env): printed, not read
         line, column = module.position(node)
         found.append(Location(module.path, line, column, label=(parent or node).text.decode("utf-8", "replace")[:80]))
     return found
@@ -178,7 +211,7 @@ def file_reads(module: JsModule) -> list[EnvRead]:
             name = match["name"][0].text.decode()
         else:
             name = string_value(match["key"][0]) or ""
-        if not name:
+        if not name or (not obj and name in _VITE_BUILTINS):
             continue
         usage = _usage(module, node, depth=0)
         line, column = module.position(node)
@@ -188,7 +221,8 @@ def file_reads(module: JsModule) -> list[EnvRead]:
             continue
         for child in match["pattern"][0].named_children:
             if child.type == "shorthand_property_identifier_pattern":
-                name, usage = child.text.decode(), UNKNOWN
+                name = child.text.decode()
+                usage = _variable_usage(module, child, match["pattern"][0].parent, unused=UNKNOWN)
             elif child.type == "object_assignment_pattern":
                 left = child.child_by_field_name("left")
                 name, usage = (left.text.decode() if left is not None else ""), DEFAULT
@@ -237,7 +271,7 @@ def _direct_usage(module: JsModule, node: Node, depth: int) -> str:
         if parent is None:
             return REQUIRED
         kind = parent.type
-        if kind == "parenthesized_expression" or (kind == "subscript_expression" and parent.child_by_field_name("index") == node):
+        if kind == "parenthesized_expression" or kind in _TYPE_ONLY or (kind == "subscript_expression" and parent.child_by_field_name("index") == node):
             node = parent  # `LEVELS[process.env.X] || LEVELS.info`: what matters is how the lookup is used
             continue
         if kind == "arguments":
@@ -251,7 +285,11 @@ def _direct_usage(module: JsModule, node: Node, depth: int) -> str:
             operator = parent.child_by_field_name("operator")
             op = operator.text.decode() if operator is not None else ""
             if op in ("||", "??"):
-                return DEFAULT if parent.child_by_field_name("left") == node else REQUIRED
+                if parent.child_by_field_name("left") == node:
+                    return DEFAULT
+                # `hostname || process.env.X`: the fallback of a value with another source
+                left = parent.child_by_field_name("left")
+                return REQUIRED if left is None or left.type in ("string", "number", "template_string") else DEFAULT
             return GUARDED if op in _TESTS else REQUIRED
         if kind == "unary_expression":
             return GUARDED
@@ -273,14 +311,19 @@ def _direct_usage(module: JsModule, node: Node, depth: int) -> str:
         return REQUIRED
 
 
-def _variable_usage(module: JsModule, name: Node, declarator: Node) -> str:
+def expression_usage(module: JsModule, node: Node) -> str:
+    """How a value-producing expression (`config.get('X')`) is used, classified like a `process.env` read."""
+    return _usage(module, node, depth=0)
+
+
+def _variable_usage(module: JsModule, name: Node, declarator: Node, unused: str = REQUIRED) -> str:
     """A variable holding the value: guarded when every use of it only tests it."""
     uses = [
         n for n in module.query(_IDENTIFIERS).get("id", [])
         if n.text == name.text and n != name and not _inside(n, declarator)
     ]
     if not uses:
-        return REQUIRED
+        return unused
     usages = {_usage(module, n, depth=1) for n in uses}
     return GUARDED if usages <= {GUARDED, DEFAULT} else REQUIRED
 
