@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from tiketi_doctor.analysis.envsources import (
 )
 from tiketi_doctor.analysis.build_inputs import build_sources, is_input
 from tiketi_doctor.analysis.envvars import env_use, local_packages
+from tiketi_doctor.analysis.image import package_json
 from tiketi_doctor.analysis.kustomize import Placed, containers_of
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
@@ -35,7 +37,7 @@ CONSUMED = re.compile(
     r"^(?:NODE_[A-Z_]+|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|DEBUG|TZ|LANG|LC_[A-Z]+|UV_THREADPOOL_SIZE|FORCE_COLOR|NO_COLOR|"
     r"PG(?:HOST|PORT|USER|PASSWORD|DATABASE|SSLMODE|APPNAME|OPTIONS)|AWS_[A-Z_]+|GOOGLE_APPLICATION_CREDENTIALS|OTEL_[A-Z_]+|"
     r"HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|SSL_CERT_(?:FILE|DIR)|GENERATE_SOURCEMAP|BROWSER|CHOKIDAR_[A-Z_]+|WDS_[A-Z_]+|"
-    r"SENTRY_[A-Z_]+|ELASTIC_APM_[A-Z_]+|NEW_RELIC_[A-Z_]+|DD_[A-Z_]+)$"
+    r"SENTRY_[A-Z_]+|ELASTIC_APM_[A-Z_]+|NEW_RELIC_[A-Z_]+|DD_[A-Z_]+|INSTANA_[A-Z_]+)$"
 )
 _CORS_KEY = re.compile(r"CORS|ALLOWED_ORIGINS?$|(?:^|_)ORIGINS?$")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
@@ -80,7 +82,7 @@ class EnvVarNotProvided(Check):
             others = [r.location for r in use.reads[name] if r is not read][:5]
             if not setting and name not in local:
                 if any(not ce.complete for ce in targets):
-                    ctx.undecided(f"{name}: a ConfigMap or Secret that {component.name}'s Deployment loads is not in the repository")
+                    ctx.undecided(f"{name}: a ConfigMap or Secret that {component.name}'s Deployment loads is not (or not wholly) in the repository")
                     continue
                 yield self._nothing(ctx, component, name, read, others, targets, in_bundle)
             elif lacking:
@@ -116,8 +118,8 @@ class EnvVarNotProvided(Check):
     def _cluster_lacks(self, ctx, component, name, read, others, lacking: list[ContainerEnv], local: EnvSource | None, setting) -> Finding:
         first = lacking[0]
         loaded = ", ".join(f"{k} {n}" for k, n in first.loaded) or "no ConfigMap or Secret"
-        where = first.workload.at(first.container_path, label=f"container {first.workload.name}")
-        provided = [f"{local.describe}:{local.location.line}"] if local else []
+        where = _env_block(first)
+        provided = [_with_line(local)] if local else []
         provided += [f"{ce.environment.describe()}" for ce in setting]
         related = [where] + ([local.location] if local else []) + others
         return self.finding(
@@ -164,8 +166,13 @@ class EnvVarUnused(Check):
         yield from self._loaded_keys(ctx, seen)
 
     def _read(self, ctx: ScanContext, component: Component, name: str) -> bool:
+        """Whether some code of the component may read `name`: its JavaScript/TypeScript, or a reader this
+        tool does not parse (code in another language, a shell entrypoint, a CLI that reads its options
+        from the environment) — then "unused" cannot be claimed."""
         use = env_use(ctx, component)
-        return bool(use.reads_all) or name in use.reads or name in use.writes
+        if use.reads_all or name in use.reads or name in use.writes or not use.files:
+            return True
+        return _other_readers(ctx, component) or _tool_reads(ctx, component, name)
 
     def _env_entries(self, ctx, component, seen) -> Iterator:
         for ce in container_envs(ctx, component):
@@ -238,6 +245,21 @@ class EnvVarUnused(Check):
                     )
 
 
+def _with_line(source: EnvSource) -> str:
+    """`compose service api (docker-compose.yml:12)`: where a source is, with its line."""
+    at = f"{source.location.path}:{source.location.line}"
+    return source.describe.replace(source.location.path, at, 1) if source.location.path in source.describe else f"{source.describe} ({at})"
+
+
+def _env_block(ce: ContainerEnv):
+    """Where the container's environment is written: its `env:` block, else `envFrom:`, else the container."""
+    container = ce.workload.get(*ce.container_path) or {}
+    for key in ("env", "envFrom"):
+        if key in container:
+            return ce.workload.at(ce.container_path + (key,), label=f"{key} of container {container.get('name') or ce.workload.name}")
+    return ce.workload.at(ce.container_path, label=f"container {ce.workload.name}")
+
+
 def _run_files(ctx: ScanContext, component: Component):
     """Whether a file is code the component runs: its source, its local packages, what its image copies."""
     source = (component.source or "\0").rstrip("/") + "/"
@@ -254,6 +276,38 @@ def _run_files(ctx: ScanContext, component: Component):
 
 def _consumed(name: str) -> bool:
     return bool(CONSUMED.match(name) or PLATFORM.match(name))
+
+
+# Code in these languages (and shell scripts an image runs) reads the environment in ways not parsed here.
+_OTHER_CODE = (".py", ".go", ".java", ".kt", ".scala", ".php", ".rb", ".rs", ".cs", ".sh", ".bash", ".ps1", ".pl", ".ex", ".exs", ".lua")
+# Command-line tools that take options from environment variables with a prefix (`fastify start` reads FASTIFY_ADDRESS).
+_TOOL_PREFIXES = {"fastify": "FASTIFY_", "next": "NEXT_", "nuxt": "NUXT_", "pm2": "PM2_", "prisma": "PRISMA_"}
+
+
+def _component_folders(component: Component) -> list[str]:
+    folders = [component.source, posixpath.dirname(component.package_json or "") or None, posixpath.dirname(component.dockerfile or "") or None]
+    folders.append(component.build_context)
+    return [f.rstrip("/") for f in dict.fromkeys(folders) if f and f not in (".", "./")]
+
+
+def _other_readers(ctx: ScanContext, component: Component) -> bool:
+    """Whether the component's folders hold code in another language or shell scripts."""
+    def find() -> bool:
+        return any(next(iter(ctx.repo.walk(folder, _OTHER_CODE)), None) is not None for folder in _component_folders(component))
+
+    return ctx.memo(("env-other-readers", component.name), find)
+
+
+def _tool_reads(ctx: ScanContext, component: Component, name: str) -> bool:
+    """Whether a tool the component's scripts or image run reads `name`: a CLI's option prefix, `$NAME` in the Dockerfile."""
+    pkg = package_json(ctx, component.package_json)
+    scripts = pkg.data.get("scripts") if pkg is not None and isinstance(pkg.data, dict) else None
+    for script in scripts.values() if isinstance(scripts, dict) else ():
+        for tool, prefix in _TOOL_PREFIXES.items():
+            if name.startswith(prefix) and re.search(rf"(?:^|[\s;&|]){tool}\b", str(script)):
+                return True
+    dockerfile = ctx.repo.text(component.dockerfile) if component.dockerfile else None
+    return dockerfile is not None and re.search(rf"\$\{{?{re.escape(name)}\b", dockerfile.text) is not None
 
 
 def _unused_cause(ctx: ScanContext, component: Component, name: str) -> str:
@@ -483,16 +537,33 @@ _REAL_FORMATS = re.compile(
 )
 
 
-def secret_kind(value: str) -> str:
-    """"real" for a value that looks like a credential, "placeholder" for obvious local/example values."""
+# Values that samples and quick starts use for credentials: well known, so not secret.
+_DEMO_VALUES = {
+    "username", "user", "admin", "administrator", "root", "guest", "pass", "passwd", "pwd", "letmein", "changeit",
+    "qwerty", "123456", "12345678", "postgres", "mysql", "mongo", "mongodb", "redis", "rabbitmq", "default",
+}
+_DEMO_MARKERS = ("password", "secret", "changeme", "example", "placeholder", "dummy", "sample", "yourkey", "replaceme")
+
+
+def secret_kind(value: str, key: str | None = None) -> str:
+    """"real" for a value that looks like a credential, "placeholder" for obvious local/example values.
+
+    A credential has a known token format, or is long and varied enough to have been generated;
+    words, well-known demo values (`username`, `password`, base64-decoded or not) and a value that
+    repeats its own key name are placeholders."""
     text = value.strip()
     if _REAL_FORMATS.search(text):
         return "real"
     if len(text) < 4 or text.startswith(("${", "$(", "{{", "<")) or set(text) <= set("x*.-_"):
         return "placeholder"
     words = {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
-    if words & _PLACEHOLDER_WORDS or "changeme" in text.lower().replace("-", "").replace("_", ""):
+    squashed = re.sub(r"[^a-z0-9]", "", text.lower())
+    if words & _PLACEHOLDER_WORDS or squashed in _DEMO_VALUES or any(m in squashed for m in _DEMO_MARKERS):
         return "placeholder"
+    if key is not None and squashed == re.sub(r"[^a-z0-9]", "", key.lower()):
+        return "placeholder"
+    if len(text) < 8 or _entropy(text) < 3.0:
+        return "placeholder"  # a short or repetitive value is a name or a demo value, not a generated credential
     return "real"
 
 
@@ -538,7 +609,7 @@ class SecretCommitted(Check):
                 yield from self._file(path, entries, seen)
 
     def _secret(self, obj: Placed, seen) -> Iterator:
-        real = [(key, where, section) for key, value, where, section in secret_values(obj) if value and secret_kind(value) == "real"]
+        real = [(key, where, section) for key, value, where, section in secret_values(obj) if value and secret_kind(value, key) == "real"]
         mark = (obj.identity, tuple(k for k, _, _ in real))
         if not real or mark in seen:
             return
@@ -561,7 +632,7 @@ class SecretCommitted(Check):
 
     def _entries(self, obj: Placed, entries, where_kind: str, seen) -> Iterator:
         for name, value, where in entries:
-            if not looks_secret(name) or not value or secret_kind(value) != "real":
+            if not looks_secret(name) or not value or secret_kind(value, name) != "real":
                 continue
             mark = (where.path, where.line, name)
             if mark in seen:
@@ -580,7 +651,7 @@ class SecretCommitted(Check):
 
     def _file(self, path: str, entries, seen) -> Iterator:
         for name, value, where in entries:
-            if not looks_secret(name) or not value or secret_kind(value) != "real" or _entropy(value) < 3.0:
+            if not looks_secret(name) or not value or secret_kind(value, name) != "real":
                 continue
             mark = (where.path, where.line, name)
             if mark in seen:

@@ -53,7 +53,8 @@ class ContainerEnv:
     workload: Placed
     container_path: tuple
     sources: list[EnvSource]
-    # False when an envFrom/valueFrom names a ConfigMap or Secret the environment does not define.
+    # False when an envFrom/valueFrom names a ConfigMap or Secret the environment does not define, or one
+    # generated from a file the repository does not hold (written at deploy time, gitignored).
     complete: bool
     loaded: list[tuple[str, str]]  # (kind, name) of the ConfigMaps/Secrets loaded with envFrom
 
@@ -94,6 +95,8 @@ def read_container(env: Environment, placed: Placed, path: tuple, container: dic
             if obj is None:
                 result.complete = result.complete and bool(ref.get("optional"))
                 continue
+            if obj.partial:  # generated from a file that is not in the repository: any key may be there
+                result.complete = False
             for name, value, where in config_entries(obj):
                 result.sources.append(_from_object(obj, prefix + name, value, where))
     for i, entry in enumerate(container.get("env") or []):

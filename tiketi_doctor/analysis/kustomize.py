@@ -110,6 +110,8 @@ class Placed:
     origin: k8s.K8sObject | None  # the source document (None for generated objects)
     overrides: dict[tuple, Location] = field(default_factory=dict)  # JSON path -> overlay line that set it
     fallback: Location | None = None  # for values with no better place (generated objects)
+    # Generated from a file the repository does not hold (an env file written at deploy time): its keys are unknown.
+    partial: bool = False
 
     @property
     def kind(self) -> str:
@@ -261,7 +263,7 @@ def _with_kubectl(ctx: ScanContext, rendering: Rendering) -> None:
         if mine is None:
             objects.append(Placed(doc.data, None, {}, rendering.kustomization.at()))
         else:
-            objects.append(Placed(doc.data, mine.origin, mine.overrides, mine.fallback))
+            objects.append(Placed(doc.data, mine.origin, mine.overrides, mine.fallback, mine.partial))
     rendering.objects = objects
     rendering.renderer = "kubectl"
 
@@ -350,7 +352,9 @@ class _Reader:
             for i, gen in enumerate(k.data.get(key) or []):
                 if not isinstance(gen, dict) or not gen.get("name"):
                     continue
+                problems = len(self.problems)
                 values, lines = self._generator_values(k, gen, (key, i))
+                partial = len(self.problems) > problems
                 behavior = str(gen.get("behavior") or "create")
                 namespace = gen.get("namespace")
                 existing = next((o for o in objects if o.kind == kind and o.name == gen["name"]), None)
@@ -361,6 +365,7 @@ class _Reader:
                         section.clear()
                     section.update(values)
                     existing.overrides.update({(data_key, name): loc for name, loc in lines.items()})
+                    existing.partial = existing.partial or partial
                     continue
                 meta: dict[str, Any] = {"name": str(gen["name"])}
                 if namespace:
@@ -372,7 +377,7 @@ class _Reader:
                 if kind == "Secret":
                     data["type"] = str(gen.get("type") or "Opaque")
                 overrides = {(data_key, name): loc for name, loc in lines.items()}
-                objects.append(Placed(data, None, overrides, k.at(key, i, "name")))
+                objects.append(Placed(data, None, overrides, k.at(key, i, "name"), partial))
 
     def _generator_values(self, k: Kustomization, gen: dict, path: tuple) -> tuple[dict, dict]:
         values: dict[str, str] = {}

@@ -1,0 +1,2 @@
+const jwt = require('jsonwebtoken');
+module.exports = (payload) => jwt.sign(payload, process.env.SIGNING_SECRET);
