@@ -283,10 +283,10 @@ def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
     if forward.kind == "service":
         component = catalogue.by_host(forward.name) or catalogue.component(forward.name)
         intended = _intended_port(ctx, component)
-        services = [
-            o for env in environments(ctx) for o in env.of_kind("Service")
-            if o.name == forward.name and (forward.namespace is None or o.namespace in (None, forward.namespace))
-        ]
+        named = [o for env in environments(ctx) for o in env.of_kind("Service") if o.name == forward.name]
+        services = [o for o in named if forward.namespace is None or o.namespace in (None, forward.namespace)]
+        if named and not services:
+            return None  # a namespace the repository deploys no such Service to: nothing to compare with
         if not services:
             declared = catalogue.origin != "discovered" or intended is not None  # a discovered port alone is a guess
             if component is None or component.port is None or not declared or forward.remote == component.port:
