@@ -34,6 +34,11 @@ def _component_of(ctx: ScanContext, placed: Placed) -> str | None:
     return None
 
 
+def _labels_of(placed: Placed) -> dict:
+    labels = pod_labels(placed)
+    return {} if labels is None else labels  # an empty OpenDict stays open
+
+
 def _labels_text(labels: dict | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "none"
 
@@ -69,8 +74,12 @@ class SelectorTemplateMismatch(Check):
                 selector = placed.get("spec", "selector")
                 if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
                     continue
-                labels = pod_labels(placed) or {}
-                if selector_matches(selector, labels):
+                labels = _labels_of(placed)
+                matched = selector_matches(selector, labels)
+                if matched is None:
+                    ctx.undecided(f"{placed.kind} {placed.name} ({placed.source}): a template fills in its selector or pod labels")
+                    continue
+                if matched:
                     continue
                 where = placed.at(("spec", "selector"), label=f"selector: {_selector_text(selector)}")
                 template = placed.at(("spec", "template", "metadata", "labels"), label=f"labels: {_labels_text(labels)}")
@@ -113,7 +122,7 @@ class ServiceSelectsNothing(Check):
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
         for env in environments(ctx):
-            pods = [(p, pod_labels(p) or {}) for p in env.of_kind(*k8s.WORKLOAD_KINDS, "Pod", "CronJob")]
+            pods = [(p, _labels_of(p)) for p in env.of_kind(*k8s.WORKLOAD_KINDS, "Pod", "CronJob")]
             if not pods:
                 continue
             by_label: dict[tuple[str, str], list[tuple]] = {}  # (key, value) -> pods carrying that label
@@ -122,15 +131,27 @@ class ServiceSelectsNothing(Check):
                     by_label.setdefault((str(key), str(value)), []).append(pod)
             for service in env.of_kind("Service"):
                 selector = service.get("spec", "selector")
-                if not isinstance(selector, dict) or not selector or service.get("spec", "type") == "ExternalName":
+                spec_type = service.get("spec", "type")  # Unknown when a template chooses it: not ExternalName
+                if not isinstance(selector, dict) or not selector or (spec_type == "ExternalName" and not k8s.partly_unknown(spec_type)):
                     continue
                 if not (env.kustomization or _component_of(ctx, service) or _beside_workloads(service, pods)):
                     continue  # may select pods an operator or a chart creates: judge Services kept with the workloads
                 namespace = service.namespace
-                pool = _pods_with_a_label_of(selector, by_label, pods)  # only these can match: no scan of every pod
-                if any(selector_matches(selector, labels) for p, labels in pool if namespace is None or p.namespace in (None, namespace)):
+                if k8s.partly_unknown(selector) or k8s.partly_unknown(namespace):
+                    ctx.undecided(f"Service {service.name} ({service.source}): a template fills in its selector or namespace")
                     continue
-                candidates = [(p, labels) for p, labels in pods if namespace is None or p.namespace in (None, namespace)]
+                pool = _pods_with_a_label_of(selector, by_label, pods)  # only these can match: no scan of every pod
+                answers = {selector_matches(selector, labels) for p, labels in pool if _same_namespace(p, namespace)}
+                if True in answers:
+                    continue
+                if None in answers:
+                    ctx.undecided(f"Service {service.name} ({service.source}): a template fills in the labels of pods it may select")
+                    continue
+                candidates = [(p, labels) for p, labels in pods if _same_namespace(p, namespace)]
+                unknown = _unknown_pods(env, service, candidates)
+                if unknown:
+                    ctx.undecided(f"Service {service.name} ({service.source}): {unknown} is a template whose pod labels only rendering shows")
+                    continue
                 where = service.at(("spec", "selector"), label=f"selector: {_labels_text(selector)}")
                 if (where.path, where.line) in seen:
                     continue
@@ -152,6 +173,22 @@ class ServiceSelectsNothing(Check):
                     params={"service": service.name, "selector": selector, "closest": near[0].name if near else None},
                     remediation=[f"kubectl get endpoints {service.name} -n {namespace or ctx.catalogue.cluster.namespace}"],
                 )
+
+
+def _same_namespace(pod: Placed, namespace: str | None) -> bool:
+    return namespace is None or pod.namespace is None or pod.namespace == namespace or k8s.partly_unknown(pod.namespace)
+
+
+def _unknown_pods(env, service: Placed, candidates: list[tuple[Placed, dict]]) -> str | None:
+    """A workload beside the Service (same chart, or same folder) whose pod labels a template
+    leaves open, or a template there that cannot be read at all: the Service may select it."""
+    def near(path: str) -> bool:
+        return env.chart is not None or posixpath.dirname(path) == posixpath.dirname(service.source)
+
+    for placed, labels in candidates:
+        if near(placed.source) and (k8s.partly_unknown(labels) or not labels and placed.origin is not None and placed.origin.doc.template):
+            return f"{placed.kind} {placed.name} ({placed.source})"
+    return next((path for path in env.opaque if near(path)), None)
 
 
 def _beside_workloads(service: Placed, pods: list[tuple[Placed, dict]]) -> bool:

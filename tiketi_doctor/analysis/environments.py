@@ -1,7 +1,9 @@
 """The Kubernetes objects a repository deploys, per environment.
 
 An environment is either the plain manifests (`kubectl apply -f`: every Kubernetes YAML file
-that no kustomization includes) or one applied kustomization (an overlay, rendered). A base
+that no kustomization includes, figit/envsubst templates read as partially known), one Helm
+chart (its templates read as partially known, with the chart's default values; see helm.py) or
+one applied kustomization (an overlay, rendered). A base
 that overlays include is checked through the overlays only: its own `image: app` without a
 tag is never deployed as written. Component workloads are found in each environment by
 their source document or, for generated output, by name.
@@ -13,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..catalogue import REPO_CATALOGUE_NAMES, Component
+from ..parsing.templates import OpenDict
 from ..context import ScanContext
-from . import k8s
+from . import helm, k8s
 from .kustomize import KUSTOMIZATION_FILES, Placed, Rendering, included_files, leaves, render
 
 PLAIN = "manifests"
@@ -30,7 +33,10 @@ class Environment:
     name: str  # "manifests" or the kustomization folder ("k8s/overlays/prod")
     objects: list[Placed]
     kustomization: str | None = None  # the kustomization file
-    renderer: str = "files"  # files | kubectl | reader
+    renderer: str = "files"  # files | kubectl | reader | helm-template
+    chart: str | None = None  # the Helm chart folder
+    # Template files whose objects cannot be read without rendering (checks cannot rule them out).
+    opaque: list[str] = field(default_factory=list)
     rendering: Rendering | None = field(default=None, repr=False)
     _by_kind: dict[str, list[Placed]] | None = field(default=None, init=False, repr=False, compare=False)
     _workloads: dict | None = field(default=None, init=False, repr=False, compare=False)
@@ -51,6 +57,8 @@ class Environment:
         return None
 
     def describe(self) -> str:
+        if self.chart is not None:
+            return f"the Helm chart {self.chart}"
         return "the plain manifests" if self.kustomization is None else f"the kustomization {self.name}"
 
 
@@ -59,7 +67,8 @@ def _same_namespace(a: str | None, b: str | None) -> bool:
 
 
 def manifest_files(ctx: ScanContext) -> list[str]:
-    """Repository YAML files that hold Kubernetes objects (not workflows, compose, Helm templates)."""
+    """Repository YAML files that hold Kubernetes objects (not workflows, compose, Helm chart
+    templates: each chart is an environment of its own)."""
     return ctx.memo("k8s-manifest-files", lambda: [p for p in ctx.repo.walk(suffixes=(".yaml", ".yml")) if _is_manifest(ctx, p)])
 
 
@@ -70,7 +79,7 @@ def _is_manifest(ctx: ScanContext, path: str) -> bool:
     if _COMPOSE_NAME.match(name) or name in (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Chart.yaml"):
         return False
     source = ctx.repo.text(path)
-    if source is None or "{{" in source.text:  # Helm and other templates are not YAML until rendered
+    if source is None or helm.chart_of(ctx, path) is not None:
         return False
     return bool(_KIND_LINE.search(source.text) and _API_LINE.search(source.text))
 
@@ -93,8 +102,14 @@ def environments(ctx: ScanContext) -> list[Environment]:
 def _environments(ctx: ScanContext) -> list[Environment]:
     included = included_files(ctx)
     components = {p for c in ctx.catalogue.components for p in c.manifests}
-    plain_paths = sorted({p for p in manifest_files(ctx) if p not in included} | {p for p in components if p not in included})
-    envs = [Environment(PLAIN, plain_objects(ctx, plain_paths))]
+    charted = {p for chart in helm.charts(ctx) for p in helm.template_files(ctx, chart)}
+    plain_paths = sorted({p for p in manifest_files(ctx) if p not in included} | {p for p in components if p not in included | charted})
+    envs = [Environment(PLAIN, plain_objects(ctx, plain_paths), opaque=[p for p in plain_paths if k8s.opaque(ctx, p)])]
+    for chart in helm.charts(ctx):
+        files = helm.template_files(ctx, chart)
+        if files:
+            opaque = [p for p in files if k8s.opaque(ctx, p)]
+            envs.append(Environment(chart, plain_objects(ctx, files), renderer="helm-template", chart=chart, opaque=opaque))
     for k in leaves(ctx):
         rendering = render(ctx, k)
         envs.append(Environment(k.folder, rendering.objects, k.path, rendering.renderer, rendering))
@@ -143,15 +158,34 @@ def main_container(placed: Placed, component: Component) -> tuple[tuple, dict] |
 
 
 def pod_labels(placed: Placed) -> dict | None:
-    labels = placed.get("spec", "template", "metadata", "labels") if placed.kind != "Pod" else placed.get("metadata", "labels")
-    return labels if isinstance(labels, dict) else None
+    """The pod template's labels; an empty OpenDict when a template block may write them."""
+    meta_path = ("metadata",) if placed.kind == "Pod" else ("spec", "template", "metadata")
+    labels = placed.get(*meta_path, "labels")
+    if isinstance(labels, dict):
+        return labels
+    if labels is None and any(isinstance(placed.get(*meta_path[:i]), OpenDict) for i in range(len(meta_path) + 1)):
+        return OpenDict()
+    return None
 
 
-def selector_matches(selector: dict, labels: dict) -> bool:
-    """A label selector (matchLabels + matchExpressions, or a Service's plain map) against labels."""
+def selector_matches(selector: dict, labels: dict) -> bool | None:
+    """A label selector (matchLabels + matchExpressions, or a Service's plain map) against labels:
+    True or False, or None when a template leaves the answer open (an Unknown value, a label map
+    an include block extends). Callers must treat None as undecided, never as a mismatch."""
+    open_labels = isinstance(labels, OpenDict)  # keys may be missing only because a block adds them
+    if k8s.partly_unknown(selector):
+        return None
     match_labels = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+    undecided = False
     for key, value in (match_labels or {}).items():
-        if str(labels.get(key)) != str(value) or key not in labels:
+        if key in labels:
+            if k8s.partly_unknown(labels[key]):
+                undecided = True
+            elif str(labels[key]) != str(value):
+                return False
+        elif open_labels:
+            undecided = True  # the key may be among those the template adds
+        else:
             return False
     for expr in selector.get("matchExpressions") or [] if "matchExpressions" in selector else []:
         if not isinstance(expr, dict):
@@ -159,6 +193,9 @@ def selector_matches(selector: dict, labels: dict) -> bool:
         key, op = expr.get("key"), expr.get("operator")
         values = [str(v) for v in expr.get("values") or []]
         present = key in labels
+        if (present and k8s.partly_unknown(labels[key])) or (not present and open_labels):
+            undecided = True
+            continue
         if op == "In" and not (present and str(labels[key]) in values):
             return False
         if op == "NotIn" and present and str(labels[key]) in values:
@@ -167,4 +204,4 @@ def selector_matches(selector: dict, labels: dict) -> bool:
             return False
         if op == "DoesNotExist" and present:
             return False
-    return True
+    return None if undecided else True

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
+from ..parsing.templates import OpenDict, Unknown
 from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
@@ -61,8 +62,36 @@ def yaml_documents(ctx: ScanContext, path: str) -> list[YamlDoc] | None:
 
 
 def objects(ctx: ScanContext, path: str) -> list[K8sObject]:
+    """The file's Kubernetes objects; a Helm template's with its chart's default values filled in."""
+    return ctx.memo(("k8s-objects", path), lambda: _objects(ctx, path))
+
+
+def _objects(ctx: ScanContext, path: str) -> list[K8sObject]:
     docs = yaml_documents(ctx, path) or []
+    if any(doc.template for doc in docs):
+        from . import helm
+
+        chart = helm.chart_of(ctx, path)
+        if chart is not None:
+            docs = helm.with_default_values(docs, helm.default_values(ctx, chart))
     return [K8sObject(path, doc) for doc in docs if isinstance(doc.data, dict) and "kind" in doc.data]
+
+
+def opaque(ctx: ScanContext, path: str) -> bool:
+    """Whether a template in `path` produces objects that cannot be read without rendering it."""
+    return any(doc.opaque for doc in yaml_documents(ctx, path) or [])
+
+
+def partly_unknown(value: Any) -> bool:
+    """Whether a value (a label map, a selector, a port...) holds something only rendering knows:
+    an Unknown anywhere in it, or a mapping a template block may add keys to."""
+    if isinstance(value, (Unknown, OpenDict)):
+        return True
+    if isinstance(value, dict):
+        return any(partly_unknown(k) or partly_unknown(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(partly_unknown(v) for v in value)
+    return False
 
 
 def component_objects(ctx: ScanContext, component: Component) -> list[K8sObject]:

@@ -227,7 +227,8 @@ def _render(ctx: ScanContext, kustomization: Kustomization) -> Rendering:
     objects = reader.build(kustomization)
     rendering = Rendering(kustomization, objects, "reader", reader.files, reader.problems, reader.remote)
     touched = any(path in reader.files for path in ctx.repo.overlay)
-    if kubectl_available() and not touched and not reader.remote:
+    # kubectl cannot build what needs a file written at deploy time; the reader's rendering stands.
+    if kubectl_available() and not touched and not reader.remote and not reader.deploy_time:
         _with_kubectl(ctx, rendering)
     return rendering
 
@@ -294,6 +295,7 @@ class _Reader:
         self.problems: list[tuple[str, Location]] = []
         self.remote: list[Location] = []
         self.stack: list[str] = []
+        self.deploy_time: list[str] = []  # env files absent and gitignored: written when deploying
 
     def build(self, k: Kustomization) -> list[Placed]:
         if k.path in self.stack:
@@ -353,8 +355,9 @@ class _Reader:
                 if not isinstance(gen, dict) or not gen.get("name"):
                     continue
                 problems = len(self.problems)
+                missing = len(self.deploy_time)
                 values, lines = self._generator_values(k, gen, (key, i))
-                partial = len(self.problems) > problems
+                partial = len(self.problems) > problems or len(self.deploy_time) > missing
                 behavior = str(gen.get("behavior") or "create")
                 namespace = gen.get("namespace")
                 existing = next((o for o in objects if o.kind == kind and o.name == gen["name"]), None)
@@ -395,6 +398,9 @@ class _Reader:
                 self.problems.append((f"env file {env_file} is outside the kustomization's folder {k.folder}", k.at(*path)))
                 continue
             source = self.ctx.repo.text(file)
+            if source is None and _written_at_deploy_time(self.ctx, file):
+                self.deploy_time.append(file)  # its contents are unknown, not missing
+                continue
             if source is None:
                 self.problems.append((f"env file {env_file} does not exist ({file})", k.at(*path)))
                 continue
@@ -673,6 +679,23 @@ def _add_labels(placed: Placed, path: tuple, pairs: dict, location: Location) ->
         for name, value in pairs.items():
             node[name] = value
             placed.overrides[path + (name,)] = location
+
+
+def _written_at_deploy_time(ctx: ScanContext, path: str) -> bool:
+    """An absent file that .gitignore excludes: a deploy step writes it (azd writes an overlay's
+    .env), so a fresh clone never has it and that is no fault."""
+    from ..files import _folder_rules  # the run's .gitignore rules, read once per folder
+
+    if ctx.repo.exists(path):
+        return False
+    folder = path
+    while folder not in ("", "."):
+        folder = posixpath.dirname(folder)
+        ignore = _folder_rules(ctx, folder or ".")[0]
+        inner = path[len(folder) + 1:] if folder else path
+        if ignore is not None and ignore.match_file(inner):
+            return True
+    return False
 
 
 def _within(path: str, folder: str) -> bool:

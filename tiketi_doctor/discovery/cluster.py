@@ -12,6 +12,7 @@ from typing import Any
 
 from ..analysis.k8s import WORKLOAD_KINDS, Container, K8sObject, containers
 from ..model import Location
+from ..parsing.templates import is_unknown
 from ..parsing.yamldoc import parse_yaml_documents
 from ..repo import RepoView
 
@@ -137,6 +138,8 @@ def index_cluster(repo: RepoView, paths: list[str]) -> ClusterIndex:
             elif kind == "Cluster" and api.startswith("kind.x-k8s.io"):
                 index.kind_configs.append(obj)
             elif kind in APP_WORKLOADS:
+                if is_unknown(obj.name):
+                    continue  # a template names it at render time: no component to name after it
                 found = list(containers(obj))
                 main = next((c for c in found if c.name == obj.name), found[0] if found else None)
                 candidates.setdefault(obj.name, []).append(Workload(obj, main))

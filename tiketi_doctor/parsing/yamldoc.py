@@ -1,12 +1,20 @@
-"""Multi-document YAML as plain data plus the source position of every node."""
+"""Multi-document YAML as plain data plus the source position of every node.
+
+Templated YAML (Helm, figit, envsubst; see templates.py) is read as partially known: values a
+template fills in are `Unknown`, mappings a template block extends are `OpenDict`, and a
+document that cannot be read even so is kept as `opaque` instead of failing the whole file.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from . import ParseError
+from . import templates
+from .templates import OPEN_MARKER, TOKEN_PREFIX, OpenDict, Unknown
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -22,6 +30,8 @@ class YamlDoc:
     # JSON path -> line of its key: where a reader looks (differs for nested blocks).
     key_lines: dict[Path, int] = field(default_factory=dict)
     start_line: int = 1
+    template: bool = False  # read from a template: it may hold Unknown values and OpenDict mappings
+    opaque: bool = False  # a template document whose objects cannot be known (unparsable, or one block)
 
     def line(self, path: Path) -> int | None:
         """Line of `path`, or of its nearest ancestor that has one."""
@@ -41,6 +51,15 @@ class YamlDoc:
 
 def parse_yaml_documents(text: str) -> list[YamlDoc]:
     try:
+        return _parse(text)
+    except ParseError:
+        if not templates.has_actions(text):
+            raise
+    return _parse_template(text)  # fails only because of its actions: never a parse error
+
+
+def _parse(text: str, template: bool = False, first_index: int = 0) -> list[YamlDoc]:
+    try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -48,37 +67,85 @@ def parse_yaml_documents(text: str) -> list[YamlDoc]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ParseError(f"invalid YAML: {problem}" + (f" (line {line})" if line else ""), line) from None
     docs = []
-    for index, node in enumerate(nodes):
+    for index, node in enumerate(nodes, first_index):
         if node is None:
             continue
-        doc = YamlDoc(data=None, index=index, start_line=node.start_mark.line + 1)
+        # Values a template fills in are read as Unknown in Kubernetes objects only: compose and
+        # workflow files interpolate `${VAR}`/`${{ }}` by rules of their own.
+        marked = template or (_is_object(node) and (templates.has_actions(text) or "${" in text))
+        doc = YamlDoc(data=None, index=index, start_line=node.start_mark.line + 1, template=marked)
         doc.data = _build(node, (), doc, yaml.constructor.SafeConstructor())
+        doc.opaque = isinstance(doc.data, OpenDict) and "kind" not in doc.data
         docs.append(doc)
     return docs
+
+
+def _parse_template(text: str) -> list[YamlDoc]:
+    """The template's documents as far as they can be read: the whole file with its block
+    expressions marked, else without the marks, else document by document (an unreadable one
+    is kept as opaque)."""
+    variants = [templates.blank(text, True), templates.blank(text, False)]
+    for variant in variants:
+        try:
+            return _parse(variant, template=True)
+        except ParseError:
+            pass
+    split = [variant.split("\n") for variant in variants]  # the same lines in both variants
+    starts = [0] + [i for i, line in enumerate(split[1]) if i and line.startswith("---")]
+    docs: list[YamlDoc] = []
+    for number, first in enumerate(starts):
+        last = starts[number + 1] if number + 1 < len(starts) else len(split[1])
+        for lines in split:
+            try:
+                found = _parse("\n" * first + "\n".join(lines[first:last]), True, len(docs) + number)
+            except ParseError:
+                continue
+            docs.extend(found)
+            break
+        else:
+            docs.append(YamlDoc(data=None, index=len(docs) + number, start_line=first + 1, template=True, opaque=True))
+    return docs
+
+
+def _is_object(node: yaml.Node) -> bool:
+    keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)} if isinstance(node, yaml.MappingNode) else set()
+    return "kind" in keys and "apiVersion" in keys
 
 
 def _build(node: yaml.Node, path: Path, doc: YamlDoc | None, ctor) -> Any:
     if doc is not None:
         doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
-        result = {}
+        result: dict = {}
         for key_node, value_node in node.value:
+            if doc is not None and doc.template and isinstance(key_node, yaml.ScalarNode) and key_node.value.startswith(OPEN_MARKER):
+                result = OpenDict(result)  # an include/toYaml block adds keys here
+                continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged = _build(value_node, path, None, ctor)
                 if isinstance(merged, dict):
                     result.update(merged)
                 continue
-            key = _scalar(key_node, ctor) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            key = _scalar(key_node, ctor, doc) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             if doc is not None:
                 doc.key_lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, path + (key,), doc, ctor)
+            value = _build(value_node, path + (key,), doc, ctor)
+            if doc is not None and doc.template and key in result and result[key] != value:
+                value = Unknown(f"{result[key]} | {value}")  # both branches of a conditional
+            result[key] = value
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, ctor) for i, item in enumerate(node.value)]
-    return _scalar(node, ctor)
+    return _scalar(node, ctor, doc)
 
 
-def _scalar(node: yaml.ScalarNode, ctor) -> Any:
+def _scalar(node: yaml.ScalarNode, ctor, doc: YamlDoc | None = None) -> Any:
+    text = node.value
+    if doc is not None and doc.template and ("{" in text or "$" in text or TOKEN_PREFIX in text):
+        unknown = templates.unknown_scalar(templates.untoken(text) if TOKEN_PREFIX in text else text)
+        if unknown is not None:
+            unknown.quoted = node.style in ("'", '"')
+            return unknown
     try:
         return ctor.construct_object(node, deep=True)
     except yaml.YAMLError:

@@ -1,0 +1,3 @@
+{{- define "mini.selectorLabels" -}}
+app.kubernetes.io/name: api
+{{- end }}
