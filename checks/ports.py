@@ -225,6 +225,28 @@ class ServiceUrlPortMismatch(PortMismatch):
     example = "backend/src/routes/stats.js: process.env.STATS_SERVICE_URL || 'http://stats-service:3005'"
     fix = "Use the catalogue's port in the URL (and prefer one ConfigMap entry over scattered defaults)."
 
+    def disagreeing(self, ctx: ScanContext, component: Component, places: list[PortPlace]) -> list[PortPlace]:
+        """A URL through the component's Kubernetes Service may use any port that Service exposes
+        (`http://auth:80` to a Service 80 -> 3000); in a compose file the name is the container
+        itself, so only the port the app listens on is right there."""
+        from urllib.parse import urlsplit
+
+        from tiketi_doctor.analysis import k8s
+        from tiketi_doctor.analysis.compose import compose_paths
+
+        wrong = super().disagreeing(ctx, component, places)
+        service = k8s.service(ctx, component) if wrong and component.k8s_service else None
+        if service is None:
+            return wrong
+        exposed = {p.get("port") for p in service.get("spec", "ports") or [] if isinstance(p, dict)}
+        in_compose = set(compose_paths(ctx))
+        return [
+            p for p in wrong
+            if p.location.path in in_compose
+            or p.value not in exposed
+            or (urlsplit(p.location.label or "").hostname or "") not in (component.k8s_service, f"{component.k8s_service}.{ctx.catalogue.cluster.namespace}")
+        ]
+
 
 class PortForwardMismatch(Check):
     code = "PORT005"
