@@ -21,7 +21,6 @@ _GRAMMARS = {
     ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
 }
 SOURCE_SUFFIXES = tuple(_GRAMMARS)
-JS_SUFFIXES = SOURCE_SUFFIXES  # the former name, still imported by modules other work is changing
 # What an extensionless relative specifier may name, in the order TypeScript (and bundlers) try
 # them; a plain `.js` specifier in TypeScript sources names the `.ts` file it is compiled from.
 _RESOLVE_ORDER = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
