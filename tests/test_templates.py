@@ -129,7 +129,7 @@ def _context(root: Path) -> ScanContext:
 
 
 CHART = {
-    "deploy/chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+    "deploy/chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\nappVersion: 2.4.1\n",
     "deploy/chart/values.yaml": "image:\n  repo: robotshop\n  tag: '1.2'\n  pullPolicy: IfNotPresent\nport: 8080\nrelease: true\nmissing: null\n",
     "deploy/chart/templates/web.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n"
@@ -141,6 +141,11 @@ CHART = {
         "            - {name: C, value: {{ .Values.missing }}}\n"
         "            - {name: D, value: {{ .Values.release }}}\n"
         "            - {name: E, value: {{ .Values.image }}}\n"
+        "            - {name: F, value: {{ .Values.tag | default .Chart.AppVersion }}}\n"
+        '            - {name: G, value: {{ default "info" .Values.logLevel }}}\n'
+        "            - {name: H, value: {{ .Values.port | default 80 }}}\n"
+        "            - {name: I, value: {{ .Values.port | int }}}\n"
+        "            - {name: J, value: {{ .Release.Name }}}\n"
     ),
 }
 
@@ -156,8 +161,11 @@ def test_chart_values_fill_plain_value_paths_only(tmp_path):
     assert container["ports"][0]["containerPort"] == 8080  # Helm's output is YAML: a number
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["A"] == "8080" and isinstance(env["A"], str) and not is_unknown(env["A"])  # quoted stays a string
-    assert is_unknown(env["B"]) and is_unknown(env["C"]) and is_unknown(env["E"])  # a pipeline, null, a map
+    assert env["B"] == "8080" and isinstance(env["B"], str) and not is_unknown(env["B"])  # quote makes a string
+    assert is_unknown(env["C"]) and is_unknown(env["E"])  # null, a map
     assert env["D"] is True
+    assert env["F"] == "2.4.1" and env["G"] == "info" and env["H"] == 8080  # default, .Chart
+    assert is_unknown(env["I"]) and is_unknown(env["J"])  # other functions, .Release
     assert obj.at(("spec", "template", "spec", "containers", 0, "image")).line == 10
 
 

@@ -2,8 +2,10 @@
 
 No Helm engine installs from the package registries this tool uses, so a chart is not rendered.
 Its templates are read by the template-aware YAML reader (parsing/templates.py), and a value
-that is exactly text and plain `.Values.a.b` paths is filled in from the chart's values.yaml:
-that is what `helm template` does with the default values. Anything else stays Unknown.
+that is text and simple expressions is filled in from the chart's values.yaml and Chart.yaml:
+that is what `helm template` does with the default values. Simple means `.Values.a.b`,
+`.Chart.AppVersion`, literals, and the `default` and `quote` functions; anything else (other
+functions, `.Release`, includes) stays Unknown.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from typing import Any
 
 from ..context import ScanContext
 from ..parsing.templates import Expr, OpenDict, Unknown
-from ..parsing.yamldoc import YamlDoc
+from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
 
 CHART_FILE = "Chart.yaml"
-_VALUES_PATH = re.compile(r"^\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+_PATH = re.compile(r"^\.(Values|Chart)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+_STRING = re.compile(r'^"((?:[^"\\]|\\.)*)"$')
+_UNKNOWN = object()
 _PLAIN_SCALAR = re.compile(r"^[\w./@:+-]+$")
 
 
@@ -44,14 +48,21 @@ def template_files(ctx: ScanContext, chart: str) -> list[str]:
 
 
 def default_values(ctx: ScanContext, chart: str) -> dict:
-    def read() -> dict:
-        from . import k8s
+    """{"Values": values.yaml, "Chart": Chart.yaml}: what a template's `.Values`/`.Chart` read."""
 
-        for name in ("values.yaml", "values.yml"):
-            docs = k8s.yaml_documents(ctx, name if chart == "." else f"{chart}/{name}")
+    def first(*names: str) -> dict:
+        for name in names:
+            path = name if chart == "." else f"{chart}/{name}"
+            # The same parse (and cache key) as k8s.yaml_documents, which imports this module.
+            docs = ctx.repo.parsed("yaml", path, lambda f: parse_yaml_documents(f.text))
             if docs and isinstance(docs[0].data, dict):
                 return docs[0].data
         return {}
+
+    def read() -> dict:
+        meta = first(CHART_FILE)
+        # Template fields are capitalised (.Chart.AppVersion); Chart.yaml's keys are not (appVersion).
+        return {"Values": first("values.yaml", "values.yml"), "Chart": {k[:1].upper() + k[1:]: v for k, v in meta.items()}}
 
     return ctx.memo(("helm-values", chart), read)
 
@@ -60,7 +71,7 @@ def with_default_values(docs: list[YamlDoc], values: dict) -> list[YamlDoc]:
     """Copies of template documents with the values Helm's defaults give them."""
     found = []
     for doc in docs:
-        if not doc.template or not values:
+        if not doc.template:
             found.append(doc)
             continue
         filled = copy.copy(doc)
@@ -81,23 +92,24 @@ def _fill(data: Any, values: dict) -> Any:
 
 
 def render_value(value: Unknown, values: dict) -> Any:
-    """The value with its `.Values` paths filled in, or the Unknown itself when that is not exact."""
+    """The value with its expressions filled in, or the Unknown itself when that is not exact."""
     if not value.parts:
         return value
     text = []
+    quoted = getattr(value, "quoted", False)
     for part in value.parts:
         if not isinstance(part, Expr):
             text.append(part)
             continue
-        match = _VALUES_PATH.match(part)
-        found = _lookup(values, match.group(1).split(".")[1:]) if match else None
+        found, as_string = _evaluate(part, values)
         if isinstance(found, bool):
             found = "true" if found else "false"  # Go prints booleans in lower case
-        if not isinstance(found, (str, int)) or not _PLAIN_SCALAR.match(str(found)):
-            return value  # a function, a pipeline, a missing or structured value: not knowable here
+        if found is _UNKNOWN or not isinstance(found, (str, int)) or not _PLAIN_SCALAR.match(str(found)):
+            return value  # a function, .Release, a missing or structured value: not knowable here
+        quoted = quoted or as_string
         text.append(str(found))
     rendered = "".join(text)
-    if getattr(value, "quoted", False):
+    if quoted:
         return rendered
     import yaml
 
@@ -108,9 +120,41 @@ def render_value(value: Unknown, values: dict) -> Any:
     return typed if isinstance(typed, (str, int, bool)) else rendered
 
 
+def _evaluate(expr: str, values: dict) -> tuple[Any, bool]:
+    """(value, whether `quote` made it a string) of `TERM`, `TERM | default X`, `default X TERM`,
+    `TERM | quote`; _UNKNOWN for anything else."""
+    stages = [stage.strip() for stage in expr.split("|")]
+    words = stages[0].split()
+    if len(words) == 3 and words[0] == "default":
+        stages = [words[2], f"default {words[1]}"] + stages[1:]
+    current = _term(stages[0], values)
+    quoted = False
+    for stage in stages[1:]:
+        if stage.startswith("default "):
+            if current is None or current in ("", 0, False) or current == {} or current == []:
+                current = _term(stage[len("default "):].strip(), values)
+        elif stage == "quote" and current is not _UNKNOWN:
+            quoted = True
+        else:
+            return _UNKNOWN, False
+    return (_UNKNOWN if current is None else current), quoted
+
+
+def _term(term: str, values: dict) -> Any:
+    match = _PATH.match(term)
+    if match:
+        return _lookup(values.get(match.group(1), {}), match.group(2).split(".")[1:])
+    string = _STRING.match(term)
+    if string:
+        return string.group(1)
+    if term.isdigit():
+        return int(term)
+    return _UNKNOWN
+
+
 def _lookup(values: Any, keys: list[str]) -> Any:
     for key in keys:
         if not isinstance(values, dict) or key not in values:
-            return None
+            return None  # missing: Helm renders nothing (or `default` applies)
         values = values[key]
     return values
