@@ -92,7 +92,11 @@ class EnvVarNotProvided(Check):
         looked = []
         for ce in targets:
             loaded = ", ".join(f"{k} {n}" for k, n in ce.loaded) or "no ConfigMap or Secret"
-            looked.append(f"the {ce.workload.kind} {ce.workload.name} in {ce.environment.describe()} (env entries, envFrom: {loaded})")
+            block = _env_block(ce)
+            looked.append(
+                f"the {ce.workload.kind} {ce.workload.name} in {ce.environment.describe()} "
+                f"({block.path}:{block.line}: env entries, envFrom: {loaded})"
+            )
         if component.dockerfile:
             looked.append(f"{component.dockerfile} ({'ARG/ENV' if in_bundle else 'ENV'})")
         files = env_file_paths(ctx, component)
@@ -106,11 +110,12 @@ class EnvVarNotProvided(Check):
             f"{component.name} reads {name} without a default, but nothing sets it for {component.name}",
             read.location,
             service=component.name,
-            related=others,
+            related=[_env_block(ce) for ce in targets] + others,
             evidence={"variable": name, "read_at": str(read.location), "looked_in": looked},
             root_cause=(
-                f"{read.location.label or 'process.env.' + name} is used as a value, so it is undefined when {when}: "
-                f"nothing provides {name} — not {'; not '.join(looked)}."
+                (f"{read.location.label} and stops the program without it" if " requires " in (read.location.label or "")
+                 else f"{read.location.label or 'process.env.' + name} is used as a value, so it is undefined when {when}")
+                + f": nothing provides {name} — not {'; not '.join(looked)}."
             ),
             params={"variable": name, "component": component.name, "read_path": read.location.path, "read_line": read.location.line},
         )

@@ -123,9 +123,9 @@ def _text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None else ""
 
 
-def _location(module: JsModule, node: Node) -> Location:
+def _location(module: JsModule, node: Node, label: str | None = None) -> Location:
     line, column = module.position(node)
-    return Location(module.path, line, column, label=node.text.decode("utf-8", "replace").split("\n")[0][:80])
+    return Location(module.path, line, column, label=label or node.text.decode("utf-8", "replace").split("\n")[0][:80])
 
 
 # -- zod -----------------------------------------------------------------------------------------
@@ -225,7 +225,9 @@ def _object_keys(ctx: ScanContext, b: Bindings, node: Node | None):
     for name, pair in _pairs(node):
         value = pair.child_by_field_name("value")
         if _ENV_NAME.match(name):
-            keys.append(SchemaKey(name, _zod_usage(b, value, 0), _location(module, pair)))
+            usage = _zod_usage(b, value, 0)
+            verb = "requires" if usage == REQUIRED else "reads"
+            keys.append(SchemaKey(name, usage, _location(module, pair, f"the zod schema parsed from process.env {verb} {name}")))
     return keys, None
 
 
@@ -352,7 +354,8 @@ def _envalid(ctx: ScanContext, b: Bindings, spec: Node, result: SchemaReads, env
         if options is not None and options.type == "object" and any(k in ("default", "devDefault") for k, _ in _pairs(options)):
             usage = DEFAULT
         if _ENV_NAME.match(name):
-            result.keys.append(SchemaKey(name, usage, _location(b.module, pair)))
+            verb = "requires" if usage == REQUIRED else "reads"
+            result.keys.append(SchemaKey(name, usage, _location(b.module, pair, f"cleanEnv(process.env) {verb} {name}")))
 
 
 def _from_env_var(b: Bindings, owner: Node | None) -> bool:
