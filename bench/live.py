@@ -49,7 +49,7 @@ def _serve(pods: int, conn) -> None:
 
 def measure(pods: int, repeat: int) -> dict:
     from tests.live.support import EXAMPLE, live_registry
-    from tiketi_doctor.catalogue import find_catalogue
+    from tiketi_doctor.catalogue_choice import find_catalogue
     from tiketi_doctor.cluster.runner import LiveOptions, run_live
     from tiketi_doctor.model import Report
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.engine import scan
 from tiketi_doctor.registry import load_registry
 from tiketi_doctor.suppressions import parse_pragmas

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from tiketi_doctor.analysis.builds import inventory
 from tiketi_doctor.analysis.imageref import parse_image
-from tiketi_doctor.catalogue import find_catalogue, load_builtin
+from tiketi_doctor.catalogue import load_builtin
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.engine import scan
 from tiketi_doctor.registry import load_registry
 

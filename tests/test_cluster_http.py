@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.cluster.http import HttpProber, PortForwarder, ProbeUnavailable, parse_base_urls
 from tiketi_doctor.cluster.runner import LiveOptions, run_live
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 from tiketi_doctor.analysis.compose import compose_files
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

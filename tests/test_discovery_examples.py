@@ -7,7 +7,8 @@ import shutil
 
 from typer.testing import CliRunner
 
-from tiketi_doctor.catalogue import find_catalogue, load_builtin, looks_like_builtin
+from tiketi_doctor.catalogue import load_builtin
+from tiketi_doctor.catalogue_choice import find_catalogue, looks_like_builtin
 from tiketi_doctor.cli.main import app
 from tiketi_doctor.discovery import discover, discovered_catalogue
 from tiketi_doctor.engine import scan

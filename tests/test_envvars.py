@@ -6,7 +6,8 @@ import textwrap
 
 from tiketi_doctor.analysis.envsources import container_envs, image_sources, local_sources
 from tiketi_doctor.analysis.envvars import env_use, file_reads
-from tiketi_doctor.catalogue import find_catalogue, load_builtin
+from tiketi_doctor.catalogue import load_builtin
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.parsing.javascript import parse_javascript
 from tiketi_doctor.repo import RepoView

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.engine import scan
 from tiketi_doctor.fixing import planner
 from tiketi_doctor.fixing.planner import changed_keys, plan_fixes

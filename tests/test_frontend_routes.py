@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tiketi_doctor.analysis.frontend_routes import hidden_links, match_route, nav_links, router_paths
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

@@ -10,7 +10,7 @@ import pytest
 from tiketi_doctor.analysis import routepaths
 from tiketi_doctor.analysis.express import express_app
 from tiketi_doctor.analysis.frontend_calls import frontend_api
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tiketi_doctor.analysis.guide_paths import path_references, resolve_reference
 from tiketi_doctor.analysis.guides import CODE, COMMENT, FENCE, PROSE, guides, port_forwards, scripts
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

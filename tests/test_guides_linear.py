@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tiketi_doctor.analysis.guide_paths import path_references
 from tiketi_doctor.analysis.guides import guides, local_urls, port_forwards
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

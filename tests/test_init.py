@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from tiketi_doctor.catalogue import find_catalogue, load_builtin
+from tiketi_doctor.catalogue import load_builtin
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.cli.main import app
 
 from .conftest import EXAMPLE, ROOT

@@ -153,7 +153,7 @@ def test_repository_catalogue_extends_the_builtin(tmp_path):
         "version: 1\nname: tiketi\nextends: tiketi\ncomponents:\n  - name: auth-service\n    port: 3105\n"
         "  - {name: mailer, role: service, port: 3010}\n"
     )
-    from tiketi_doctor.catalogue import find_catalogue
+    from tiketi_doctor.catalogue_choice import find_catalogue
 
     catalogue = find_catalogue(tmp_path)
     assert catalogue.component("auth-service").port == 3105

@@ -10,7 +10,7 @@ import pytest
 
 from tiketi_doctor.analysis.environments import environments, main_container, workload_in
 from tiketi_doctor.analysis.kustomize import kubectl_available, leaves, render
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

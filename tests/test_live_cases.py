@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.cluster.runner import LiveOptions, run_live
 
 from .fakekube import FakeKube, Scenario

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.cluster.access import ClusterTarget, connect, is_kind_context
 from tiketi_doctor.cluster.runner import LiveOptions, run_live
 from tiketi_doctor.cluster.snapshot import take_snapshot

@@ -14,7 +14,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tiketi_doctor.catalogue import find_catalogue, load_builtin
+from tiketi_doctor.catalogue import load_builtin
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.cli.main import app
 from tiketi_doctor.engine import scan
 from tiketi_doctor.registry import load_registry

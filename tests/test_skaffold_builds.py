@@ -6,7 +6,7 @@ from pathlib import Path
 from tiketi_doctor.analysis.builds import inventory
 from tiketi_doctor.analysis.imageref import parse_image
 from tiketi_doctor.analysis.skaffold import configs, deployed
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from tiketi_doctor.catalogue import find_catalogue
+from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.engine import scan
 from tiketi_doctor.model import Report
 from tiketi_doctor.registry import Registry, load_registry

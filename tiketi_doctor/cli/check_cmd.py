@@ -9,7 +9,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue import Catalogue, CatalogueError, find_catalogue, nothing_to_check
+from ..catalogue import Catalogue, CatalogueError
+from ..catalogue_choice import find_catalogue, nothing_to_check
 from ..check import Check
 from ..engine import scan
 from ..model import Fix, Report, RunStatus, Severity

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..catalogue import CatalogueError, find_catalogue, nothing_to_check
+from ..catalogue import CatalogueError
+from ..catalogue_choice import find_catalogue, nothing_to_check
 from ..fixing.context import FixOptions
 from ..fixing.planner import BrokenFix, FixPlan, NotConverged, plan_fixes
 from ..fixing.registry import FixerError, load_fixers

@@ -5,7 +5,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..catalogue import CatalogueError, find_catalogue
+from ..catalogue import CatalogueError
+from ..catalogue_choice import find_catalogue
 from ..model import FindingStatus, Report
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
 

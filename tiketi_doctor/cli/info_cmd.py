@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..catalogue import CatalogueError, find_catalogue, load_catalogue
+from ..catalogue import CatalogueError, load_catalogue
+from ..catalogue_choice import find_catalogue
 from ..registry import RegistryError, load_registry
 from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
 

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..catalogue import Catalogue, CatalogueError, find_catalogue
+from ..catalogue import Catalogue, CatalogueError
+from ..catalogue_choice import find_catalogue
 from ..model import Report
 from ..registry import Registry
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, error, print_catalogue_error, split_codes
