@@ -43,8 +43,12 @@ _CALLS = shared_query("(call_expression function: [(identifier) (member_expressi
 @dataclass(frozen=True)
 class SchemaKey:
     name: str
-    usage: str
+    usage: str  # default | guarded | required | unknown, or VALUE: classify `value` as a process.env read is
     location: Location
+    value: Node | None = None
+
+
+VALUE = "value"
 
 
 @dataclass
@@ -402,10 +406,8 @@ def _nest(module: JsModule, call: Node, method: str, args: Node, result: SchemaR
     elif len(args.named_children) > 1:
         usage = DEFAULT
     else:
-        from .envvars import expression_usage
-
-        usage = expression_usage(module, call)
-    result.keys.append(SchemaKey(name, usage, _location(module, call)))
+        usage = VALUE  # `get('X')` returns undefined when X is unset, like process.env.X
+    result.keys.append(SchemaKey(name, usage, _location(module, call), call))
 
 
 def package_folders(ctx: ScanContext, folders: list[str]) -> dict[str, str]:

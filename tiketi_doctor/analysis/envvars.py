@@ -24,7 +24,7 @@ from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, string_value
-from .envschema import calls_factory, factory_call_keys, module_schema_reads, package_folders
+from .envschema import VALUE, calls_factory, factory_call_keys, module_schema_reads, package_folders
 from .image import package_json
 from .jsbindings import bindings
 from .source import js_module
@@ -142,7 +142,7 @@ def _collect(ctx: ScanContext, component: Component) -> EnvUse:
     packages = package_folders(ctx, local_packages(ctx, component)) if factories else {}
     for module in modules:
         schema = schemas[module.path]
-        found = [EnvRead(k.name, k.usage, k.location) for k in schema.keys]
+        found = [EnvRead(k.name, _usage(module, k.value, 0) if k.usage == VALUE else k.usage, k.location) for k in schema.keys]
         for factory in factories:
             if factory.name.encode() not in module.source:
                 continue
@@ -309,11 +309,6 @@ def _direct_usage(module: JsModule, node: Node, depth: int) -> str:
             if name is not None and name.type == "identifier":
                 return _variable_usage(module, name, parent)
         return REQUIRED
-
-
-def expression_usage(module: JsModule, node: Node) -> str:
-    """How a value-producing expression (`config.get('X')`) is used, classified like a `process.env` read."""
-    return _usage(module, node, depth=0)
 
 
 def _variable_usage(module: JsModule, name: Node, declarator: Node, unused: str = REQUIRED) -> str:
