@@ -1,7 +1,6 @@
 """INS: how packages get installed — sections, production installs, lockfiles and local `file:` packages."""
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from typing import Iterable, Iterator
@@ -18,6 +17,7 @@ from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.packagejson import PackageJson
 from tiketi_doctor.parsing.shell import split_commands
 from tiketi_doctor.remediation import rebuild_commands
+from tiketi_doctor.parsing import load_json
 
 # Command names whose package is not called the same.
 BIN_PACKAGES = {
@@ -270,7 +270,7 @@ class LockfileOutOfSync(Check):
         if pkg is None or source is None:
             return
         try:
-            lock = json.loads(source.text)
+            lock = load_json(source.text)
         except ValueError as exc:
             ctx.repo.problem("SRC002", lock_path, f"{lock_path}: invalid JSON ({exc})")
             return

@@ -1,7 +1,6 @@
 """Which version range to write when a fix adds a dependency: lockfile, the repository, then a table."""
 from __future__ import annotations
 
-import json
 import posixpath
 from functools import cache
 
@@ -10,6 +9,7 @@ import yaml
 import manifests
 from tiketi_doctor.analysis.image import package_json
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.parsing import load_json
 
 
 @cache
@@ -38,7 +38,7 @@ def _from_lockfile(ctx: ScanContext, path: str, name: str) -> tuple[str, str] | 
     if source is None:
         return None
     try:
-        data = json.loads(source.text)
+        data = load_json(source.text)
     except ValueError:
         return None
     entry = (data.get("packages") or {}).get(f"node_modules/{name}") or (data.get("dependencies") or {}).get(name)

@@ -119,3 +119,44 @@ def test_yaml_positions_across_documents():
 )
 def test_semver_intersection(a, b, expected):
     assert intersects(a, b) is expected
+
+
+# -- hostile YAML and JSON: refused as malformed, never expanded or recursed without end ---------
+
+def _billion_laughs(levels: int = 10) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  " + "\n  ".join(lines) + "\n"
+
+
+def test_yaml_alias_expansion_has_a_budget():
+    from tiketi_doctor.parsing import ParseError
+    from tiketi_doctor.parsing.yamldoc import load_yaml, parse_yaml_documents
+
+    for parse in (parse_yaml_documents, load_yaml):
+        with pytest.raises(ParseError, match="alias expansion too large"):
+            parse(_billion_laughs())
+    assert len(parse_yaml_documents(_billion_laughs(4))[0].data["data"]["a3"]) == 9  # modest aliases still expand
+
+
+def test_a_yaml_alias_inside_itself_is_malformed_not_a_recursion():
+    from tiketi_doctor.parsing import ParseError
+    from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
+
+    with pytest.raises(ParseError, match="an alias refers to the node that contains it"):
+        parse_yaml_documents("kind: ConfigMap\nmetadata: &m {name: x, self: *m}\n")
+
+
+def test_yaml_merge_keys_follow_the_spec():
+    from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
+
+    doc = parse_yaml_documents("b: &b {a: 1, z: 0}\nx: {<<: *b, a: 2}\ny:\n  a: 5\n  <<: [{a: 7, d: 4}, *b]\n")[0]
+    assert doc.data["x"] == {"a": 2, "z": 0} and doc.data["y"] == {"a": 5, "d": 4, "z": 0}
+
+
+def test_json_nested_too_deeply_is_malformed():
+    from tiketi_doctor.parsing import ParseError
+    from tiketi_doctor.parsing.packagejson import parse_package_json
+
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_package_json("[" * 100_000 + "]" * 100_000, "package.json")

@@ -11,10 +11,10 @@ content marks a minified bundle. Each answer is memoised for the run.
 """
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from typing import TYPE_CHECKING
+from .parsing import load_json
 
 if TYPE_CHECKING:
     from .context import ScanContext
@@ -164,7 +164,7 @@ def _test_match(repo: "RepoView", path: str, key: str | None) -> list[str]:
     if source is None:
         return []
     try:
-        data = json.loads(source.text)
+        data = load_json(source.text)
     except ValueError:
         return []  # package.json parse errors are reported by the package.json reader
     config = data.get(key) if key and isinstance(data, dict) else data

@@ -7,7 +7,6 @@ node_modules copied from earlier stages.
 """
 from __future__ import annotations
 
-import json
 import posixpath
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from ..parsing.dockerfile import Dockerfile, Instruction, parse_dockerfile
 from ..parsing.packagejson import PackageJson, parse_package_json
 from ..parsing.shell import SimpleCommand, echo_text, printf_text, split_commands
 from ..repo import MALFORMED
+from ..parsing import load_json
 
 NPM_INSTALL_VERBS = {"install", "i", "add", "ci", "clean-install", "install-clean", "isntall"}
 OMIT_DEV_FLAGS = {"--omit=dev", "--production", "--only=prod", "--only=production", "--prod"}
@@ -243,7 +243,7 @@ class _Reader:
     def _inline_manifest(self, state, inst: Instruction, content: str) -> None:
         location = Location(self.df.path, inst.start_line, 1, label="inline package.json")
         try:
-            data = json.loads(content)
+            data = load_json(content)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:

@@ -15,6 +15,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable
+from ..parsing import load_json
+from ..parsing.yamldoc import load_yaml
 
 LOCK_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock")
 _MANAGER_OF = {"package-lock.json": "npm", "npm-shrinkwrap.json": "npm", "pnpm-lock.yaml": "pnpm", "yarn.lock": "yarn"}
@@ -63,7 +65,7 @@ def parse_lockfile(text: str, path: str, npmrc: str = "", yarnrc: str = "") -> L
 # -- npm ----------------------------------------------------------------------------------------
 def _npm(text: str, path: str) -> Lockfile:
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
     if not isinstance(data, dict):
@@ -107,12 +109,10 @@ _PNPM_HOIST = re.compile(r"^\s*(shamefully-hoist\s*=\s*true|node-linker\s*=\s*ho
 
 
 def _pnpm(text: str, path: str, npmrc: str) -> Lockfile:
-    import yaml
-
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"invalid YAML: {exc}") from None
+        data = load_yaml(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc}") from None
     if not isinstance(data, dict):
         raise ValueError("pnpm-lock.yaml must hold a mapping")
     lock = Lockfile(path, "pnpm", hoisted=bool(_PNPM_HOIST.search(npmrc or "")))

@@ -8,13 +8,14 @@
 """
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 
 from ..context import ScanContext
 from .lockfiles import LOCK_NAMES, Lockfile, parse_lockfile
+from ..parsing import load_json
+from ..parsing.yamldoc import load_yaml
 
 _SOURCE_EXTENSIONS = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json", "/index.ts", "/index.tsx", "/index.js", "/index.jsx")
 
@@ -35,7 +36,7 @@ def _read_json(ctx: ScanContext, path: str, comments: bool = False):
     if source is None:
         return None
     try:
-        return json.loads(strip_jsonc(source.text) if comments else source.text)
+        return load_json(strip_jsonc(source.text) if comments else source.text)
     except ValueError:
         return None
 
@@ -85,8 +86,6 @@ def workspace_packages(ctx: ScanContext) -> dict[str, str]:
 
 
 def _workspaces(ctx: ScanContext) -> dict[str, str]:
-    import yaml
-
     patterns: list[tuple[str, str]] = []  # (root folder, glob)
     for path in ctx.repo.walk("."):
         name = posixpath.basename(path)
@@ -101,8 +100,8 @@ def _workspaces(ctx: ScanContext) -> dict[str, str]:
         elif name in ("pnpm-workspace.yaml", "lerna.json"):
             source = ctx.repo.text(path)
             try:
-                data = yaml.safe_load(source.text) if source is not None else None  # JSON is YAML too
-            except yaml.YAMLError:
+                data = load_yaml(source.text) if source is not None else None  # JSON is YAML too
+            except ValueError:
                 data = None
             globs = data.get("packages") if isinstance(data, dict) and isinstance(data.get("packages"), list) else []
         patterns += [(folder, g) for g in globs if isinstance(g, str) and not g.startswith("!")]

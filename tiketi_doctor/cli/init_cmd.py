@@ -70,11 +70,11 @@ def run_init(options: InitOptions) -> int:
 
 def kept_exclude(path: Path) -> list[str] | None:
     """The `exclude:` list of an existing catalogue file (the user's edits survive `init --force`)."""
-    import yaml
+    from ..parsing.yamldoc import load_yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     values = data.get("exclude") if isinstance(data, dict) else None
     if isinstance(values, list) and all(isinstance(v, str) for v in values):

@@ -1,7 +1,6 @@
 """Repository-wide facts: the system's name, kind cluster and namespace, shared packages, guides, scripts, config files."""
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections import Counter
@@ -13,6 +12,7 @@ from .apps import App, sanitize
 from .cluster import ClusterIndex
 from .inventory import Inventory
 from .model import Fact
+from ..parsing import load_json
 
 GUIDE_NAME = re.compile(
     r"^(?:README|QUICK[_-]?START|GETTING[_-]?STARTED|SETUP|INSTALL(?:ATION)?|DEPLOY(?:MENT)?|RUNBOOK|"
@@ -160,7 +160,7 @@ def _lines(inventory: Inventory):
 def _json(repo: RepoView, path: str) -> dict:
     source = repo.text(path) if repo.exists(path) else None
     try:
-        data = json.loads(source.text) if source else {}
+        data = load_json(source.text) if source else {}
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

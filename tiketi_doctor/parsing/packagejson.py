@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ParseError
+from . import load_json
 
 SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
@@ -45,7 +46,7 @@ class PackageJson:
 
 def parse_package_json(text: str, path: str) -> PackageJson:
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
     if not isinstance(data, dict):

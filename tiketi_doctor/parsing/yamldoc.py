@@ -6,7 +6,6 @@ document that cannot be read even so is kept as `opaque` instead of failing the 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +73,7 @@ def _parse(text: str, template: bool = False, first_index: int = 0) -> list[Yaml
         # workflow files interpolate `${VAR}`/`${{ }}` by rules of their own.
         marked = template or (_is_object(node) and (templates.has_actions(text) or "${" in text))
         doc = YamlDoc(data=None, index=index, start_line=node.start_mark.line + 1, template=marked)
-        doc.data = _build(node, (), doc, yaml.constructor.SafeConstructor())
+        doc.data = _Builder(doc).build(node, ())
         doc.opaque = isinstance(doc.data, OpenDict) and "kind" not in doc.data
         docs.append(doc)
     return docs
@@ -112,31 +111,76 @@ def _is_object(node: yaml.Node) -> bool:
     return "kind" in keys and "apiVersion" in keys
 
 
-def _build(node: yaml.Node, path: Path, doc: YamlDoc | None, ctor) -> Any:
-    if doc is not None:
-        doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+# Aliases are expanded into plain data: a "billion laughs" document (ten levels of nine aliases,
+# one kilobyte of text) would expand into a billion nodes. Past this many built nodes a document
+# is refused as malformed; real manifests, compose and catalogue files hold a few thousand.
+MAX_NODES = 200_000
+
+
+class _Builder:
+    """Plain data and positions from a composed node graph, expanding aliases within a budget and
+    refusing an alias that contains itself (which would never end)."""
+
+    def __init__(self, doc: YamlDoc | None):
+        self.doc = doc
+        self.ctor = yaml.constructor.SafeConstructor()
+        self.built = 0
+        self.open: set[int] = set()  # ids of the collection nodes being built (the path from the root)
+
+    def build(self, node: yaml.Node, path: Path, doc: Any = "document") -> Any:
+        doc = self.doc if doc == "document" else doc  # merged content is built without positions (None)
+        self.built += 1
+        if self.built > MAX_NODES:
+            line = node.start_mark.line + 1
+            raise ParseError(f"invalid YAML: alias expansion too large (over {MAX_NODES:,} nodes; a \"billion laughs\" document?)", line)
+        if isinstance(node, yaml.ScalarNode):
+            if doc is not None:
+                doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+            return _scalar(node, self.ctor, doc)
+        if id(node) in self.open:
+            line = node.start_mark.line + 1
+            raise ParseError(f"invalid YAML: an alias refers to the node that contains it (line {line})", line)
+        self.open.add(id(node))
+        try:
+            return self._collection(node, path, doc)
+        finally:
+            self.open.discard(id(node))
+
+    def _collection(self, node: yaml.Node, path: Path, doc: YamlDoc | None) -> Any:
+        if doc is not None:
+            doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), doc) for i, item in enumerate(node.value)]
         result: dict = {}
         for key_node, value_node in node.value:
             if doc is not None and doc.template and isinstance(key_node, yaml.ScalarNode) and key_node.value.startswith(OPEN_MARKER):
                 result = OpenDict(result)  # an include/toYaml block adds keys here
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = _build(value_node, path, None, ctor)
-                if isinstance(merged, dict):
-                    result.update(merged)
+                merged = self.build(value_node, path, None)
+                for item in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(item, dict):
+                        result.update({k: v for k, v in item.items() if k not in result})
                 continue
-            key = _scalar(key_node, ctor, doc) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            key = _scalar(key_node, self.ctor, doc) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             if doc is not None:
                 doc.key_lines[path + (key,)] = key_node.start_mark.line + 1
-            value = _build(value_node, path + (key,), doc, ctor)
+            value = self.build(value_node, path + (key,), doc)
             if doc is not None and doc.template and key in result and result[key] != value:
                 value = Unknown(f"{result[key]} | {value}")  # both branches of a conditional
             result[key] = value
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), doc, ctor) for i, item in enumerate(node.value)]
-    return _scalar(node, ctor, doc)
+
+
+def load_yaml(text: str) -> Any:
+    """The first document of a YAML file as plain data, with the same limits as
+    parse_yaml_documents (for files read as data only: lockfiles, workspace lists)."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ParseError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None) from None
+    return None if node is None else _Builder(None).build(node, ())
 
 
 def _scalar(node: yaml.ScalarNode, ctor, doc: YamlDoc | None = None) -> Any:
