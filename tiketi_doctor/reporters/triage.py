@@ -92,6 +92,7 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
     ),
     "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
     "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
+    "CFG001": ("{breaks}: {value!r} is still a placeholder", "{value!r} 값이 아직 자리표시자(placeholder)임: 그대로 배포됨"),
 }
 
 
