@@ -92,6 +92,10 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
     ),
     "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
     "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
+    "FE001": (
+        "the browser's bundle has {variable} = undefined (requests to undefined/...)",
+        "브라우저 번들에서 {variable} 값이 undefined (undefined/... 로 요청)",
+    ),
     "CFG001": ("{breaks}: {value!r} is still a placeholder", "{value!r} 값이 아직 자리표시자(placeholder)임: 그대로 배포됨"),
 }
 
