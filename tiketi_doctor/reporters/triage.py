@@ -92,6 +92,12 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
     ),
     "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
     "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
+    "CI002": ("the workflow never runs: no build, test or deploy from it", "워크플로가 실행되지 않음: 빌드·테스트·배포가 일어나지 않음"),
+    "CI003": ("the job fails: npm error Missing script: \"{script}\"", "작업 실패: npm error Missing script: \"{script}\""),
+    "CI004": (
+        "the action receives the literal text ${variable} (e.g. an image tagged with it)",
+        "액션이 ${variable} 문자열을 그대로 받음 (예: 그 이름으로 태그된 이미지)",
+    ),
     "FE001": (
         "the browser's bundle has {variable} = undefined (requests to undefined/...)",
         "브라우저 번들에서 {variable} 값이 undefined (undefined/... 로 요청)",
