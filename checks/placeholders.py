@@ -26,7 +26,7 @@ class PlaceholderInConfig(Check):
     scope = "repository"
     summary = (
         "A manifest, Helm values file, compose file or workflow env/with value is still a placeholder "
-        "(<your-registry>, YOUR_…, changeme, TODO, an example.com host)."
+        "(a `<REGISTRY>` or your-… token, changeme, TODO, an example.com host)."
     )
     why = (
         "Deployable config is applied as written: nothing replaces `<your-registry>/api:1.0` or `changeme` on the "
