@@ -1,0 +1,4 @@
+export function slug(text) {
+  return text.toLowerCase();
+}
+export const MAX = 10;

@@ -1,0 +1,3 @@
+import slugify from './util.mjs';
+
+export const title = (t) => slugify(t);

@@ -1,0 +1,2 @@
+const config = { port: 3005 };
+export default config;

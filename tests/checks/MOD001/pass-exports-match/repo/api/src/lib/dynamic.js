@@ -1,0 +1,4 @@
+for (const name of ['a', 'b']) {
+  exports[name] = () => name;
+}
+exports.c = 1;

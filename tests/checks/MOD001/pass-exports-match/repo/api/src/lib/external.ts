@@ -1,0 +1,2 @@
+export * from 'some-package';
+export const local = 1;

@@ -1,0 +1,2 @@
+export * from './types';
+export { default as config } from './config';

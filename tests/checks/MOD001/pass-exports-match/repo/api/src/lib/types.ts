@@ -1,0 +1,2 @@
+export interface User { id: string }
+export const ROLE_ADMIN = 'admin';
