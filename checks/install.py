@@ -277,19 +277,22 @@ class LockfileOutOfSync(Check):
         problems = lock_differences(pkg, lock)
         if not problems:
             return
+        elsewhere = posixpath.dirname(lock_path) != posixpath.dirname(manifest)
+        origin = f" (the image copies it from {posixpath.dirname(lock_path) or 'the repository root'}, not from {posixpath.dirname(manifest) or 'the repository root'})" if elsewhere else ""
         first_name = problems[0][0]
         declared = pkg.declared(first_name)
         at = Location(pkg.path, declared.line, label=f'"{first_name}": "{declared.spec}"') if declared else Location(pkg.path, 1)
         lock_line = _lock_line(source.text, problems[0][0])
         yield self.finding(
-            f"{component.name}: {lock_path} is out of sync with {pkg.path} ({'; '.join(p[1] for p in problems[:4])}"
+            f"{component.name}: {lock_path} is out of sync with {pkg.path}{origin} ({'; '.join(p[1] for p in problems[:4])}"
             f"{'; …' if len(problems) > 4 else ''}) — `npm ci` at {where.path}:{where.line} will refuse to install",
             at,
             service=component.name,
             related=[where, Location(lock_path, lock_line)],
-            evidence={"differences": [p[1] for p in problems], "lockfile": lock_path, "lockfileVersion": lock.get("lockfileVersion")},
+            evidence={"differences": [p[1] for p in problems], "lockfile": lock_path, "lockfileVersion": lock.get("lockfileVersion"), "lockfile_from_other_folder": elsewhere},
             root_cause=(
-                f"package.json changed without regenerating {lock_path}; npm ci compares the two and stops with "
+                (f"The image puts {lock_path} next to {pkg.path}: a lockfile of another package. " if elsewhere else
+                 f"package.json changed without regenerating {lock_path}. ") + "npm ci compares the two and stops with "
                 "\"npm ci can only install packages when your package.json and package-lock.json are in sync\"."
             ),
             params={"package_json": pkg.path, "lockfile": lock_path, "differences": [p[0] for p in problems]},
@@ -310,8 +313,7 @@ def lock_differences(pkg: PackageJson, lock: dict) -> list[tuple[str, str]]:
                 found.append((name, f"{name} is missing from the lockfile"))
             elif str(locked[name]) != dep.spec and not _satisfied(lock, name, dep.spec):
                 found.append((name, f"{name} is {dep.spec} in package.json but {locked[name]} in the lockfile"))
-        for name in sorted(set(locked) - set(declared)):
-            found.append((name, f"{name} is locked but no longer declared"))
+        # Extra locked entries are not listed: npm ci prunes what package.json no longer declares and succeeds.
     elif isinstance(lock.get("dependencies"), dict):  # lockfileVersion 1
         entries = lock["dependencies"]
         for name, dep in declared.items():

@@ -92,6 +92,10 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
     ),
     "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
     "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
+    "INS003": (
+        "docker build fails: npm ci can only install packages when your package.json and package-lock.json are in sync",
+        "docker build 실패: npm ci can only install packages when your package.json and package-lock.json are in sync",
+    ),
     "MOD001": (
         "TypeError: {name} is not a function (the import is undefined), or a failed TypeScript build",
         "TypeError: {name} is not a function (import 값이 undefined), 또는 TypeScript 빌드 실패",
