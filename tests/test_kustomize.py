@@ -1,4 +1,4 @@
-"""kustomize rendering: `kubectl kustomize` when kubectl is on PATH, the built-in reader otherwise — same facts."""
+"""kustomize rendering: the built-in reader always; `kubectl kustomize` only when asked (--kubectl-kustomize) — same facts."""
 from __future__ import annotations
 
 import os
@@ -121,8 +121,10 @@ def without_kubectl(monkeypatch):
     assert not kubectl_available()
 
 
-def _facts(root: Path) -> dict:
-    ctx = ScanContext(RepoView(root), find_catalogue(root))
+def _facts(root: Path, kubectl: bool = False) -> dict:
+    catalogue = find_catalogue(root)
+    catalogue.kubectl_kustomize = kubectl
+    ctx = ScanContext(RepoView(root), catalogue)
     component = ctx.catalogue.component("api")
     facts = {}
     for env in environments(ctx):
@@ -185,7 +187,7 @@ def _without_renderer(facts: dict) -> dict:
 
 @needs_kubectl
 def test_kubectl_renders_the_overlays_and_keeps_source_lines(repo):
-    facts = _facts(repo)
+    facts = _facts(repo, kubectl=True)
     assert {f["renderer"] for f in facts.values() if f} == {"kubectl"}
     assert _without_renderer(facts) == EXPECTED
 
@@ -202,8 +204,10 @@ def test_only_applied_kustomizations_are_environments(repo):
     assert [e.name for e in environments(ctx)] == ["manifests", "k8s/overlays/dev", "k8s/overlays/prod"]
 
 
-def _problems(root: Path) -> list[tuple[str, int | None, str]]:
-    ctx = ScanContext(RepoView(root), find_catalogue(root))
+def _problems(root: Path, kubectl: bool = False) -> list[tuple[str, int | None, str]]:
+    catalogue = find_catalogue(root)
+    catalogue.kubectl_kustomize = kubectl
+    ctx = ScanContext(RepoView(root), catalogue)
     found = []
     for k in leaves(ctx):
         found += [(where.path, where.line, message) for message, where in render(ctx, k).problems]
@@ -238,7 +242,7 @@ def test_the_reader_names_what_kustomize_refuses(repo, without_kubectl):
 @needs_kubectl
 def test_a_failure_only_kubectl_sees_is_reported_without_its_log_prefix(repo):
     (repo / "k8s/overlays/prod/kustomization.yaml").write_text("resources:\n  - ../../base\nimages:\n  - name: mini-api\n    newTag: [1, 2]\n")
-    problems = _problems(repo)
+    problems = _problems(repo, kubectl=True)
     assert len(problems) == 1
     path, line, message = problems[0]
     assert (path, line) == ("k8s/overlays/prod/kustomization.yaml", 1)
@@ -251,3 +255,41 @@ def test_a_base_that_contains_its_overlay_is_a_cycle(repo, without_kubectl):
     (repo / "k8s/overlays/prod/kustomization.yaml").write_text("resources:\n  - ../..\n")
     problems = _problems(repo)
     assert any("contains this kustomization" in m for _, _, m in problems)
+
+
+FAKE_KUBECTL = """#!/bin/sh
+echo "$@" >> "{log}"
+printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: only-kubectl-renders-this\\n'
+"""
+
+
+def _report(root: Path, kubectl: bool = False) -> list[tuple]:
+    from tiketi_doctor.engine import scan
+    from tiketi_doctor.registry import load_registry
+
+    catalogue = find_catalogue(root)
+    catalogue.kubectl_kustomize = kubectl
+    report = scan(root, catalogue, load_registry().runnable())
+    return [(f.code, str(f.location), f.message, sorted(f.evidence.items(), key=str)) for f in report.findings]
+
+
+def test_results_do_not_depend_on_kubectl_on_path(repo, tmp_path, monkeypatch):
+    """Without the opt-in, kubectl on PATH is never run: the same findings, evidence included."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "kubectl.log"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL.format(log=log))
+    (bin_dir / "kubectl").chmod(0o755)
+    others = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "kubectl").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(others))
+    without = _report(repo)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), *others]))
+    assert kubectl_available()
+    assert _report(repo) == without
+    assert not log.exists()
+    # The opt-in does run it (here a fake whose rendering differs, so the cross-check shows).
+    catalogue = find_catalogue(repo)
+    catalogue.kubectl_kustomize = True
+    ctx = ScanContext(RepoView(repo), catalogue)
+    rendered = {k.folder: (render(ctx, k).renderer, [o.name for o in render(ctx, k).objects]) for k in leaves(ctx)}
+    assert rendered["k8s/overlays/prod"] == ("kubectl", ["only-kubectl-renders-this"])
+    assert log.read_text().split()[0] == "kustomize"

@@ -100,6 +100,9 @@ class Catalogue:
     notes: tuple[str, ...] = ()
     # JSON path (tuple) -> line, for pointing findings at catalogue entries.
     lines: dict[tuple, int] = field(default_factory=dict)
+    # A run option (`check --kubectl-kustomize`), not read from the file: render kustomizations with
+    # `kubectl kustomize` as a cross-check instead of the built-in reader alone.
+    kubectl_kustomize: bool = field(default=False, compare=False)
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def component(self, name: str) -> Component | None:

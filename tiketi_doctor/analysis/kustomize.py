@@ -1,12 +1,13 @@
 """kustomize: the kustomizations of a repository and what each one renders to.
 
-Rendering uses `kubectl kustomize DIR` when kubectl is on PATH (the real thing, offline for
-local resources), and otherwise reads the kustomizations itself: resources and bases (files
+Rendering reads the kustomizations itself, so results never depend on what is installed: resources and bases (files
 and folders), configMapGenerator/secretGenerator, strategic-merge and JSON 6902 patches,
 namespace, namePrefix/nameSuffix (with the references to renamed ConfigMaps, Secrets and
 Services), commonLabels/labels and `images:` rewrites. Either way every rendered object keeps
 its origin — the source document it came from and the overlay lines that changed it — so a
-finding points at the line a person has to edit, not at generated output.
+finding points at the line a person has to edit, not at generated output. With the opt-in
+`check --kubectl-kustomize` (and kubectl on PATH), `kubectl kustomize DIR` renders each overlay
+instead as a cross-check, the reader's origins kept: one process per overlay, so it is never the default.
 """
 from __future__ import annotations
 
@@ -228,7 +229,7 @@ def _render(ctx: ScanContext, kustomization: Kustomization) -> Rendering:
     rendering = Rendering(kustomization, objects, "reader", reader.files, reader.problems, reader.remote)
     touched = any(path in reader.files for path in ctx.repo.overlay)
     # kubectl cannot build what needs a file written at deploy time; the reader's rendering stands.
-    if kubectl_available() and not touched and not reader.remote and not reader.deploy_time:
+    if ctx.catalogue.kubectl_kustomize and kubectl_available() and not touched and not reader.remote and not reader.deploy_time:
         _with_kubectl(ctx, rendering)
     return rendering
 

@@ -32,6 +32,8 @@ class ScanOptions:
     strict: bool = False
     # Plan the fixes (nothing is written) so that the outputs can show them as diffs and replacements.
     with_fixes: bool = False
+    # Cross-check: render kustomizations with `kubectl kustomize` (when on PATH) instead of the reader alone.
+    kubectl_kustomize: bool = False
 
 
 @dataclass
@@ -135,6 +137,7 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
         if not any(matches(c.code, token) for c in registry.checks):
             raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
     checks = registry.runnable(selected, ignored)
+    catalogue.kubectl_kustomize = options.kubectl_kustomize
     report = _scan_with_fixes(options.path, catalogue, checks) if options.with_fixes else scan(options.path, catalogue, checks)
     report.notes[:0] = catalogue.notes  # e.g. that the catalogue was discovered, not read from a file
     if baseline is not None and options.baseline is not None:

@@ -86,6 +86,9 @@ def check(
         [], "--base-url", help="With --live: the gateway's URL (http://localhost:3001), or NAME=URL for a component; others are reached by port-forward."
     ),
     live_deadline: float = typer.Option(60.0, "--live-deadline", min=1, help="With --live: seconds for all cluster API calls together; past it the live part is skipped with the reason."),
+    kubectl_kustomize: bool = typer.Option(
+        False, "--kubectl-kustomize", help="Render kustomize overlays with `kubectl kustomize` (kubectl on PATH) instead of the built-in reader: a cross-check, one process per overlay."
+    ),
 ) -> None:
     """Check a repository against the catalogue and report every disagreement with file:line evidence.
 
@@ -106,6 +109,7 @@ def check(
         formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=lang.value,
         live=live_options,
     )
+    options.kubectl_kustomize = kubectl_kustomize
     raise typer.Exit(run_check(options))
 
 
