@@ -12,6 +12,7 @@ from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.templates import is_unknown
 from tiketi_doctor.remediation import rebuild_commands
 
 
@@ -250,8 +251,8 @@ class PullPolicyBreaksKind(Check):
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         inv = inventory(ctx)
         for run in _unique(run_images(ctx, component)):
-            if not local_only(ctx, inv, run.image):
-                continue
+            if not local_only(ctx, inv, run.image) or is_unknown(run.policy):
+                continue  # a template picks the policy: neither Always nor the tag's default is known
             if run.policy == "Always":
                 why, where = "imagePullPolicy: Always", run.policy_location or run.location
             elif run.policy is None and run.image.latest:
