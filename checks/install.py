@@ -343,6 +343,10 @@ def _lock_line(text: str, name: str) -> int | None:
 
 def _workflow_ci(ctx: ScanContext) -> list[tuple[Location, str]]:
     """(location, folder) of `npm ci` in workflow run steps (working-directory and `cd X &&` followed)."""
+    return ctx.memo("install.workflow_ci", lambda: _find_workflow_ci(ctx))  # once per run, not per component
+
+
+def _find_workflow_ci(ctx: ScanContext) -> list[tuple[Location, str]]:
     found = []
     for workflow in workflows(ctx):
         for step in workflow.steps:

@@ -145,13 +145,41 @@ _TS_FACTS = shared_query("(import_require_clause source: (string) @spec)")
 
 @cache
 def _combined_query(queries: tuple[str, ...], grammar: str) -> Query | None:
-    """One query of all shared ones that the grammar can compile, each capture renamed `q<index>.<name>`."""
-    parts = [
-        _CAPTURE_NAME.sub(lambda m, i=i: f"@q{i}.{m.group(1)}", text)
-        for i, text in enumerate(queries)
-        if compile_query(text, grammar) is not None
-    ]
-    return compile_query("\n".join(parts), grammar) if parts else None
+    """One query of all shared ones that the grammar can compile, each capture renamed `q<index>.<name>`.
+
+    Compiling a query costs about as much as compiling it inside the combined one, so the parts
+    are not compiled one by one first: a part is left out when the grammar lacks a node type or
+    field it names (confirmed by compiling it), and only when the combined query still does not
+    compile is each part tried on its own."""
+    chosen = [i for i, text in enumerate(queries) if _may_compile(text, grammar) or compile_query(text, grammar) is not None]
+    try:
+        return _combine(queries, chosen, grammar)
+    except Exception:  # tree_sitter.QueryError: a part the names did not rule out
+        return _combine(queries, [i for i in chosen if compile_query(queries[i], grammar) is not None], grammar)
+
+
+def _combine(queries: tuple[str, ...], chosen: list[int], grammar: str) -> Query | None:
+    parts = [_CAPTURE_NAME.sub(lambda m, i=i: f"@q{i}.{m.group(1)}", queries[i]) for i in chosen]
+    return _tree_sitter().Query(_language(grammar), "\n".join(parts)) if parts else None
+
+
+_QUERY_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_QUERY_COMMENT = re.compile(r";[^\n]*")
+_QUERY_NODE = re.compile(r"\(\s*([A-Za-z_]\w*)")
+_QUERY_FIELD = re.compile(r"([A-Za-z_]\w*)\s*:")
+_QUERY_SPECIAL = {"_", "ERROR", "MISSING"}
+
+
+def _may_compile(source: str, grammar: str) -> bool:
+    """False when the query names a node type or field the grammar does not have (it cannot
+    compile); True only means that its names do not rule it out."""
+    language = _language(grammar)
+    text = _QUERY_COMMENT.sub("", _QUERY_STRING.sub('""', source))
+    kinds = set(_QUERY_NODE.findall(text)) - _QUERY_SPECIAL
+    fields = set(_QUERY_FIELD.findall(text))
+    return all(language.id_for_node_kind(k, True) is not None for k in kinds) and all(
+        language.field_id_for_name(f) is not None for f in fields
+    )
 
 
 @cache
