@@ -48,6 +48,8 @@ def probe_handler(spec: object, named_ports: dict[str, int]) -> tuple | None:
         return None
 
     def port(value):
+        if k8s.is_unknown(value):
+            return value[:]  # the template's text: an Unknown equals anything, the same expression only itself
         if isinstance(value, str) and not value.isdigit():
             return named_ports.get(value, value)
         return int(value) if value is not None and str(value).isdigit() else value
@@ -55,16 +57,17 @@ def probe_handler(spec: object, named_ports: dict[str, int]) -> tuple | None:
     http = spec.get("httpGet")
     if isinstance(http, dict):
         path = str(http.get("path") or "/")
-        return ("httpGet", path.rstrip("/") or "/", port(http.get("port")), http.get("host"), str(http.get("scheme") or "HTTP").upper())
+        host = http.get("host")
+        return ("httpGet", path.rstrip("/") or "/", port(http.get("port")), host[:] if k8s.is_unknown(host) else host, str(http.get("scheme") or "HTTP").upper())
     tcp = spec.get("tcpSocket")
     if isinstance(tcp, dict):
-        return ("tcpSocket", port(tcp.get("port")), tcp.get("host"))
+        return ("tcpSocket", port(tcp.get("port")), str(tcp.get("host") or "")[:])
     exec_ = spec.get("exec")
     if isinstance(exec_, dict) and isinstance(exec_.get("command"), list):
-        return ("exec", tuple(str(part) for part in exec_["command"]))
+        return ("exec", tuple(str(part)[:] for part in exec_["command"]))
     grpc = spec.get("grpc")
     if isinstance(grpc, dict):
-        return ("grpc", port(grpc.get("port")), grpc.get("service"))
+        return ("grpc", port(grpc.get("port")), str(grpc.get("service") or "")[:] or None)
     return None
 
 
@@ -169,7 +172,7 @@ def health_places(ctx: ScanContext, component: Component, app: ExpressApp | None
         for probe in PROBES:
             spec = container.data.get(probe)
             http = spec.get("httpGet") if isinstance(spec, dict) else None
-            if isinstance(http, dict) and isinstance(http.get("path"), str):
+            if isinstance(http, dict) and isinstance(http.get("path"), str) and not k8s.partly_unknown(http["path"]):
                 path = http["path"]
                 at = workload.at(container.path + (probe, "httpGet", "path"), f"{probe}.httpGet.path: {path}")
                 places.append(HealthPlace(probe, path, at))
@@ -265,11 +268,14 @@ class ProbePathNotServed(Check):
 
 
 # -- HC003 ----------------------------------------------------------------------------------
+# Info, not warning: on real repositories (Helm charts, sample apps) most Deployments have no probes
+# and run fine; a missing readiness probe only costs errors during start-up and rollouts, so it is a
+# best-practice note a maintainer may act on, not a fault that breaks the deployment.
 class MissingReadinessProbe(Check):
     code = "HC003"
     name = "missing-readiness-probe"
-    severity = Severity.WARNING
-    summary = "An application container runs without a readinessProbe."
+    severity = Severity.INFO
+    summary = "An application container runs without a readinessProbe (best practice: it gates traffic during start-up and rollouts)."
     why = (
         "Without a readiness probe a pod receives traffic as soon as the container starts — before the app "
         "listens, and while its database is unreachable — and a rollout replaces working pods with ones that "
@@ -286,11 +292,11 @@ class MissingReadinessProbe(Check):
         if workload is None:
             return
         container = k8s.main_container(workload, component)
-        if container is None or isinstance(container.data.get("readinessProbe"), dict):
+        if container is None or _may_have(container.data, "readinessProbe"):
             return
         if not _receives_traffic(ctx, component, workload):
             return  # readiness only gates Service endpoints: nothing to protect
-        has_liveness = isinstance(container.data.get("livenessProbe"), dict)
+        has_liveness = _may_have(container.data, "livenessProbe")
         what = "a livenessProbe but no readinessProbe" if has_liveness else "no readinessProbe (and no livenessProbe)"
         path = component.readiness or component.health
         at = workload.at(container.path, f"container {container.name}")
@@ -316,6 +322,11 @@ class MissingReadinessProbe(Check):
             },
             remediation=reapply_commands(ctx.catalogue, component, workload.path),
         )
+
+
+def _may_have(container: dict, key: str) -> bool:
+    """The key is written (with any value a template may fill), or a template block may add it."""
+    return container.get(key) is not None or k8s.is_open(container)
 
 
 def _receives_traffic(ctx: ScanContext, component: Component, workload: k8s.K8sObject) -> bool:

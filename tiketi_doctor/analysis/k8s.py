@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.templates import OpenDict, Unknown
+from ..parsing.templates import OpenDict, Unknown, is_open, is_unknown  # noqa: F401 (the checks ask here)
 from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")

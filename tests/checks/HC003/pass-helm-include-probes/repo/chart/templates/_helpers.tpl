@@ -1,0 +1,4 @@
+{{- define "mini.probes" -}}
+readinessProbe:
+  httpGet: {path: /health/ready, port: http}
+{{- end }}
