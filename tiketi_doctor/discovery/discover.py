@@ -70,7 +70,7 @@ class _Discoverer:
             self._app_unit(app, compose.get(app.dockerfile) if app.dockerfile else None)
         tied = {id(a.workload) for a in apps if a.workload is not None}
         for workload in self.cluster.workloads:
-            if id(workload) not in tied:
+            if id(workload) not in tied and not self._variant(workload):
                 self._infrastructure_unit(workload)
         self._unique_names()
         self.local_packages = repository.local_packages(self.inventory, {a.folder for a in apps})
@@ -137,6 +137,21 @@ class _Discoverer:
             deployment=workload.name if workload else None, k8s_service=service.name if service else None,
         ), app, workload, compose_service.name if compose_service else None)
         self.units.append(unit)
+
+    def _variant(self, workload: Workload) -> bool:
+        """A workload that runs a variant of an application's image (`rs-payment-fix` next to `rs-payment`,
+        as an Istio or canary folder deploys it) and is named after that application: the same component,
+        not one of its own. Noted as a doubt on the application's manifests."""
+        own = _image_name(workload.image)
+        for unit in self.units:
+            base = _image_name(unit.found.image.value if unit.found.image else None)
+            if unit.app is None or not base or not own.startswith(base + "-"):
+                continue
+            if workload.name.startswith(unit.found.name + "-") or workload.name == unit.found.name:
+                if unit.found.manifests is not None:
+                    unit.found.manifests.doubts.append(f"{workload.path} runs a variant of it ({workload.image})")
+                return True
+        return False
 
     def _infrastructure_unit(self, workload: Workload) -> None:
         services = self.cluster.services_for(workload)
@@ -390,6 +405,13 @@ def _places(places: list[Location]) -> str:
         parts.append(f":{place.line}" if place.path == last else f"{place.path}:{place.line}")
         last = place.path
     return ", ".join(parts)
+
+
+def _image_name(image: str | None) -> str:
+    """An image's own name: its last path segment without tag or digest (`rs-payment`); empty when a
+    template or variable computes it."""
+    name = (image or "").split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    return "" if "{" in name or "$" in name else name
 
 
 def _description(app: App) -> str | None:
