@@ -64,6 +64,14 @@ def _unique(images: list[RunImage]) -> list[RunImage]:
     return kept
 
 
+def _registry_computed(image: ImageRef) -> bool:
+    """A template or variable computes the start of the name (`{{ include "chart.image" . }}`,
+    `{{ .Values.image }}`, `${PREFIX}-api`): it may hold any registry, so no build can be said to differ."""
+    from tiketi_doctor.analysis.imageref import WILDCARD
+
+    return image.registry is None and image.repository.startswith(WILDCARD)
+
+
 def produced_names(inv: BuildInventory, builds) -> list[tuple[ImageRef, Location]]:
     """Tags of these builds plus the names `docker tag` gives them afterwards."""
     names = [(t, b.location) for b in builds for t in b.tags]
@@ -120,7 +128,7 @@ class DeployedImageNotBuilt(Check):
             return
         names = produced_names(inv, builds)
         for run in _unique(run_images(ctx, component)):
-            if any(name.matches(run.image) for name, _ in names):
+            if any(name.matches(run.image) for name, _ in names) or _registry_computed(run.image):
                 continue
             others = [b for b in inv.builds if b.dockerfile and b.tags and ctx.repo.exists(b.dockerfile)]
             if builds:

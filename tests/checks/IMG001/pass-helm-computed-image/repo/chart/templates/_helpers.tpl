@@ -1,0 +1,3 @@
+{{- define "mini.image" -}}
+{{ .Values.image.name }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
