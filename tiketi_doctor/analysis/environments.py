@@ -112,7 +112,7 @@ def _environments(ctx: ScanContext) -> list[Environment]:
             envs.append(Environment(chart, plain_objects(ctx, files), renderer="helm-template", chart=chart, opaque=opaque))
     for k in leaves(ctx):
         rendering = render(ctx, k)
-        envs.append(Environment(k.folder, rendering.objects, k.path, rendering.renderer, rendering))
+        envs.append(Environment(k.folder, rendering.objects, k.path, rendering.renderer, rendering=rendering))
     return envs
 
 
