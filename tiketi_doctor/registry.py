@@ -14,6 +14,35 @@ CODE_FORMAT = re.compile(r"^[A-Z]{2,5}\d{3}$")
 NAME_FORMAT = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOC_FIELDS = ("summary", "why", "example", "fix")
 
+# The letters of the codes each built-in family registers, so that --select/--ignore can leave a
+# family unimported (its analyses with it) without importing it to ask. tests/test_meta.py checks
+# it against the families; a family missing here is always imported.
+FAMILY_LETTERS: dict[str, tuple[str, ...]] = {
+    "checks.buildctx": ("CTX",),
+    "checks.compose": ("CMP",),
+    "checks.dependencies": ("DEP",),
+    "checks.dockerfile": ("DKF",),
+    "checks.docs": ("DOC",),
+    "checks.envconfig": ("ENV",),
+    "checks.frontend_env": ("FE",),
+    "checks.gateway": ("GW",),
+    "checks.health": ("HC",),
+    "checks.images": ("IMG",),
+    "checks.ingress": ("ING",),
+    "checks.install": ("INS",),
+    "checks.kubeschema": ("KUBE",),
+    "checks.live": ("CL",),
+    "checks.manifests": ("KUBE",),
+    "checks.modules": ("MOD",),
+    "checks.placeholders": ("CFG",),
+    "checks.ports": ("PORT",),
+    "checks.service_names": ("NET",),
+    "checks.skaffold": ("SKF",),
+    "checks.ui": ("UI",),
+    "checks.workflow_steps": ("CI",),
+    "checks.workflows": ("CI",),
+}
+
 
 class RegistryError(Exception):
     pass
@@ -22,6 +51,8 @@ class RegistryError(Exception):
 @dataclass
 class Registry:
     checks: list[Check]
+    # Families left unimported because --select/--ignore rule out every code they can register.
+    skipped: tuple[str, ...] = ()
 
     def get(self, code: str) -> Check | None:
         code = code.upper()
@@ -46,13 +77,19 @@ def is_selected(code: str, select: list[str] | None, ignore: list[str] | None) -
     return not (ignore and any(matches(code, t) for t in ignore))
 
 
-def load_registry(modules: list[str] | None = None) -> Registry:
-    """Checks of every family; `modules` overrides discovery (tests, plugins under development)."""
+def load_registry(modules: list[str] | None = None, select: list[str] | None = None, ignore: list[str] | None = None) -> Registry:
+    """Checks of every family; `modules` overrides discovery (tests, plugins under development).
+
+    With `select`/`ignore`, a built-in family none of whose codes can be selected is not imported
+    (see FAMILY_LETTERS); `Registry.skipped` names it."""
     if modules is None:
         core = ["tiketi_doctor.input_problems", "tiketi_doctor.suppressions"]
         modules = core + entry_point_values(GROUP)
+    skipped = tuple(m for m in modules if (select or ignore) and not _may_select(FAMILY_LETTERS.get(m), select, ignore))
     checks: list[Check] = []
     for module_name in modules:
+        if module_name in skipped:
+            continue
         try:
             module = import_module(module_name)
         except ImportError as exc:
@@ -62,7 +99,18 @@ def load_registry(modules: list[str] | None = None) -> Registry:
             raise RegistryError(f"check family {module_name!r} has no CHECKS tuple")
         checks.extend(cls() for cls in family)
     _validate(checks)
-    return Registry(sorted(checks, key=lambda c: c.code))
+    return Registry(sorted(checks, key=lambda c: c.code), skipped)
+
+
+def _may_select(letters: tuple[str, ...] | None, select: list[str] | None, ignore: list[str] | None) -> bool:
+    """Whether a family whose codes start with one of `letters` may hold a selected check (True when unknown)."""
+    if letters is None:
+        return True
+    tokens = [t.strip().upper() for t in select or [] if t.strip()]
+    if tokens and not any(t.startswith(p) or p.startswith(t) for t in tokens for p in letters):
+        return False
+    dropped = [t.strip().upper() for t in ignore or [] if t.strip()]
+    return not all(any(p.startswith(t) for t in dropped) for p in letters)
 
 
 def entry_point_values(group: str) -> list[str]:

@@ -127,14 +127,18 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
         baseline = load_baseline(options.baseline) if options.baseline is not None else None
     except BaselineError as exc:
         raise UsageError(str(exc)) from None
+    selected, ignored = split_codes(options.select), split_codes(options.ignore)
     if registry is None:
         try:
-            registry = load_registry()
+            registry = load_registry(select=selected, ignore=ignored)  # families ruled out are not imported
         except RegistryError as exc:
             raise InternalError(str(exc)) from None
-    selected, ignored = split_codes(options.select), split_codes(options.ignore)
     for token in selected + ignored:
         if not any(matches(c.code, token) for c in registry.checks):
+            if registry.skipped:  # the token may name a check of a family left unimported: ask them all
+                registry = load_registry()
+                if any(matches(c.code, token) for c in registry.checks):
+                    continue
             raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
     checks = registry.runnable(selected, ignored)
     catalogue.kubectl_kustomize = options.kubectl_kustomize
