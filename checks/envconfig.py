@@ -29,6 +29,7 @@ from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.parsing.templates import is_unknown
 from tiketi_doctor.remediation import reapply_commands
 from tiketi_doctor.reporters.masking import looks_secret
 
@@ -184,8 +185,8 @@ class EnvVarUnused(Check):
             container = ce.workload.get(*ce.container_path) or {}
             expanded = _expansions(ce.workload)
             for source in ce.sources:
-                if source.kind != "env" or _consumed(source.name) or source.name in expanded:
-                    continue
+                if source.kind != "env" or _consumed(source.name) or source.name in expanded or is_unknown(source.name):
+                    continue  # (a name a template fills, `{{ $k }}` in a range, could be any variable)
                 if self._read(ctx, component, source.name):
                     continue
                 key = (source.location.path, source.location.line, source.name)
@@ -226,7 +227,7 @@ class EnvVarUnused(Check):
                 readers = sorted({c.name for c in components})
                 name = obj.display_name
                 for key, _, where in config_entries(obj):
-                    if _consumed(key) or key in expansions or (kind, name, key) in key_refs:
+                    if _consumed(key) or key in expansions or (kind, name, key) in key_refs or is_unknown(key):
                         continue
                     if any(self._read(ctx, c, key) for c in components):
                         continue
