@@ -73,5 +73,12 @@ def looks_like_builtin(repo_root: Path, name: str) -> bool:
     data = _read_yaml(path, f"<builtin:{name}>").data
     files = [c["build"]["dockerfile"] for c in data["components"] if c.get("build")]
     files += [c["package_json"] for c in data["components"] if c.get("package_json")]
-    present = sum(1 for f in files if (repo_root / f).is_file())
+    present = sum(1 for f in files if _is_file(repo_root / f))
     return bool(files) and present * 2 >= len(files)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder on the way cannot be entered: the scan reports it
+        return False

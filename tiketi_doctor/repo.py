@@ -7,9 +7,11 @@ reported as findings — instead of raising, so one bad file never hides the res
 from __future__ import annotations
 
 import bisect
+import errno
 import fnmatch
 import os
 import posixpath
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -66,6 +68,10 @@ class RepoView:
         self._files_set: set[str] | None = None
         self._inside: dict[str, Path | None] = {}
         self._links: set[str] = set()
+        # Listed paths that are no regular file (a named pipe, a device, a symlink loop): never opened.
+        self._special: dict[str, str] = {}
+        # Folders that could not be listed: what lies below them is unknown, not missing.
+        self._blocked: set[str] = set()
         self._texts: dict[str, TextFile | None] = {}
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
@@ -86,17 +92,23 @@ class RepoView:
             path = self.root / path
         try:
             return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        except (ValueError, RuntimeError, OSError):  # outside, or a symlink loop
+            return path.as_posix() if not path.is_relative_to(self.root) else path.relative_to(self.root).as_posix()
 
     def inside(self, rel: str) -> Path | None:
         """The absolute path of `rel`, or None when it would leave the repository (also via symlinks)."""
         self._touch(rel)
-        if rel in self._file_set() and rel not in self._links:
+        files = self._file_set()
+        if rel in self._special:
+            return None  # reading it could block (a pipe) or never end (a loop)
+        if rel in files and rel not in self._links:
             return self.root / rel  # a listed regular file: no symlink on its path, nothing to resolve
         if rel not in self._inside:
-            candidate = (self.root / rel).resolve()
-            ok = candidate == self.root or self.root in candidate.parents
+            try:
+                candidate = (self.root / rel).resolve()
+            except (RuntimeError, OSError):  # a symlink loop on the way
+                candidate = None
+            ok = candidate is not None and (candidate == self.root or self.root in candidate.parents)
             self._inside[rel] = candidate if ok else None
         return self._inside[rel]
 
@@ -105,18 +117,46 @@ class RepoView:
         if self._files is None:
             files: list[str] = []
             dirs: set[str] = {"."}
-            root = str(self.root)
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-                base = "" if dirpath == root else dirpath[len(root) + 1:].replace(os.sep, "/") + "/"
-                dirs.update(base + d for d in dirnames)
-                files.extend(base + name for name in filenames)
-                # os.walk does not descend into linked folders; linked files are resolved when read.
-                self._links.update(base + n for n in filenames + dirnames if os.path.islink(os.path.join(dirpath, n)))
+            pending = [(str(self.root), "")]
+            while pending:
+                folder, base = pending.pop()
+                try:
+                    with os.scandir(folder) as listing:
+                        entries = list(listing)
+                except OSError as exc:
+                    self._unlistable(base.rstrip("/") or ".", exc)
+                    continue
+                for entry in entries:
+                    rel = base + entry.name
+                    link = entry.is_symlink()
+                    if _is_dir(entry):
+                        if entry.name in SKIPPED_DIRS:
+                            continue
+                        dirs.add(rel)
+                        if link:  # linked folders are not walked; their files are resolved when read
+                            self._links.add(rel)
+                        else:
+                            pending.append((entry.path, rel + "/"))
+                        continue
+                    files.append(rel)
+                    if link:
+                        self._links.add(rel)
+                    special = _not_regular(entry)
+                    if special:
+                        self._special[rel] = special
             files.extend(p for p in self.overlay if p not in set(files))  # files a fix would create
             files.sort()
             self._files, self._dirs = files, dirs
         return self._files, self._dirs  # type: ignore[return-value]
+
+    def _unlistable(self, rel: str, exc: OSError) -> None:
+        self._blocked.add(rel)
+        self.problem(
+            UNREADABLE, rel, f"cannot read the folder {rel}: {exc.strerror or exc}; the files below it were not checked"
+        )
+
+    def _below_blocked(self, rel: str) -> bool:
+        return bool(self._blocked) and any(rel == b or rel.startswith(b + "/") or b == "." for b in self._blocked)
 
     def exists(self, rel: str) -> bool:
         rel = _normal(rel)
@@ -124,6 +164,8 @@ class RepoView:
         files, dirs = self._listing()
         if rel in self.overlay or rel in dirs or rel in self._file_set():
             return True
+        if self._below_blocked(rel):
+            return True  # cannot be told: unknown rather than missing (the folder is reported)
         if not self._unlisted(rel):
             return False  # the listing is complete outside skipped and linked folders
         path = self.inside(rel)
@@ -134,10 +176,13 @@ class RepoView:
         self._touch(rel)
         if rel in self._listing()[1]:
             return True
-        if not self._unlisted(rel):
+        if not self._unlisted(rel) or self._below_blocked(rel):
             return False
         path = self.inside(rel)
-        return path is not None and path.is_dir()
+        try:
+            return path is not None and path.is_dir()
+        except OSError:
+            return False
 
     def _unlisted(self, rel: str) -> bool:
         """Whether `rel` lies where the listing does not look (node_modules, linked folders...)."""
@@ -204,23 +249,20 @@ class RepoView:
             return TextFile(rel, text, crlf="\r\n" in text)
         if rel not in self._file_set() and (not self.exists(rel) or self.is_dir(rel)):
             return None  # a listed file exists and is no folder: only others are looked up
+        if rel in self._special:
+            self.problem(UNREADABLE, rel, f"{rel} is {self._special[rel]}, not a regular file; it was not read")
+            return None
+        if self._below_blocked(rel):
+            return None  # the folder is reported once
         path = self.inside(rel)
         if path is None:
             return None
         try:
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > self.max_bytes:
-                    self.problem(
-                        SKIPPED,
-                        rel,
-                        f"{rel} was not read: {size / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB limit for a file",
-                        severity=Severity.INFO,
-                    )
-                    return None
-                data = handle.read()
+            data = self._read_bytes(rel, path)
         except OSError as exc:
             self.problem(UNREADABLE, rel, f"cannot read {rel}: {exc.strerror or exc}")
+            return None
+        if data is None:
             return None
         if b"\x00" in data[:BINARY_SNIFF]:
             self.problem(UNREADABLE, rel, f"{rel} is a binary file, not text")
@@ -240,6 +282,25 @@ class RepoView:
             )
             text = data.decode("utf-8", errors="replace")
         return TextFile(rel, text, crlf="\r\n" in text, bom=data.startswith(b"\xef\xbb\xbf"), exact=exact)
+
+    def _read_bytes(self, rel: str, path: Path) -> bytes | None:
+        """The bytes of a regular file within the size limit. Opened without blocking: a path that
+        turned into a named pipe after the listing must not wait for a writer."""
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self.problem(UNREADABLE, rel, f"{rel} is {_kind(info.st_mode)}, not a regular file; it was not read")
+                return None
+            if info.st_size > self.max_bytes:
+                self.problem(
+                    SKIPPED,
+                    rel,
+                    f"{rel} was not read: {info.st_size / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB limit for a file",
+                    severity=Severity.INFO,
+                )
+                return None
+            return handle.read(self.max_bytes + 1)
 
     def parsed(self, kind: str, rel: str, parse: Callable[[TextFile], T]) -> T | None:
         """Parse `rel` once with `parse`; a ValueError from the parser becomes an input problem.
@@ -312,6 +373,37 @@ def _shared_parses(root: Path) -> dict:
             del _SHARED_PARSES[next(iter(_SHARED_PARSES))]
     _SHARED_PARSES[root] = shared  # most recently used last
     return shared
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _not_regular(entry: os.DirEntry) -> str | None:
+    """What a listed non-folder is when it is no regular file (None for a regular file)."""
+    try:
+        if entry.is_file():  # the type from the listing; a stat only for a symlink
+            return None
+        return _kind(entry.stat().st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if exc.errno == errno.ENOENT:
+            return "a symbolic link to nothing"
+        return None  # e.g. permission denied: reading it says so
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def _normal(rel: str) -> str:

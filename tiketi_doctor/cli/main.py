@@ -320,4 +320,15 @@ def catalogue_validate(
 
 
 def run() -> None:
-    app()
+    """The console entry point. An exception no command handled is a bug of tiketi-doctor: one line
+    and exit 3 (exit 1 would read as "findings found" to CI). TIKETI_DOCTOR_TRACEBACK=1 shows it whole."""
+    import os
+    import sys
+
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("TIKETI_DOCTOR_TRACEBACK"):
+            raise
+        print(f"tiketi-doctor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(3)
