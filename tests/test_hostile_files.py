@@ -187,3 +187,55 @@ def test_an_unexpected_exception_exits_3_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as exit_:
         main.run()
     assert exit_.value.code == 3
+
+
+# -- the size limit ------------------------------------------------------------------------
+def _sparse(path: Path, size: int) -> None:
+    with open(path, "wb") as handle:  # 50 MB on paper, nothing on disk
+        handle.truncate(size)
+
+
+@pytest.mark.parametrize("name", ["api/src/huge.js", "k8s/huge.yaml"])
+def test_a_50_mb_file_is_skipped_quickly_with_one_info_finding(tmp_path, name):
+    import time
+
+    repo = _base(tmp_path)
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    _sparse(repo / name, 50_000_000)
+    started = time.monotonic()
+    result, data = _check(repo)
+    assert time.monotonic() - started < 60
+    skipped = [f for f in data["findings"] if f["code"] == "SRC005"]
+    assert [(f["location"]["path"], f["severity"]) for f in skipped] == [(name, "info")], result.output
+    assert "50.0 MB" in skipped[0]["message"]
+
+
+def test_max_file_size_option_lowers_the_limit_for_every_scanning_command(tmp_path):
+    repo = _base(tmp_path)
+    (repo / "api/src/big.js").write_text("// " + "x" * 3000 + "\n")
+    _, data = _check(repo, "--max-file-size", "2KB")
+    assert [f["location"]["path"] for f in data["findings"] if f["code"] == "SRC005"] == ["api/src/big.js"]
+    _, data = _check(repo)
+    assert not [f for f in data["findings"] if f["code"] == "SRC005"]
+    report = runner.invoke(app, ["report", str(repo), "--max-file-size", "2000"])
+    assert report.exit_code == 0 and "api/src/big.js" in report.stdout, report.output
+    out = tmp_path / "b.json"
+    baseline = runner.invoke(app, ["baseline", "create", str(repo), "-o", str(out), "--max-file-size", "2k"])
+    assert baseline.exit_code == 0 and "SRC005" in out.read_text(), baseline.output
+    assert runner.invoke(app, ["fix", str(repo), "--max-file-size", "2KB"]).exit_code in (0, 1)
+    bad = runner.invoke(app, ["check", str(repo), "--max-file-size", "lots"])
+    assert bad.exit_code == 2 and "--max-file-size" in bad.output
+
+
+def test_the_catalogue_sets_the_limit(tmp_path):
+    repo = _base(tmp_path)
+    (repo / "api/src/big.js").write_text("// " + "x" * 3000 + "\n")
+    catalogue = repo / "tiketi-doctor.yaml"
+    catalogue.write_text(catalogue.read_text() + "max_file_bytes: 2000\n")
+    _, data = _check(repo)
+    assert [f["location"]["path"] for f in data["findings"] if f["code"] == "SRC005"] == ["api/src/big.js"]
+    _, data = _check(repo, "--max-file-size", "1MB")  # the option wins over the file
+    assert not [f for f in data["findings"] if f["code"] == "SRC005"]
+    catalogue.write_text(catalogue.read_text().replace("max_file_bytes: 2000", "max_file_bytes: -1"))
+    result = runner.invoke(app, ["check", str(repo)])
+    assert result.exit_code == 2 and "max_file_bytes" in result.output

@@ -94,6 +94,7 @@ class Catalogue:
     scripts: tuple[str, ...] = ()
     config_files: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    max_file_bytes: int | None = None  # None: the repository view's default limit
     source: str = ""  # where it was loaded from, for messages
     origin: str = "builtin"  # builtin | repository | file | discovered
     # Said to the user with the results (e.g. that the catalogue was discovered, not read).
@@ -371,6 +372,7 @@ def _build(data: dict, display: str, origin: str, doc: YamlDoc, sources: dict) -
         scripts=tuple(data.get("scripts", ())),
         config_files=tuple(data.get("config_files", ())),
         exclude=tuple(data.get("exclude", ())),
+        max_file_bytes=data.get("max_file_bytes"),
         source=display,
         origin=origin,
         lines=lines,

@@ -56,7 +56,7 @@ def scan(
     reuse: Reuse | None = None,
 ) -> Report:
     started = time.perf_counter()
-    repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude))
+    repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes))
     ctx = context or ScanContext(repo, catalogue)
     findings: list[Finding] = []
     runs: list[CheckRun] = []

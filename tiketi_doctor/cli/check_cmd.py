@@ -32,6 +32,8 @@ class ScanOptions:
     strict: bool = False
     # Plan the fixes (nothing is written) so that the outputs can show them as diffs and replacements.
     with_fixes: bool = False
+    # --max-file-size: overrides the catalogue's max_file_bytes.
+    max_file_bytes: int | None = None
     # Cross-check: render kustomizations with `kubectl kustomize` (when on PATH) instead of the reader alone.
     kubectl_kustomize: bool = False
 
@@ -116,6 +118,8 @@ def load_catalogue_for(options: ScanOptions) -> Catalogue:
     unrelated = nothing_to_check(options.path, catalogue)
     if unrelated:
         raise UsageError(unrelated)
+    if options.max_file_bytes is not None:
+        catalogue.max_file_bytes = options.max_file_bytes
     return catalogue
 
 

@@ -34,6 +34,21 @@ def exit_for(exc: Exception, writing: str = "the output") -> int:
     return EXIT_USAGE
 
 
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """`4MB`, `500kb`, `2MiB` or plain bytes -> bytes; ValueError for anything else."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match and _UNITS.get(match.group(2).lower())
+    if not match or unit is None or float(match.group(1)) * unit < 1:
+        raise ValueError(f"{text!r} is not a size (bytes, or a number with KB, MB, GB, KiB, MiB)")
+    return int(float(match.group(1)) * unit)
+
+
 def error(message: str) -> None:
     print(f"tiketi-doctor: {message}", file=sys.stderr)
 

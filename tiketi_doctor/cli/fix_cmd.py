@@ -27,6 +27,7 @@ def run_fix(
     catalogue_file: Path | None,
     color: bool | None,
     overwrite_read_only: bool = False,
+    max_file_bytes: int | None = None,
 ) -> int:
     if not path.is_dir():
         error(f"{path} is not a directory")
@@ -39,6 +40,8 @@ def run_fix(
         if unrelated:
             error(unrelated)
             return EXIT_USAGE
+        if max_file_bytes is not None:
+            catalogue.max_file_bytes = max_file_bytes
         registry = load_registry()
         fixers = load_fixers()
     except CatalogueError as exc:

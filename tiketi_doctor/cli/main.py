@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -45,6 +45,24 @@ app.add_typer(checks_app, name="checks")
 app.add_typer(catalogue_app, name="catalogue")
 baseline_app = typer.Typer(help="Accept today's findings so that CI reports only new ones.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(baseline_app, name="baseline")
+
+
+def _size(value: Optional[str]) -> Optional[int]:
+    if value is None:
+        return None
+    from .common import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _max_file_size() -> Any:
+    return typer.Option(
+        None, "--max-file-size", callback=_size, metavar="SIZE",
+        help="Do not read files larger than this (4MB by default, or the catalogue's max_file_bytes); each is one SRC005 info finding.",
+    )
 
 
 def _version(value: bool) -> None:
@@ -89,6 +107,7 @@ def check(
     kubectl_kustomize: bool = typer.Option(
         False, "--kubectl-kustomize", help="Render kustomize overlays with `kubectl kustomize` (kubectl on PATH) instead of the built-in reader: a cross-check, one process per overlay."
     ),
+    max_file_size: Optional[str] = _max_file_size(),
 ) -> None:
     """Check a repository against the catalogue and report every disagreement with file:line evidence.
 
@@ -107,7 +126,7 @@ def check(
     options = CheckOptions(
         path, catalogue, select, ignore, baseline, strict,
         formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=lang.value,
-        live=live_options,
+        live=live_options, max_file_bytes=max_file_size,  # type: ignore[arg-type]  # converted by _size
     )
     options.kubectl_kustomize = kubectl_kustomize
     raise typer.Exit(run_check(options))
@@ -161,6 +180,7 @@ def report(
     ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Leave out the findings recorded in this baseline."),
     strict: bool = typer.Option(False, "--strict", help="Refuse every ignore and the baseline."),
+    max_file_size: Optional[str] = _max_file_size(),
 ) -> None:
     """Write the troubleshooting report: summary table, then per problem symptom, root cause, fix, commands, verification.
 
@@ -171,6 +191,7 @@ def report(
     options = ReportOptions(
         path, catalogue, select, ignore, baseline, strict,
         output=output, report_format=report_format.value if report_format else None, lang=lang.value,
+        max_file_bytes=max_file_size,  # type: ignore[arg-type]
     )
     raise typer.Exit(run_report(options))
 
@@ -182,6 +203,7 @@ def baseline_create(
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
     select: List[str] = typer.Option([], "--select", "-s", help="Record only these codes or prefixes."),
     ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes."),
+    max_file_size: Optional[str] = _max_file_size(),
 ) -> None:
     """Record the current findings (by fingerprint, stable across line shifts) as accepted.
 
@@ -189,7 +211,7 @@ def baseline_create(
     """
     from .baseline_cmd import BaselineOptions, run_create
 
-    raise typer.Exit(run_create(BaselineOptions(path, catalogue, select, ignore, output=output)))
+    raise typer.Exit(run_create(BaselineOptions(path, catalogue, select, ignore, output=output, max_file_bytes=max_file_size)))
 
 
 @app.command()
@@ -206,6 +228,7 @@ def fix(
     overwrite_read_only: bool = typer.Option(False, "--overwrite-read-only", help="With --apply: also write files that are read-only (refused by default)."),
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colours."),
+    max_file_size: Optional[str] = _max_file_size(),
 ) -> None:
     """Fix what the checks found: show the changes as a diff, write them with --apply, undo with --undo.
 
@@ -216,7 +239,8 @@ def fix(
     from .fix_cmd import run_fix
 
     raise typer.Exit(
-        run_fix(path, apply, select, ignore, minimal, unsafe_fixes, patch, undo, force, catalogue, color, overwrite_read_only)
+        run_fix(path, apply, select, ignore, minimal, unsafe_fixes, patch, undo, force, catalogue, color, overwrite_read_only,
+                max_file_size)  # type: ignore[arg-type]
     )
 
 

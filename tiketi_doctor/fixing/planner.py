@@ -91,7 +91,7 @@ def plan_fixes(
     options: FixOptions = FixOptions(),
 ) -> FixPlan:
     overlay: dict[str, str] = {}
-    disk = RepoView(root, exclude=catalogue.exclude)
+    disk = RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
     originals: dict[str, str | None] = {}
     original_bytes: dict[str, bytes | None] = {}
     bom: dict[str, bool] = {}
@@ -101,7 +101,7 @@ def plan_fixes(
     before: Report | None = None
     previous: tuple[FixContext, dict[str, str]] | None = None
     for round_number in range(1, options.max_rounds + 2):
-        repo = RepoView(root, overlay, exclude=catalogue.exclude)
+        repo = RepoView(root, overlay, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
         ctx = FixContext(repo, catalogue, options)
         reuse = Reuse(previous[0], changed_keys(previous[1], overlay, disk)) if previous is not None else None
         report = scan(root, catalogue, checks, repo=repo, context=ctx, reuse=reuse)
