@@ -152,6 +152,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), doc) for i, item in enumerate(node.value)]
         result: dict = {}
+        explicit: set = set()  # keys written in this mapping (merged ones may be overridden)
         for key_node, value_node in node.value:
             if doc is not None and doc.template and isinstance(key_node, yaml.ScalarNode) and key_node.value.startswith(OPEN_MARKER):
                 result = OpenDict(result)  # an include/toYaml block adds keys here
@@ -163,6 +164,10 @@ class _Builder:
                         result.update({k: v for k, v in item.items() if k not in result})
                 continue
             key = _scalar(key_node, self.ctor, doc) if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            if doc is not None and not doc.template:  # a template's branches may set a key twice
+                if key in explicit:
+                    _duplicate(key, key_node, doc.key_lines.get(path + (key,)))
+                explicit.add(key)
             if doc is not None:
                 doc.key_lines[path + (key,)] = key_node.start_mark.line + 1
             value = self.build(value_node, path + (key,), doc)
@@ -170,6 +175,18 @@ class _Builder:
                 value = Unknown(f"{result[key]} | {value}")  # both branches of a conditional
             result[key] = value
         return result
+
+
+def _duplicate(key: Any, node: yaml.Node, first: int | None) -> None:
+    """A key given twice: PyYAML would keep the last silently, but kubectl's strict decoding,
+    docker compose and kustomize (yaml.v3) reject the file, so it is malformed, not guessed."""
+    line = node.start_mark.line + 1
+    raise ParseError(
+        f"invalid YAML: duplicate key {key!r} (line {line}"
+        + (f", first at line {first}" if first else "")
+        + "); kubectl (strict decoding), docker compose and kustomize reject a mapping with a key given twice",
+        line,
+    )
 
 
 def load_yaml(text: str) -> Any:
