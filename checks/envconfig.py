@@ -22,13 +22,13 @@ from tiketi_doctor.analysis.envsources import (
 )
 from tiketi_doctor.analysis.build_inputs import build_sources, is_input
 from tiketi_doctor.analysis.envvars import env_use, local_packages
-from tiketi_doctor.analysis.image import package_json
+from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.kustomize import Placed, containers_of
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
-from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.templates import is_unknown
 from tiketi_doctor.remediation import reapply_commands
 from tiketi_doctor.reporters.masking import looks_secret
@@ -583,7 +583,7 @@ class SecretCommitted(Check):
     name = "secret-committed"
     severity = Severity.WARNING
     scope = "repository"
-    summary = "A credential is committed in plain text: a Secret manifest, a ConfigMap, an env entry or an env file."
+    summary = "A credential is committed in plain text: a Secret manifest, a ConfigMap, an env entry, an env file or a Dockerfile ENV/ARG."
     why = (
         "Anything committed is readable by everyone with the repository and stays in its history. A Secret's "
         "`data` is only base64, not encryption. Values that are obviously local placeholders "
@@ -613,6 +613,37 @@ class SecretCommitted(Check):
             for path in env_file_paths(ctx, component):
                 entries = [(e.name, e.value or "", e.location) for e in env_file_entries(ctx, path)]
                 yield from self._file(path, entries, seen)
+            yield from self._dockerfile(ctx, component, seen)
+
+    def _dockerfile(self, ctx: ScanContext, component: Component, seen) -> Iterator:
+        """ENV (any stage) and ARG defaults: both stay readable in the image's history, not only in the repository."""
+        dockerfile = dockerfile_of(ctx, component)
+        for inst in dockerfile.instructions if dockerfile is not None else ():
+            if inst.cmd == "ENV":
+                pairs = list(zip(inst.value[::2], inst.value[1::2]))
+            elif inst.cmd == "ARG":
+                pairs = [(name, value) for name, eq, value in (item.partition("=") for item in inst.value) if eq]
+            else:
+                continue
+            for name, value in pairs:
+                if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                    continue
+                line, column = dockerfile.locate(name, inst)
+                where = Location(dockerfile.path, line, column, label=f"{inst.cmd} {name}")
+                mark = (where.path, where.line, name)
+                if mark in seen:
+                    continue
+                seen.add(mark)
+                yield self.finding(
+                    f"{dockerfile.path} bakes a real-looking {name} into the image with {inst.cmd} (value not shown)",
+                    where,
+                    evidence={"key": name, "file": dockerfile.path, "instruction": inst.cmd},
+                    root_cause=(
+                        f"{inst.cmd} {name} gives the credential a value in the Dockerfile: it is committed with the "
+                        "repository and recorded in the image (`docker history`, `docker inspect`) for anyone who pulls it."
+                    ),
+                    params={"key": name, "path": dockerfile.path, "line": line},
+                )
 
     def _secret(self, obj: Placed, seen) -> Iterator:
         real = [(key, where, section) for key, value, where, section in secret_values(obj) if value and secret_kind(value, key) == "real"]
