@@ -148,6 +148,19 @@ def test_a_script_that_cannot_be_followed_leaves_the_context_unknown(tmp_path):
     assert _builds(_ctx(root)) == [(None, None, ["mini-api:local"], "scripts/build.sh:2", "script", False, False)]
 
 
+def test_a_subshell_cd_ends_with_the_subshell_and_a_redirect_is_not_an_argument(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(CASES / "_base", root)
+    (root / "scripts" / "build.sh").write_text(textwrap.dedent("""\
+        (cd api && docker build -t mini-api:local . > build.log 2>&1) # the api
+        docker build -t "mini-api:$(git rev-parse --short HEAD; echo x)" -f api/Dockerfile .
+        """))
+    assert _builds(_ctx(root)) == [
+        ("api/Dockerfile", "api", ["mini-api:local"], "scripts/build.sh:1", "script", False, False),
+        ("api/Dockerfile", ".", ["mini-api:$(…)"], "scripts/build.sh:2", "script", False, False),
+    ]
+
+
 MATRIX = """\
 on: [push]
 jobs:

@@ -9,7 +9,7 @@ from tiketi_doctor.parsing import ParseError
 from tiketi_doctor.parsing.dockerfile import parse_dockerfile
 from tiketi_doctor.parsing.javascript import parse_javascript
 from tiketi_doctor.parsing.packagejson import parse_package_json
-from tiketi_doctor.parsing.shell import echo_text, printf_text, split_commands
+from tiketi_doctor.parsing.shell import command_words, echo_text, printf_text, split_commands
 from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
 
 
@@ -50,6 +50,17 @@ def test_shell_split_and_redirects():
     assert commands[1].writes() == ["package.json"]
     assert [c.joined_by for c in commands] == ["", "&&", ";", "||"]
     assert commands[3].words == ["npm", "i", "x@1"]
+
+
+def test_shell_words_keep_substitutions_and_quoted_operators_whole():
+    commands = split_commands('cd "$(dirname "$0")/.." && (echo ";" `a|b` ${X:-a b} >&2; ls) # c|d', comments=True)
+    assert [(c.words, c.depth) for c in commands] == [
+        (["cd", '$(dirname "$0")/..'], 0), (["echo", ";", "`a|b`", "${X:-a b}"], 1), (["ls"], 1)]
+    assert split_commands("echo a # c|d")[1].words == ["d"]  # without `comments`, # is a word
+    assert command_words("npm run 'build:prod' && x") == ["npm", "run", "build:prod"]
+    assert command_words("echo 'unclosed") == ["echo", "'unclosed"]
+    with pytest.raises(ValueError):
+        split_commands("echo $(unclosed")
 
 
 def test_printf_and_echo_escapes():

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -28,6 +27,7 @@ from ..context import ScanContext
 from ..model import Location
 from .compose import compose_files
 from ..parsing.dockerfile_name import is_dockerfile
+from ..parsing.shell import SimpleCommand, command_words, split_commands
 from . import skaffold
 from .guides import CODE, SCRIPT, SCRIPT_KINDS, Guide, guide_files
 from .imageref import WILDCARD, ImageRef, parse_image
@@ -259,7 +259,7 @@ def _read_lines(path: str, lines: list[tuple[int, int, str]], session: _Session,
         loop = _FOR.match(stripped)
         loop_ends = False
         if loop:
-            values = [v for v in (_expand(w, session) for w in _words(loop.group(2))) if v is not None]
+            values = [v for v in (_expand(w, session) for w in command_words(loop.group(2))) if v is not None]
             session.loop = (loop.group(1), values)
             if not loop.group(3):
                 continue
@@ -303,8 +303,12 @@ def _assignment(text: str, kind: str) -> tuple[str, str] | None:
 
 
 def _statement(path, number, column, text, session: _Session, origin, result: BuildInventory) -> None:
+    outer: list = []  # the directory each enclosing `( ... )` started in
     for command in _split(text):
-        words = command
+        while len(outer) > command.depth:
+            session.cwd = outer.pop()
+        outer += [session.cwd] * (command.depth - len(outer))
+        words = command.words
         while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
             words = words[1:]  # environment prefix
         if not words:
@@ -329,6 +333,8 @@ def _statement(path, number, column, text, session: _Session, origin, result: Bu
         for extra in variants:
             expanded = [_expand(w, session, extra, keep=True) for w in words]
             _command(path, number, column, expanded, session, origin, result)
+    if outer:
+        session.cwd = outer[0]  # the line ended inside, or right after, a subshell
 
 
 def _command(path, number, column, words: list[str], session: _Session, origin, result: BuildInventory) -> None:
@@ -536,33 +542,15 @@ def _build_push_action(step: Step, metadata: dict, where: Location, combo: dict[
 _SUBSTITUTION = re.compile(r"\$\((?![^()]*\b(?:dirname|pwd)\b)[^()]*\)")
 
 
-def _split(text: str) -> list[list[str]]:
+def _split(text: str) -> list[SimpleCommand]:
     """Simple commands of a line (`a && b; c | d`), as words with quotes removed.
 
     A command substitution other than the script-folder idiom becomes `$(…)`, an unknown part.
     """
-    text = _SUBSTITUTION.sub("$(…)", text)
     try:
-        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        tokens = list(lexer)
+        return split_commands(_SUBSTITUTION.sub("$(…)", text), comments=True)
     except ValueError:
-        tokens = text.split()
-    commands: list[list[str]] = [[]]
-    for token in tokens:
-        if token and set(token) <= set(";&|"):
-            commands.append([])
-        else:
-            commands[-1].append(token)
-    return [c for c in commands if c]
-
-
-def _words(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
+        return [SimpleCommand(text.split())] if text.split() else []
 
 
 def _expand(word: str, session: _Session, extra: dict | None = None, keep: bool = False) -> str | None:
@@ -596,7 +584,7 @@ def _evaluate(expression: str, session: _Session) -> str | None:
         return SCRIPT_DIR + ("/" + suffix if suffix else "")
     if text.startswith("$(") or text.startswith("`"):
         return None
-    words = _words(text)
+    words = command_words(text)
     if len(words) != 1:
         return None
     return _expand(words[0], session)

@@ -16,7 +16,7 @@ from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.dockerfile import Dockerfile, Instruction
-from ..parsing.shell import SimpleCommand, split_commands
+from ..parsing.shell import SimpleCommand, command_words, split_commands
 from .image import OMIT_DEV_FLAGS, dockerfile_of
 
 INSTALL_VERBS = {"install", "i", "ci", "clean-install", "install-clean", "isntall", "add"}
@@ -110,7 +110,7 @@ class _Walker:
                         for target in command.writes():
                             files.inline.add(posixpath.normpath(posixpath.join(workdir, target)))
                 elif inst.cmd in ("CMD", "ENTRYPOINT") and stage is self.df.final:
-                    words = list(inst.value) if inst.json else _words(" ".join(inst.value))
+                    words = list(inst.value) if inst.json else command_words(" ".join(inst.value))
                     if words:
                         location = Location(self.df.path, inst.start_line, 1, label=inst.original.splitlines()[0][:120])
                         yield NpmStep(stage.index, stage.name, location, "CMD", "binary", words, workdir, omit, _snapshot(files), installed)
@@ -172,11 +172,3 @@ class _Walker:
 
 def _snapshot(files: StageFiles) -> StageFiles:
     return StageFiles(dict(files.copies), set(files.inline))
-
-
-def _words(text: str) -> list[str]:
-    try:
-        commands = split_commands(text)
-    except ValueError:
-        return text.split()
-    return commands[0].words if commands else []
