@@ -42,3 +42,24 @@ def test_impact_of_the_report_fixes():
     assert result.reapply == {"ticket-service": ["k8s/07-ticket-service.yaml"]}
     assert set(result.config["k8s/01-configmap.yaml"]) >= {"backend", "auth-service", "ticket-service"}
     assert result.untouched == ["QUICK_START.md", "scripts/port-forward-all.sh"]
+
+
+def test_copy_sources_are_read_once_for_checks_inputs_and_discovery(tmp_path):
+    from tiketi_doctor.analysis.build_context import copy_sources, find_source
+    from tiketi_doctor.discovery.builds import copy_sources as discovered, unresolved_sources
+    from tiketi_doctor.parsing.dockerfile import parse_dockerfile
+
+    (tmp_path / "api" / "src").mkdir(parents=True)
+    (tmp_path / "api" / "src" / "a.js").write_text("")
+    (tmp_path / "api" / "Dockerfile").write_text(
+        "FROM node:20 AS base\nARG REPO=https://example.com/x.tgz\nADD $REPO /tmp/\nADD git@github.com:o/r.git /r\n"
+        "COPY <<EOF /x\nhi\nEOF\nCOPY src ./src\nCOPY --from=base /a /b\nCOPY dist ./dist\nCOPY ${FILE} /f\nCOPY lib ./lib\n"
+    )
+    repo = RepoView(tmp_path)
+    parsed = parse_dockerfile((tmp_path / "api" / "Dockerfile").read_text(), "api/Dockerfile")
+    assert [s.text for s in copy_sources(parsed)] == ["src", "dist", "${FILE}", "lib"]
+    assert discovered(repo, "api/Dockerfile") == ["src", "dist", "lib"]  # a build argument cannot be looked up
+    assert unresolved_sources(repo, "api/Dockerfile", "api") == ["lib"]  # dist/ is made before the build
+    assert unresolved_sources(repo, "api/Dockerfile", ".") == ["src", "lib"]
+    assert find_source(repo, "api", "../x") == ("outside", [])
+    assert find_source(repo, "api", "src/*.js") == (None, ["api/src/a.js"])

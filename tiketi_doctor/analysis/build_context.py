@@ -16,7 +16,7 @@ from functools import lru_cache
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.dockerfile import Dockerfile, Instruction
-from ..repo import SKIPPED_DIRS
+from ..repo import SKIPPED_DIRS, RepoView
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,16 @@ def copy_sources(dockerfile: Dockerfile) -> list[CopySource]:
         if inst.cmd not in ("COPY", "ADD") or inst.flag("from") is not None or len(inst.value) < 2:
             continue
         for raw in inst.value[:-1]:
-            if raw.startswith("<<") or "://" in raw or raw.startswith("git@"):
-                continue
             text = inst.expand(raw)
+            if raw.startswith("<<") or _remote(raw) or _remote(text):
+                continue  # heredoc content lives in the Dockerfile; a URL or git remote is not in the context
             line, column = dockerfile.locate(raw, inst)
             found.append(CopySource(inst, text, Location(dockerfile.path, line, column, label=f"{inst.cmd} {raw}")))
     return found
+
+
+def _remote(source: str) -> bool:
+    return "://" in source or source.startswith("git@")
 
 
 def ignore_rules(ctx: ScanContext, dockerfile: str, context: str) -> list[IgnoreRule]:
@@ -125,20 +129,30 @@ def check_sources(ctx: ScanContext, dockerfile: Dockerfile, context: str) -> lis
 
 
 def _check(ctx: ScanContext, context: str, source: CopySource, rules: list[IgnoreRule]) -> Missing | None:
-    relative = posixpath.normpath(source.text.lstrip("/")) if source.text.strip("/") else "."
-    if relative.startswith(".."):
-        return Missing(source, "outside")
-    if "$" in relative or any(part in SKIPPED_DIRS for part in relative.split("/")):
-        return None  # a build argument, or generated output (build/, dist/) made before the build
-    target = posixpath.normpath(posixpath.join(context, relative)) if relative != "." else context
-    glob = any(c in relative for c in "*?[")
-    matches = ctx.repo.glob(target) if glob else ([target] if ctx.repo.exists(target) else [])
-    if not matches:
-        return Missing(source, "missing")
-    if relative == ".":
+    reason, matches = find_source(ctx.repo, context, source.text)
+    if reason is not None:
+        return Missing(source, reason)
+    if not matches or matches == [context]:
         return None
     if rules:
         excluded = [ignored_by(rules, posixpath.relpath(m, context) if context != "." else m) for m in matches]
         if all(excluded):
             return Missing(source, "ignored", excluded[0])
     return None
+
+
+def find_source(repo: RepoView, context: str, text: str) -> tuple[str | None, list[str]]:
+    """Where a COPY source (as written, variables expanded) is in the repository when built with `context`.
+
+    Returns ("outside" | "missing", []) when a build cannot find it, else (None, the repository paths it
+    names; [] when that cannot be known: a build argument, or generated output such as dist/).
+    """
+    relative = posixpath.normpath(text.lstrip("/")) if text.strip("/") else "."
+    if relative.startswith(".."):
+        return "outside", []
+    if "$" in relative or any(part in SKIPPED_DIRS for part in relative.split("/")):
+        return None, []  # a build argument, or generated output (build/, dist/) made before the build
+    target = posixpath.normpath(posixpath.join(context, relative)) if relative != "." else context
+    glob = any(c in relative for c in "*?[")
+    matches = repo.glob(target) if glob else ([target] if repo.exists(target) else [])
+    return (None, matches) if matches else ("missing", [])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..catalogue import Component
 from ..context import ScanContext
 from . import k8s
+from .build_context import copy_sources
 from .image import dockerfile_of
 
 
@@ -32,16 +33,8 @@ def build_sources(ctx: ScanContext, component: Component) -> list[str]:
         return []
     context = component.build_context or posixpath.dirname(component.dockerfile) or "."
     sources = [component.dockerfile]
-    for inst in dockerfile.instructions:
-        if inst.cmd not in ("COPY", "ADD") or inst.flag("from") is not None or len(inst.value) < 2:
-            continue
-        for source in inst.value[:-1]:
-            if source.startswith("<<"):
-                continue  # heredoc content lives in the Dockerfile itself
-            source = inst.expand(source)
-            if "://" in source:
-                continue  # ADD of a URL
-            sources.append(posixpath.normpath(posixpath.join(context, source.lstrip("/"))))
+    for source in copy_sources(dockerfile):
+        sources.append(posixpath.normpath(posixpath.join(context, source.text.lstrip("/"))))
     return sources
 
 

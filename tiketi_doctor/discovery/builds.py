@@ -6,7 +6,6 @@ invocation; discovery reads every Markdown file as a guide.
 """
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 from ..model import Location
@@ -64,27 +63,13 @@ def copy_sources(repo: RepoView, path: str) -> list[str]:
     parsed = dockerfile(repo, path)
     if parsed is None:
         return []
-    sources = []
-    for inst in parsed.instructions:
-        if inst.cmd not in ("COPY", "ADD") or inst.flag("from") is not None or len(inst.value) < 2:
-            continue
-        for source in inst.value[:-1]:
-            source = inst.expand(source)
-            if not source.startswith("<<") and "://" not in source and "$" not in source:
-                sources.append(source.lstrip("/"))
-    return sources
+    from ..analysis.build_context import copy_sources as read
+
+    return [s.text.lstrip("/") for s in read(parsed) if "$" not in s.text]
 
 
 def unresolved_sources(repo: RepoView, path: str, context: str) -> list[str]:
     """The COPY sources of `path` that do not exist in `context` (a build would fail on them)."""
-    missing = []
-    for source in copy_sources(repo, path):
-        target = posixpath.normpath(posixpath.join(context, source))
-        if target.startswith("../") or target == "..":
-            missing.append(source)
-        elif any(ch in source for ch in "*?["):
-            if not repo.glob(target):
-                missing.append(source)
-        elif not repo.exists(target):
-            missing.append(source)
-    return missing
+    from ..analysis.build_context import find_source
+
+    return [source for source in copy_sources(repo, path) if find_source(repo, context, source)[0] is not None]
