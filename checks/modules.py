@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from tiketi_doctor import files as roles
-from tiketi_doctor.analysis.jsbindings import resolve_relative
+from tiketi_doctor.analysis.resolution import resolve_import
 from tiketi_doctor.analysis.source import js_module, source_files
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
@@ -107,7 +107,7 @@ def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, i
         return True
     if source is not None and any(c.type == "*" for c in statement.children):  # export * from './x'
         specifier = string_value(source)
-        target = resolve_relative(ctx, path, specifier) if specifier else None
+        target = resolve_import(ctx, path, specifier) if specifier else None
         if target is None or depth >= MAX_REEXPORT_DEPTH:
             return False
         inner = module_exports(ctx, target, depth + 1)
@@ -178,7 +178,7 @@ def module_uses(ctx: ScanContext, path: str) -> list[Use]:
         if statement.type == "import_statement" and not is_type_only(statement):
             source = statement.child_by_field_name("source")
             specifier = string_value(source) if source is not None else None
-            target = resolve_relative(ctx, path, specifier) if specifier else None
+            target = resolve_import(ctx, path, specifier) if specifier else None
             clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
             if target is None or clause is None:
                 continue
@@ -199,7 +199,7 @@ def module_uses(ctx: ScanContext, path: str) -> list[Use]:
                 if declarator.type != "variable_declarator" or pattern is None or pattern.type != "object_pattern":
                     continue
                 specifier = _require(value)
-                target = resolve_relative(ctx, path, specifier) if specifier else None
+                target = resolve_import(ctx, path, specifier) if specifier else None
                 if target is None:
                     continue
                 for prop in pattern.named_children:

@@ -112,3 +112,26 @@ def test_tsconfig_paths_through_extends_and_base_url(tmp_path: Path) -> None:
     assert not svc.matches(ctx, "express") and not svc.matches(ctx, "@apple/pie")
     assert aliases_for(ctx, "web/src/main.ts").matches(ctx, "@/views/Home.vue")
     assert not aliases_for(ctx, "other/x.js").matches(ctx, "@app/routes")
+
+
+def test_an_import_resolves_relative_then_paths_then_base_url_then_a_source_root(tmp_path: Path) -> None:
+    from tiketi_doctor.analysis.resolution import resolve_import
+
+    ctx = _ctx(tmp_path, {
+        "api/tsconfig.json": '{"compilerOptions": {"baseUrl": "src", "paths": {"@lib/*": ["../lib/*", "vendor/*"], "#db": ["db/index.ts"]}}}',
+        "api/src/routes/users.ts": "",
+        "api/src/vendor/x/index.ts": "",
+        "api/src/db/index.ts": "",
+        "api/src/helpers.ts": "",
+        "api/lib/log.mts": "",
+        "web/src/pages/Home.jsx": "",
+        "web/src/App.js": "",
+    })
+    assert resolve_import(ctx, "api/src/routes/users.ts", "../helpers.js") == "api/src/helpers.ts"
+    assert resolve_import(ctx, "api/src/routes/users.ts", "@lib/log") == "api/lib/log.mts"
+    assert resolve_import(ctx, "api/src/routes/users.ts", "@lib/x") == "api/src/vendor/x/index.ts"  # the second target
+    assert resolve_import(ctx, "api/src/routes/users.ts", "#db") == "api/src/db/index.ts"
+    assert resolve_import(ctx, "api/src/routes/users.ts", "routes/users") == "api/src/routes/users.ts"  # baseUrl
+    assert resolve_import(ctx, "api/src/routes/users.ts", "express") is None
+    assert resolve_import(ctx, "web/src/App.js", "pages/Home") is None  # no jsconfig: a package name
+    assert resolve_import(ctx, "web/src/App.js", "pages/Home", ("web/src",)) == "web/src/pages/Home.jsx"

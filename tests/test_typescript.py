@@ -5,7 +5,8 @@ import textwrap
 
 import pytest
 
-from tiketi_doctor.analysis.jsbindings import bindings, resolve_relative
+from tiketi_doctor.analysis.jsbindings import bindings
+from tiketi_doctor.analysis.resolution import resolve_import
 from tiketi_doctor.catalogue import load_builtin
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.parsing.javascript import (
@@ -102,4 +103,4 @@ def test_bindings_follow_typescript_imports(tmp_path):
     assert "Logger" not in b.imports and "Request" not in b.imports and "Config" not in b.imports
     assert b.imports["crypto"].specifier == "crypto-js" and b.imports["crypto"].name == "module"
     assert {"Service", "Base", "server"} <= set(b.declarations) and "server" in b.exports
-    assert resolve_relative(ctx, "src/service.ts", "./helpers.js") == "src/helpers.ts"
+    assert resolve_import(ctx, "src/service.ts", "./helpers.js") == "src/helpers.ts"

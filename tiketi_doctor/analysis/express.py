@@ -38,10 +38,10 @@ from .jsbindings import (
     object_property,
     require_specifier,
     resolve_identifier,
-    resolve_relative,
     split_url,
     static_text,
 )
+from .resolution import resolve_import
 from .source import source_files
 
 if TYPE_CHECKING:
@@ -453,7 +453,7 @@ class _Analysis:
                 return None  # an inline, empty router
             specifier = require_specifier(node)
             if specifier is not None:
-                return self._module_router(b, specifier, resolve_relative(self.ctx, b.path, specifier), "module")
+                return self._module_router(b, specifier, resolve_import(self.ctx, b.path, specifier), "module")
             fn = node.child_by_field_name("function")
             if fn is not None and fn.type == "member_expression":
                 prop = fn.child_by_field_name("property")

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location
-from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, parse_javascript, resolution_candidates, string_value
+from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, parse_javascript, string_value
+from .resolution import resolve_import
 from .source import js_module, source_files
 
 if TYPE_CHECKING:
@@ -353,7 +354,8 @@ class _Resolver:
         return self._arrays.get(name)  # type: ignore[union-attr]
 
     def _imported(self, name: str, specifier: str, imported: str) -> PageComponent:
-        target = resolve_import(self.ctx, self.component, self.module.path, specifier)
+        roots = (self.component.source,) if self.component.source else ()
+        target = resolve_import(self.ctx, self.module.path, specifier, roots)
         if target is None:
             if specifier.startswith("."):
                 return PageComponent(name, None, False, f"{specifier!r} (imported by {self.module.path}) matches no file")
@@ -404,21 +406,6 @@ class _Resolver:
                     self._local.add(text)
                     if value is not None and value.type == "array":
                         self._arrays[text] = value
-
-
-def resolve_import(ctx: ScanContext, component: Component, importer: str, specifier: str) -> str | None:
-    """The repository file an import specifier names: relative, or from the source root (baseUrl: src)."""
-    if specifier.startswith("."):
-        bases = [posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))]
-    elif component.source:
-        bases = [posixpath.normpath(posixpath.join(component.source, specifier))]
-    else:
-        return None
-    for base in bases:
-        for candidate in resolution_candidates(base):
-            if ctx.repo.exists(candidate) and not ctx.repo.is_dir(candidate):
-                return candidate
-    return None
 
 
 def _exports(ctx: ScanContext, path: str, name: str) -> bool:

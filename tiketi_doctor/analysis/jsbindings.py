@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from ..catalogue import Component
 from ..context import ScanContext
-from ..parsing.javascript import JsModule, env_name, is_type_only, resolution_candidates, shared_query, string_value
+from ..parsing.javascript import JsModule, env_name, is_type_only, shared_query, string_value
+from .resolution import resolve_import
 from .source import js_module
 
 if TYPE_CHECKING:
@@ -64,17 +65,6 @@ class Bindings:
         return None
 
 
-def resolve_relative(ctx: ScanContext, from_path: str, specifier: str) -> str | None:
-    """The repository file a relative require/import points at, like Node resolves it."""
-    if not specifier.startswith("."):
-        return None
-    base = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), specifier))
-    for candidate in resolution_candidates(base):
-        if ctx.repo.exists(candidate) and not ctx.repo.is_dir(candidate):
-            return candidate
-    return None
-
-
 def bindings(ctx: ScanContext, path: str) -> Bindings | None:
     def compute() -> Bindings | None:
         module = js_module(ctx, path)
@@ -83,7 +73,7 @@ def bindings(ctx: ScanContext, path: str) -> Bindings | None:
         # The same module (same text) read in an earlier view of the repository, e.g. the fix
         # planner's previous round: its bindings hold while its relative imports resolve as before.
         earlier = module._cache.get(_BINDINGS)
-        if earlier is not None and all(resolve_relative(ctx, path, i.specifier) == i.path for i in earlier.imports.values()):
+        if earlier is not None and all(resolve_import(ctx, path, i.specifier) == i.path for i in earlier.imports.values()):
             return earlier
         module._cache[_BINDINGS] = result = _collect(ctx, module)
         return result
@@ -202,7 +192,7 @@ def _import(ctx: ScanContext, b: Bindings, statement: Node) -> None:
     specifier = string_value(source) if source is not None else None
     if specifier is None:
         return
-    path = resolve_relative(ctx, b.path, specifier)
+    path = resolve_import(ctx, b.path, specifier)
     for clause in statement.named_children:
         if clause.type == "import_require_clause":  # TypeScript: import x = require('y')
             ident = next((c for c in clause.named_children if c.type == "identifier"), None)
@@ -241,7 +231,7 @@ def _require_declarator(ctx: ScanContext, b: Bindings, declarator: Node) -> None
     specifier = _require_call(value)
     if specifier is None:
         return
-    path = resolve_relative(ctx, b.path, specifier)
+    path = resolve_import(ctx, b.path, specifier)
     if name.type == "identifier":
         b.imports.setdefault(name.text.decode(), Import(name.text.decode(), specifier, member or "module", path))
     elif name.type == "object_pattern" and member is None:

@@ -4,7 +4,9 @@
   the project uses), and what it hoists;
 - workspace packages (npm/yarn `workspaces`, pnpm-workspace.yaml, lerna.json), by name;
 - tsconfig/jsconfig `paths` and `baseUrl` aliases (with `extends`, comments and trailing commas):
-  such a specifier names project files, not a package.
+  such a specifier names project files, not a package;
+- which repository file an import names (`resolve_import`): relative, then `paths`, then `baseUrl`,
+  then a bundler's source root, each tried with TypeScript's suffix and index order.
 """
 from __future__ import annotations
 
@@ -15,9 +17,8 @@ from dataclasses import dataclass
 from ..context import ScanContext
 from .lockfiles import LOCK_NAMES, Lockfile, parse_lockfile
 from ..parsing import load_json
+from ..parsing.javascript import resolution_candidates
 from ..parsing.yamldoc import load_yaml
-
-_SOURCE_EXTENSIONS = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json", "/index.ts", "/index.tsx", "/index.js", "/index.jsx")
 
 
 def _ancestors(folder: str) -> list[str]:
@@ -115,22 +116,67 @@ def _workspaces(ctx: ScanContext) -> dict[str, str]:
     return found
 
 
+# -- import specifiers ------------------------------------------------------------------------
+def resolve_import(ctx: ScanContext, importer: str, specifier: str, roots: tuple[str, ...] = ()) -> str | None:
+    """The repository file `specifier` (imported by `importer`) names; None for a package or no file.
+
+    A relative specifier is joined with the importer's folder; any other is tried through the
+    nearest tsconfig/jsconfig `paths`, then its `baseUrl`, then each of `roots` (a bundler's source
+    root, such as create-react-app's src/).
+    """
+    if specifier.startswith("."):
+        return resolve_file(ctx, posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier)))
+    if specifier.startswith("/"):
+        return None
+    bases = aliases_for(ctx, importer).targets(specifier) + [posixpath.normpath(posixpath.join(r, specifier)) for r in roots]
+    return next((found for found in map(lambda base: resolve_file(ctx, base), bases) if found), None)
+
+
+def resolve_file(ctx: ScanContext, base: str) -> str | None:
+    """The file a specifier joined to a repository path names: itself, its suffixed forms, its index file."""
+    for candidate in resolution_candidates(base):
+        if ctx.repo.exists(candidate) and not ctx.repo.is_dir(candidate):
+            return candidate
+    return None
+
+
 # -- tsconfig aliases -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Aliases:
     config: str | None
     patterns: tuple[str, ...]  # `paths` keys: `@app/*`, `~`
     base: str | None  # baseUrl as a repository folder
+    # each `paths` key with its targets as repository paths (`src/app/*`)
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def matches(self, ctx: ScanContext, specifier: str) -> bool:
-        for pattern in self.patterns:
-            prefix, star, suffix = pattern.partition("*")
-            if (star and specifier.startswith(prefix) and specifier.endswith(suffix)) or specifier == pattern:
-                return True
+        if any(_capture(pattern, specifier) is not None for pattern in self.patterns):
+            return True
         if self.base is not None:
             target = posixpath.normpath(posixpath.join(self.base, specifier))
-            return any(ctx.repo.exists(target + ext) for ext in _SOURCE_EXTENSIONS)
+            return ctx.repo.exists(target) or ctx.repo.exists(target + ".json") or resolve_file(ctx, target) is not None
         return False
+
+    def targets(self, specifier: str) -> list[str]:
+        """Repository paths the specifier may name, in TypeScript's order: `paths`, then `baseUrl`."""
+        found = []
+        for pattern, targets in self.paths:
+            captured = _capture(pattern, specifier)
+            if captured is not None:
+                found += [posixpath.normpath(t.replace("*", captured, 1)) for t in targets]
+        if self.base is not None:
+            found.append(posixpath.normpath(posixpath.join(self.base, specifier)))
+        return found
+
+
+def _capture(pattern: str, specifier: str) -> str | None:
+    """What the `*` of a `paths` key matches in the specifier ("" for an exact key), None when it does not match."""
+    prefix, star, suffix = pattern.partition("*")
+    if not star:
+        return "" if specifier == pattern else None
+    if specifier.startswith(prefix) and specifier.endswith(suffix) and len(specifier) >= len(prefix) + len(suffix):
+        return specifier[len(prefix) : len(specifier) - len(suffix)]
+    return None
 
 
 def aliases_for(ctx: ScanContext, path: str) -> Aliases:
@@ -147,13 +193,13 @@ def _aliases(ctx: ScanContext, folder: str) -> Aliases:
                 continue
             # A solution-style tsconfig.json lists `references` (tsconfig.app.json...) that hold the options.
             configs = [config] + _references(ctx, config)
-            patterns: list[str] = []
+            paths: dict[str, tuple[str, ...]] = {}
             base = None
             for path in configs:
                 found, found_base = _compiler_paths(ctx, path, set())
-                patterns += found
+                paths = {**found, **paths}
                 base = base or found_base
-            return Aliases(config, tuple(dict.fromkeys(patterns)), base)
+            return Aliases(config, tuple(paths), base, tuple(paths.items()))
     return Aliases(None, (), None)
 
 
@@ -168,16 +214,16 @@ def _references(ctx: ScanContext, config: str) -> list[str]:
     return [path for path in found if ctx.repo.exists(path)]
 
 
-def _compiler_paths(ctx: ScanContext, config: str, seen: set[str]) -> tuple[list[str], str | None]:
-    """`paths` keys and the baseUrl folder, following `extends` (a child's options override its parent's)."""
+def _compiler_paths(ctx: ScanContext, config: str, seen: set[str]) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """`paths` (keys and repository targets) and the baseUrl folder, following `extends` (a child overrides its parent)."""
     if config in seen:
-        return [], None
+        return {}, None
     seen.add(config)
     data = _read_json(ctx, config, comments=True)
     if not isinstance(data, dict):
-        return [], None
+        return {}, None
     folder = posixpath.dirname(config) or "."
-    patterns: list[str] = []
+    paths: dict[str, tuple[str, ...]] = {}
     base = None
     parents = data.get("extends")
     for parent in [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []:
@@ -186,14 +232,19 @@ def _compiler_paths(ctx: ScanContext, config: str, seen: set[str]) -> tuple[list
             if not target.endswith(".json"):
                 target += ".json"
             inherited, inherited_base = _compiler_paths(ctx, target, seen)
-            patterns += inherited
+            paths.update(inherited)
             base = inherited_base or base
     options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
-    if isinstance(options.get("paths"), dict):
-        patterns = [str(k) for k in options["paths"]]
     if isinstance(options.get("baseUrl"), str):
         base = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
-    return patterns, base
+    if isinstance(options.get("paths"), dict):
+        # targets are relative to baseUrl when there is one, else to the tsconfig that declares them
+        root = base or folder
+        paths = {
+            str(key): tuple(posixpath.join(root, t) for t in (value if isinstance(value, list) else [value]) if isinstance(t, str))
+            for key, value in options["paths"].items()
+        }
+    return paths, base
 
 
 _COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
