@@ -20,6 +20,7 @@ from tiketi_doctor.analysis.guides import (
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.javascript import SOURCE_SUFFIXES
 
 NETWORK_NAMES = {
     "172.16.0.0/12": "the range Docker networks and the WSL2 virtual switch hand out",
@@ -104,7 +105,7 @@ class HardcodedPrivateIp(Check):
         for found in private_addresses(ctx):
             where = f"{found.location.path}:{found.location.line}"
             suggested = found.url.replace(found.address, "localhost") if found.url else None
-            in_source = found.service is not None and found.location.path.endswith((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"))
+            in_source = found.service is not None and found.location.path.endswith(SOURCE_SUFFIXES)
             message = f"{where} hardcodes the private address {found.address}" + (f" ({found.url})" if found.url else "")
             if in_source:
                 message += "; read the URL from configuration (an environment variable) or use a relative path"

@@ -400,3 +400,11 @@ def test_port002_symptom_names_what_is_wrong():
     assert "HEALTHCHECK probes port 4003" in predicted_symptom(finding("EXPOSE", "HEALTHCHECK"), "en")
     assert predicted_symptom(finding("EXPOSE"), "en").startswith("the image advertises port 4003")
     assert predicted_symptom(finding("ENV PORT"), "en") == "the container listens on 4003; callers use 4002"
+
+
+def test_every_source_suffix_excerpt_gets_a_code_fence_language():
+    from tiketi_doctor.parsing.javascript import SOURCE_SUFFIXES, grammar_of
+    from tiketi_doctor.reporters.document import LANGUAGES
+
+    assert all(suffix in LANGUAGES for suffix in SOURCE_SUFFIXES)
+    assert all(LANGUAGES[s] == grammar_of(s) for s in SOURCE_SUFFIXES if grammar_of(s) != "javascript")

@@ -33,7 +33,8 @@ MAX_LINE = 220
 MAX_RELATED = 6
 MAX_FILE = 1_000_000
 LANGUAGES = {
-    ".js": "javascript", ".jsx": "jsx", ".mjs": "javascript", ".cjs": "javascript", ".ts": "typescript",
+    ".js": "javascript", ".jsx": "jsx", ".mjs": "javascript", ".cjs": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
     ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".sh": "bash", ".ps1": "powershell",
     ".md": "markdown", ".env": "bash", ".example": "bash",
 }
