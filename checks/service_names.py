@@ -70,24 +70,27 @@ class ServiceAddressWrong(Check):
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         everywhere = _all_names(ctx)
         for targets, addresses, open_names, makers in _deployments(ctx):
+            closest: dict[str, list[Target]] = {}  # host -> near misses: one search per host, not per address
             for address in addresses:
-                yield from self._judge(address, targets, everywhere, open_names, makers)
+                yield from self._judge(address, targets, everywhere, open_names, makers, closest)
 
-    def _judge(self, address: Address, targets: dict[str, Target], everywhere: set[str], open_names: bool, makers: set[str]) -> Iterator[Finding]:
+    def _judge(self, address: Address, targets: dict[str, Target], everywhere: set[str], open_names: bool, makers: set[str],
+               closest: dict[str, list[Target]]) -> Iterator[Finding]:
         for scheme, host, port in _hosts(address):
             if host in LOOPBACK:
                 finding = self._loopback(address, scheme, host, port, targets)
             elif host in targets:
                 finding = self._scheme(address, scheme, host, port, targets[host])
             elif not open_names and "." not in host and host not in everywhere and not any(m in host for m in makers):
-                finding = self._near_miss(address, host, targets)
+                if host not in closest:
+                    closest[host] = [t for name, t in sorted(targets.items()) if near_miss(host, name)]
+                finding = self._near_miss(address, host, closest[host])
             else:
                 finding = None
             if finding is not None:
                 yield finding
 
-    def _near_miss(self, address: Address, host: str, targets: dict[str, Target]) -> Finding | None:
-        close = [t for name, t in sorted(targets.items()) if near_miss(host, name)]
+    def _near_miss(self, address: Address, host: str, close: list[Target]) -> Finding | None:
         if len(close) != 1:
             return None  # none, or ambiguous: the name may come from elsewhere
         target = close[0]
@@ -148,6 +151,8 @@ def near_miss(host: str, name: str) -> bool:
         return False
     if _SUFFIX.sub("", host) == _SUFFIX.sub("", name):
         return True
+    if abs(len(host) - len(name)) > 2:
+        return False  # the edit distance is at least the difference in length
     distance = _distance(host, name)
     shortest = min(len(host), len(name))
     return (distance == 1 and shortest >= 4) or (distance == 2 and shortest >= 7)
