@@ -137,6 +137,8 @@ def index_cluster(repo: RepoView, paths: list[str]) -> ClusterIndex:
                 index.kustomizations.append(Kustomization(path, doc.data))
             elif kind == "Cluster" and api.startswith("kind.x-k8s.io"):
                 index.kind_configs.append(obj)
+            elif kind in ("Service", "Ingress", "ConfigMap", "Namespace", *APP_WORKLOADS) and not obj.name:
+                continue  # no metadata.name: kubectl refuses it, and nothing can be named after it
             elif kind in APP_WORKLOADS:
                 if is_unknown(obj.name):
                     continue  # a template names it at render time: no component to name after it
