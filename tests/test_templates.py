@@ -190,3 +190,20 @@ def test_selector_matches_is_undecided_on_unknowns():
     expressions = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["a"]}]}
     assert selector_matches(expressions, OpenDict()) is None
     assert selector_matches(expressions, {"app": "b"}) is False
+
+
+def test_an_unquoted_action_as_a_value_is_a_template_value_not_a_flow_mapping():
+    """`replicas: {{ .Values.n }}` is valid YAML (a flow mapping) without its template meaning."""
+    from tiketi_doctor.parsing.templates import Unknown
+    from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
+
+    doc = parse_yaml_documents(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: {{ .Values.replicas }}\n"
+        "  template:\n    spec:\n      containers:\n        - name: web\n          args:\n            - {{ .Values.arg }}\n"
+    )[0]
+    replicas = doc.data["spec"]["replicas"]
+    arg = doc.data["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    assert isinstance(replicas, Unknown) and isinstance(arg, Unknown) and doc.template
+    assert doc.line(("spec", "replicas")) == 5
+    workflow = parse_yaml_documents("jobs:\n  a:\n    steps:\n      - run: echo ${{ github.sha }}\n")[0]
+    assert workflow.data["jobs"]["a"]["steps"][0]["run"] == "echo ${{ github.sha }}" and not workflow.template

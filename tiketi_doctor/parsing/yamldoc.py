@@ -6,6 +6,7 @@ document that cannot be read even so is kept as `opaque` instead of failing the 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,15 @@ class YamlDoc:
         return pos[1] if pos else None
 
 
+# A template action where a YAML value or line starts (`replicas: {{ .Values.n }}`, `- {{ x }}`,
+# `{{- if }}` on its own line): plain YAML would read it as a flow mapping, not fail, so such a
+# file goes to the template reader first. `${{ }}` (workflow expressions) is not one.
+_BARE_ACTION = re.compile(r"(?m)(?:^[ \t]*|:[ \t]+|-[ \t]+)\{\{")
+
+
 def parse_yaml_documents(text: str) -> list[YamlDoc]:
+    if templates.has_actions(text) and _BARE_ACTION.search(text):
+        return _parse_template(text)
     try:
         return _parse(text)
     except ParseError:
