@@ -207,3 +207,10 @@ def test_an_unquoted_action_as_a_value_is_a_template_value_not_a_flow_mapping():
     assert doc.line(("spec", "replicas")) == 5
     workflow = parse_yaml_documents("jobs:\n  a:\n    steps:\n      - run: echo ${{ github.sha }}\n")[0]
     assert workflow.data["jobs"]["a"]["steps"][0]["run"] == "echo ${{ github.sha }}" and not workflow.template
+
+
+def test_actions_in_comments_do_not_make_a_file_a_template():
+    from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
+
+    doc = parse_yaml_documents('name: x\n# was: {{ .Values.x }}\nimage: "a:1"  # from (image: {{ .Values.image }})\n')[0]
+    assert doc.data == {"name": "x", "image": "a:1"} and not doc.template

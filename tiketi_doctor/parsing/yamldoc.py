@@ -52,11 +52,18 @@ class YamlDoc:
 # A template action where a YAML value or line starts (`replicas: {{ .Values.n }}`, `- {{ x }}`,
 # `{{- if }}` on its own line): plain YAML would read it as a flow mapping, not fail, so such a
 # file goes to the template reader first. `${{ }}` (workflow expressions) is not one.
-_BARE_ACTION = re.compile(r"(?m)(?:^[ \t]*|:[ \t]+|-[ \t]+)\{\{")
+_BARE_ACTION = re.compile(r"(?:^[ \t]*|:[ \t]+|-[ \t]+)\{\{")
+
+
+def _bare_action(text: str) -> bool:
+    for line in text.splitlines():
+        if "{{" in line and not line.lstrip().startswith("#") and _BARE_ACTION.search(line.split(" #", 1)[0]):
+            return True
+    return False
 
 
 def parse_yaml_documents(text: str) -> list[YamlDoc]:
-    if templates.has_actions(text) and _BARE_ACTION.search(text):
+    if templates.has_actions(text) and _bare_action(text):
         return _parse_template(text)
     try:
         return _parse(text)
