@@ -177,7 +177,8 @@ def test_a_failing_build_shows_its_step_and_log_tail_and_rolls_back(tmp_path, do
     assert "rolled back" in out and _snapshot(repo) == before
 
 
-@pytest.mark.parametrize("command", [["heal", "{repo}", "--yes"], ["redeploy", "auth-service", "--repo", "{repo}", "--yes"]])
+@pytest.mark.parametrize("command", [["heal", "{repo}", "--yes"], ["redeploy", "auth-service", "--repo", "{repo}", "--yes"],
+                                     ["rebuild", "auth-service", "--repo", "{repo}", "--yes"]])
 def test_a_context_only_named_kind_is_refused_with_the_reason(tmp_path, command):
     """kind-prod-eu1 is a name anyone can give a context; the cluster behind it is not kind-prod-eu1."""
     repo = _copy(tmp_path)
