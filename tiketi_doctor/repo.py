@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import errno
-import fnmatch
 import os
 import posixpath
 import stat
@@ -218,17 +217,21 @@ class RepoView:
                 yield rel
 
     def excluded(self, rel: str) -> bool:
-        return any(fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase("/" + rel, pattern) for pattern in self.exclude)
+        from .globs import covers
+
+        return any(covers(pattern.lstrip("/"), rel) for pattern in self.exclude)
 
     def glob(self, pattern: str) -> list[str]:
-        """Files matching a repository-relative glob (`**` crosses folders)."""
+        """Files matching a repository-relative glob, or inside a folder it matches (globs.covers)."""
         pattern = _normal(pattern)
         wildcard = next((i for i, ch in enumerate(pattern) if ch in "*?["), None)
         if wildcard is None:
             return [pattern] if self.exists(pattern) and not self.is_dir(pattern) else []
         # Everything before the first wildcard matches literally: walk only the folder it names.
         folder = pattern[:wildcard].rpartition("/")[0] or "."
-        return [p for p in self.walk(folder) if fnmatch.fnmatchcase(p, pattern)]
+        from .globs import covers
+
+        return [p for p in self.walk(folder) if covers(pattern, p)]
 
     # -- reading -----------------------------------------------------------
     def text(self, rel: str) -> TextFile | None:

@@ -9,11 +9,10 @@ and the last matching pattern decides.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..context import ScanContext
+from ..globs import covers, is_glob
 from ..model import Location
 from ..parsing.dockerfile import Dockerfile, Instruction
 from ..repo import SKIPPED_DIRS, RepoView
@@ -81,33 +80,9 @@ def ignored_by(rules: list[IgnoreRule], path: str) -> IgnoreRule | None:
     """The rule that excludes `path` (relative to the context), or None when it is sent."""
     decision: IgnoreRule | None = None
     for rule in rules:
-        if _matches(rule.pattern, path):
+        if covers(rule.pattern, path):
             decision = None if rule.negated else rule
     return decision
-
-
-def _matches(pattern: str, path: str) -> bool:
-    regex = glob_regex(pattern)
-    parts = path.split("/")
-    return any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts) + 1))
-
-
-@lru_cache(maxsize=512)
-def glob_regex(pattern: str) -> re.Pattern:
-    """A path glob as Docker and Skaffold read it: `*`/`?` within a segment, `**/` any folders (or none)."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            if i < len(pattern) and pattern[i] == "/":
-                out[-1] = "(?:.*/)?"
-                i += 1
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch)))
-        i += 1
-    return re.compile("".join(out))
 
 
 def check_sources(ctx: ScanContext, dockerfile: Dockerfile, context: str) -> list[Missing]:
@@ -153,6 +128,5 @@ def find_source(repo: RepoView, context: str, text: str) -> tuple[str | None, li
     if "$" in relative or any(part in SKIPPED_DIRS for part in relative.split("/")):
         return None, []  # a build argument, or generated output (build/, dist/) made before the build
     target = posixpath.normpath(posixpath.join(context, relative)) if relative != "." else context
-    glob = any(c in relative for c in "*?[")
-    matches = repo.glob(target) if glob else ([target] if repo.exists(target) else [])
+    matches = repo.glob(target) if is_glob(relative) else ([target] if repo.exists(target) else [])
     return (None, matches) if matches else ("missing", [])

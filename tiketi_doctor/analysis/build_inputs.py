@@ -6,12 +6,12 @@ re-applied when one of them changed. Everything else (guides, scripts) needs no 
 """
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from dataclasses import dataclass, field
 
 from ..catalogue import Component
 from ..context import ScanContext
+from ..globs import covers
 from . import k8s
 from .build_context import copy_sources
 from .image import dockerfile_of
@@ -42,7 +42,7 @@ def is_input(path: str, sources: list[str]) -> bool:
     for source in sources:
         if source in (".", ""):
             return True
-        if path == source or path.startswith(source.rstrip("/") + "/") or fnmatch.fnmatchcase(path, source):
+        if covers(source, path):
             return True
     return False
 

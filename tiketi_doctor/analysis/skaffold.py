@@ -116,7 +116,7 @@ def deployed(ctx: ScanContext, config: SkaffoldConfig, seen: set | None = None) 
 
 def glob(ctx: ScanContext, pattern: str) -> list[str]:
     """Files matching a Skaffold glob: `*` within a folder, `**/` any number of folders (also none)."""
-    from .build_context import glob_regex
+    from ..globs import glob_regex
 
     wildcard = next((i for i, ch in enumerate(pattern) if ch in "*?["), None)
     if wildcard is None:
