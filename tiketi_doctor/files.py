@@ -15,6 +15,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 from .parsing import load_json
+from .parsing.javascript import SOURCE_SUFFIXES
 
 if TYPE_CHECKING:
     from .context import ScanContext
@@ -52,7 +53,19 @@ _TOOLING_NAME = re.compile(
 )
 _DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".adoc", ".txt")
 _MINIFIED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".min.css", ".bundle.min.js")
-_SCRIPT_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+# What a YAML file is, by its name and its text: one answer for discovery and for the checks.
+COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+_KIND_LINE = re.compile(r"^kind:\s*\S", re.MULTILINE)
+_API_LINE = re.compile(r"^apiVersion:\s*\S", re.MULTILINE)
+
+
+def is_compose_file(path: str) -> bool:
+    return bool(COMPOSE_NAME.match(posixpath.basename(path)))
+
+
+def holds_kubernetes_objects(text: str) -> bool:
+    """Whether YAML text holds Kubernetes-style objects (a top-level kind and apiVersion)."""
+    return bool(_KIND_LINE.search(text) and _API_LINE.search(text))
 # A minified bundle: long, with very few line breaks. Hand-written code averages well under 100
 # characters a line; bundlers put tens of kilobytes on one line.
 MINIFIED_MIN_BYTES = 4_000
@@ -118,7 +131,7 @@ def path_role_of(rel: str) -> tuple[str, str]:
         return TEST, "named as a test"
     if hit := next((f for f in folders if f in FIXTURE_DIRS), None):
         return FIXTURE, f"in a fixture or seed folder ({hit}/)"
-    if lower.endswith(_SCRIPT_SUFFIXES) and _FIXTURE_NAME.match(name):
+    if lower.endswith(SOURCE_SUFFIXES) and _FIXTURE_NAME.match(name):
         return FIXTURE, "a seed or fixture file"
     if lower.endswith((".d.ts", ".d.mts", ".d.cts")):
         return TYPES, "type declarations"

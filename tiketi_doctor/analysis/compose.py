@@ -15,8 +15,8 @@ from ..context import ScanContext
 from ..model import Location
 from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
 from ..repo import RepoView
+from ..files import is_compose_file
 
-COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _BASES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 ANY_ADDRESS = ("", "0.0.0.0", "::", "[::]")
@@ -114,7 +114,7 @@ class ComposeFile:
 
 
 def compose_paths(ctx: ScanContext) -> list[str]:
-    return [p for p in ctx.repo.walk(suffixes=(".yml", ".yaml")) if COMPOSE_NAME.match(posixpath.basename(p))]
+    return [p for p in ctx.repo.walk(suffixes=(".yml", ".yaml")) if is_compose_file(p)]
 
 
 def compose_files(ctx: ScanContext) -> list[ComposeFile]:

@@ -11,7 +11,6 @@ their source document or, for generated output, by name.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
 from ..catalogue import REPO_CATALOGUE_NAMES, Component
@@ -19,13 +18,11 @@ from ..parsing.templates import OpenDict
 from ..context import ScanContext
 from . import helm, k8s
 from .kustomize import KUSTOMIZATION_FILES, Placed, Rendering, included_files, leaves, render
+from ..files import holds_kubernetes_objects, is_compose_file
 
 PLAIN = "manifests"
-_KIND_LINE = re.compile(r"^kind:\s*\S", re.MULTILINE)
-_API_LINE = re.compile(r"^apiVersion:\s*\S", re.MULTILINE)
 # apiVersions of YAML files that are not Kubernetes objects (kind's cluster config, kustomize's own).
 _NOT_OBJECTS = ("kind.x-k8s.io/", "kustomize.config.k8s.io/", "skaffold/", "config.k8s.io/")
-_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 
 
 @dataclass
@@ -76,12 +73,12 @@ def _is_manifest(ctx: ScanContext, path: str) -> bool:
     name = posixpath.basename(path)
     if path.startswith(".github/") or name in KUSTOMIZATION_FILES or name in REPO_CATALOGUE_NAMES:
         return False
-    if _COMPOSE_NAME.match(name) or name in (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Chart.yaml"):
+    if is_compose_file(name) or name in (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Chart.yaml"):
         return False
     source = ctx.repo.text(path)
     if source is None or helm.chart_of(ctx, path) is not None:
         return False
-    return bool(_KIND_LINE.search(source.text) and _API_LINE.search(source.text))
+    return holds_kubernetes_objects(source.text)
 
 
 def plain_objects(ctx: ScanContext, paths: list[str]) -> list[Placed]:

@@ -15,6 +15,7 @@ from ..model import Location
 from ..parsing.templates import is_unknown
 from ..parsing.yamldoc import parse_yaml_documents
 from ..repo import RepoView
+from ..files import holds_kubernetes_objects
 
 APP_WORKLOADS = tuple(k for k in WORKLOAD_KINDS if k not in ("Job", "ReplicaSet"))
 
@@ -119,7 +120,7 @@ def index_cluster(repo: RepoView, paths: list[str]) -> ClusterIndex:
     for path in paths:
         source = repo.text(path)
         is_kustomization = posixpath.basename(path) in ("kustomization.yaml", "kustomization.yml")
-        if source is None or ("kind:" not in source.text and not is_kustomization):
+        if source is None or not (is_kustomization or holds_kubernetes_objects(source.text)):
             continue
         docs = repo.parsed("yaml", path, lambda f: parse_yaml_documents(f.text)) or []
         held = False

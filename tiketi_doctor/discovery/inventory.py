@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
+from ..files import is_compose_file
 from ..parsing.dockerfile_name import is_dockerfile
 from ..repo import RepoView
 
@@ -20,7 +20,6 @@ DEFAULT_EXCLUDE = (
 TEST_FOLDERS = frozenset({"test", "tests", "__tests__", "fixtures", "testdata", "e2e"})
 SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".bat", ".cmd")
 YAML_SUFFIXES = (".yaml", ".yml")
-COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 # A file bigger than this is data (a dump, a bundled chart), not a manifest someone wrote.
 MAX_MANIFEST_BYTES = 2_000_000
 
@@ -48,7 +47,7 @@ def take_inventory(repo: RepoView) -> Inventory:
         elif name == "package.json":
             found.package_jsons.append(path)
         elif name.endswith(YAML_SUFFIXES):
-            if COMPOSE_NAME.match(name):
+            if is_compose_file(name):
                 found.compose_files.append(path)
             elif path.startswith(".github/workflows/"):
                 found.workflows.append(path)
