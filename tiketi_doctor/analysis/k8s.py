@@ -13,14 +13,23 @@ from ..parsing.yamldoc import YamlDoc, parse_yaml_documents
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 
 
-@dataclass
-class K8sObject:
-    path: str
-    doc: YamlDoc
+def lookup(data: Any, path: tuple) -> Any:
+    """The value at a JSON path of plain data (keys and list indexes), None when absent."""
+    for key in path:
+        if isinstance(data, dict):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
 
-    @property
-    def data(self) -> dict:
-        return self.doc.data if isinstance(self.doc.data, dict) else {}
+
+class ObjectFields:
+    """What every view of a Kubernetes object reads from its data: a document as written
+    (K8sObject) and the object as an environment deploys it (kustomize.Placed)."""
+
+    data: dict
 
     @property
     def kind(self) -> str:
@@ -31,16 +40,24 @@ class K8sObject:
         meta = self.data.get("metadata")
         return str(meta.get("name", "")) if isinstance(meta, dict) else ""
 
+    @property
+    def namespace(self) -> str | None:
+        meta = self.data.get("metadata")
+        value = meta.get("namespace") if isinstance(meta, dict) else None
+        return str(value) if value else None
+
     def get(self, *path: Any) -> Any:
-        value: Any = self.data
-        for key in path:
-            if isinstance(value, dict):
-                value = value.get(key)
-            elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-                value = value[key]
-            else:
-                return None
-        return value
+        return lookup(self.data, path)
+
+
+@dataclass
+class K8sObject(ObjectFields):
+    path: str
+    doc: YamlDoc
+
+    @property
+    def data(self) -> dict:  # type: ignore[override]
+        return self.doc.data if isinstance(self.doc.data, dict) else {}
 
     def at(self, path: tuple, label: str | None = None) -> Location:
         return Location(self.path, self.doc.line(path), self.doc.column(path), label=label)

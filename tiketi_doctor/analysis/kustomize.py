@@ -104,7 +104,7 @@ class Kustomization:
 
 
 @dataclass
-class Placed:
+class Placed(k8s.ObjectFields):
     """A Kubernetes object as one environment deploys it, with where its values come from."""
 
     data: dict
@@ -113,24 +113,6 @@ class Placed:
     fallback: Location | None = None  # for values with no better place (generated objects)
     # Generated from a file the repository does not hold (an env file written at deploy time): its keys are unknown.
     partial: bool = False
-
-    @property
-    def kind(self) -> str:
-        return str(self.data.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        meta = self.data.get("metadata")
-        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
-
-    @property
-    def namespace(self) -> str | None:
-        meta = self.data.get("metadata")
-        value = meta.get("namespace") if isinstance(meta, dict) else None
-        return str(value) if value else None
-
-    def get(self, *path: Any) -> Any:
-        return _lookup(self.data, path)
 
     def at(self, path: tuple, label: str | None = None) -> Location:
         """Where a person edits `path`: the overlay line that set it, else the source document."""
@@ -710,17 +692,6 @@ def _name_matches(pattern: str, name: str) -> bool:
         return re.fullmatch(pattern, name) is not None
     except re.error:
         return False
-
-
-def _lookup(data: Any, path: tuple) -> Any:
-    for key in path:
-        if isinstance(data, dict):
-            data = data.get(key)
-        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def _str(value: Any) -> str | None:

@@ -224,7 +224,7 @@ def _url_places(ctx: ScanContext) -> Iterator[PortPlace]:
 def _yaml_strings(ctx: ScanContext, path: str, emit) -> Iterator[PortPlace]:
     for doc in k8s.yaml_documents(ctx, path) or []:
         for json_path, (line, column) in doc.positions.items():
-            value = _lookup(doc.data, json_path)
+            value = k8s.lookup(doc.data, json_path)
             if isinstance(value, str):
                 yield from emit(value, Location(path, line, column))
 
@@ -234,15 +234,6 @@ def _text_lines(ctx: ScanContext, path: str, emit) -> Iterator[PortPlace]:
     for number, line in enumerate(source.lines if source else [], 1):
         for match in URL_PATTERN.finditer(line):
             yield from emit(match.group(0), Location(path, number, match.start() + 1))
-
-
-def _lookup(data, path: tuple):
-    for key in path:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 # -- kubectl port-forward in scripts and guides -----------------------------------------
