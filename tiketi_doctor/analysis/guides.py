@@ -18,6 +18,8 @@ from ..model import Location
 from ..parsing.markdown import Heading, Span
 from ..parsing.markdown import parse as parse_markdown
 from . import k8s
+from .compose import compose_files
+from .environments import manifest_files
 
 PROSE, CODE, SCRIPT, COMMENT, FENCE = "prose", "code", "script", "comment", "fence"
 # Fenced blocks whose every line is a command (a `$ ` prompt is dropped when present).
@@ -395,7 +397,7 @@ def _published(ctx: ScanContext) -> dict[int, list[str]]:
 
     for component in ctx.catalogue.components:
         add(component.port, f"{component.name}'s port in the catalogue")
-    for path in _manifest_files(ctx):
+    for path in manifest_files(ctx):
         for obj in k8s.objects(ctx, path):
             if obj.kind == "Service":
                 for port in obj.get("spec", "ports") or []:
@@ -412,12 +414,11 @@ def _published(ctx: ScanContext) -> dict[int, list[str]]:
                     for port in container.data.get("ports") or []:
                         if isinstance(port, dict):
                             add(port.get("containerPort"), f"{obj.kind} {obj.name} containerPort in {path}")
-    for path in _compose_files(ctx):
-        for doc in k8s.yaml_documents(ctx, path) or []:
-            services = doc.data.get("services") if isinstance(doc.data, dict) else None
-            for name, service in services.items() if isinstance(services, dict) else []:
-                for spec in (service.get("ports") or []) if isinstance(service, dict) else []:
-                    add(_compose_host_port(spec), f"compose service {name} in {path}")
+    for compose in compose_files(ctx):
+        for service in compose.services:
+            for mapping in service.ports:
+                for port in range(mapping.host_start, min(mapping.host_end, mapping.host_start + 100) + 1):
+                    add(port, f"compose service {service.name} in {compose.path}")
     for forward in port_forwards(ctx):
         add(forward.local, f"port-forward local port at {forward.location.path}:{forward.location.line}")
     for guide, line in guide_lines(ctx):
@@ -429,33 +430,6 @@ def _published(ctx: ScanContext) -> dict[int, list[str]]:
             add(proxy.group(1) or "8001", f"kubectl proxy at {guide.path}:{line.number}")
     add(KUBE_API_PORT, "the Kubernetes API server")
     return known
-
-
-def _manifest_files(ctx: ScanContext) -> list[str]:
-    """Component manifests, other YAML in their folders, and root YAML that declares a Service or a kind Cluster."""
-    paths = {p for c in ctx.catalogue.components for p in c.manifests if ctx.repo.exists(p)}
-    folders = {posixpath.dirname(p) for p in paths}
-    yaml = [p for p in repository_files(ctx) if p.endswith((".yaml", ".yml"))]
-    candidates = [p for p in yaml if "/" not in p or any(p.startswith(folder + "/") for folder in folders if folder)]
-    for path in candidates:
-        if path in paths or ctx.repo.excluded(path):
-            continue
-        source = ctx.repo.text(path)
-        if source is not None and re.search(r"^kind:\s*[\"']?(Cluster|Service)\b", source.text, re.M):
-            paths.add(path)
-    return sorted(paths)
-
-
-def _compose_host_port(spec) -> str | int | None:
-    """The host side of a compose port: "8080:80", "127.0.0.1:8080:80/tcp", {published: 8080}."""
-    if isinstance(spec, dict):
-        return spec.get("published")
-    parts = str(spec).split("/", 1)[0].split(":")
-    return parts[-2] if len(parts) >= 2 else None
-
-
-def _compose_files(ctx: ScanContext) -> list[str]:
-    return [p for p in repository_files(ctx) if re.fullmatch(r"(docker-)?compose[\w.-]*\.ya?ml", posixpath.basename(p)) and p.count("/") <= 1]
 
 
 def repository_files(ctx: ScanContext) -> list[str]:
