@@ -17,21 +17,17 @@ from . import k8s
 from .image import dockerfile_of
 from .source import js_module, source_files
 
-APP, DOCKERFILE, MANIFEST, URL, PORT_FORWARD = "app", "dockerfile", "manifest", "url", "port-forward"
+APP, DOCKERFILE, MANIFEST, URL = "app", "dockerfile", "manifest", "url"
 
 URL_PATTERN = re.compile(r"\b(?:https?|wss?)://([A-Za-z0-9][A-Za-z0-9.-]*):(\d{2,5})\b")
 LOCAL_URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d{2,5})")
-PORT_FORWARD_PATTERN = re.compile(
-    r"kubectl(?:\.exe)?\b[^\n]*?\bport-forward\b[^\n]*?\b(?:svc|service|services|deploy|deployment|pod|po)/"
-    r"([a-z0-9][-a-z0-9]*)\b[^\n]*?(?<![\d.:])(\d{1,5})(?::(\d{1,5}))?(?![\d.:])"
-)
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
 class PortPlace:
     component: str  # the component this port is about
-    category: str  # app | dockerfile | manifest | url | port-forward
+    category: str  # app | dockerfile | manifest | url
     kind: str  # what the place is: "EXPOSE", "readinessProbe", "Service targetPort", ...
     value: int
     location: Location
@@ -63,7 +59,6 @@ def _collect(ctx: ScanContext) -> Iterator[PortPlace]:
         yield from _dockerfile_places(ctx, component)
         yield from _manifest_places(ctx, component)
     yield from _url_places(ctx)
-    yield from _port_forward_places(ctx)
 
 
 # -- the application -----------------------------------------------------------
@@ -236,20 +231,3 @@ def _text_lines(ctx: ScanContext, path: str, emit) -> Iterator[PortPlace]:
             yield from emit(match.group(0), Location(path, number, match.start() + 1))
 
 
-# -- kubectl port-forward in scripts and guides -----------------------------------------
-def _port_forward_places(ctx: ScanContext) -> Iterator[PortPlace]:
-    catalogue = ctx.catalogue
-    paths = sorted({p for pattern in catalogue.docs + catalogue.scripts for p in ctx.repo.glob(pattern)})
-    for path in paths:
-        source = ctx.repo.text(path)
-        for number, line in enumerate(source.lines if source else [], 1):
-            for match in PORT_FORWARD_PATTERN.finditer(line):
-                target = catalogue.by_host(match.group(1)) or catalogue.component(match.group(1))
-                if target is None:
-                    continue
-                remote = match.group(3) or match.group(2)
-                column = match.start(3 if match.group(3) else 2) + 1
-                yield PortPlace(
-                    target.name, PORT_FORWARD, "port-forward remote port", int(remote),
-                    Location(path, number, column, label=match.group(0).strip()),
-                )
