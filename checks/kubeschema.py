@@ -38,11 +38,17 @@ def _schemas() -> tuple[str, str]:
 
 
 @cache
+def _definitions_json() -> dict:
+    """The shared definitions every kind's schema refers to, read once per run (1.8 MB)."""
+    return _load(f"{_schemas()[0]}/_definitions.json")
+
+
+@cache
 def _definitions() -> Any:
-    """The registry of shared definitions every kind's schema refers to (one load per run)."""
+    """The same definitions as a registry for the validators."""
     from referencing import Registry, Resource
 
-    return Resource.from_contents(_load(f"{_schemas()[0]}/_definitions.json")) @ Registry()
+    return Resource.from_contents(_definitions_json()) @ Registry()
 
 
 def _load(name: str) -> Any:
@@ -71,13 +77,19 @@ def _validator(kind: str, api_version: str):
 
 
 @cache
-def _served_kinds() -> frozenset[str]:
-    """Lower-case kinds that some built-in API version serves today."""
+def _schema_stems() -> tuple[str, ...]:
+    """`<kind>-<group>-<version>` of every schema file (`deployment-apps-v1`), listed once per run."""
     import importlib.resources
 
     folder, _ = _schemas()
     names = importlib.resources.files("kubernetes_validate").joinpath(folder).iterdir()
-    return frozenset(name.name.split("-", 1)[0] for name in names if name.name.endswith(".json") and not name.name.startswith("_"))
+    return tuple(sorted(n.name.removesuffix(".json") for n in names if n.name.endswith(".json") and not n.name.startswith("_")))
+
+
+@cache
+def _served_kinds() -> frozenset[str]:
+    """Lower-case kinds that some built-in API version serves today."""
+    return frozenset(stem.split("-", 1)[0] for stem in _schema_stems())
 
 
 def _patch_files(ctx: ScanContext) -> set[str]:
@@ -219,7 +231,7 @@ def _resolved(schema: Any) -> dict:
     if ref is None and isinstance(schema.get("allOf"), list) and schema["allOf"]:
         ref = schema["allOf"][0].get("$ref") if isinstance(schema["allOf"][0], dict) else None
     if isinstance(ref, str) and "#/definitions/" in ref:
-        definitions = _load(f"{_schemas()[0]}/_definitions.json").get("definitions", {})
+        definitions = _definitions_json().get("definitions", {})
         return definitions.get(ref.split("#/definitions/")[1], {})
     return schema
 
@@ -262,13 +274,8 @@ class RemovedApiVersion(Check):
 
 @cache
 def _versions_of(kind: str) -> str:
-    import importlib.resources
-
-    folder, _ = _schemas()
-    names = importlib.resources.files("kubernetes_validate").joinpath(folder).iterdir()
     found = []
-    for name in names:
-        stem = name.name.removesuffix(".json")
+    for stem in _schema_stems():
         if stem.startswith(kind.lower() + "-"):
             group, _, version = stem[len(kind) + 1:].rpartition("-")
             found.append(f"{_GROUP_DOMAINS.get(group, group)}/{version}" if group else version)
