@@ -29,7 +29,7 @@ from tiketi_doctor.model import (
     TextEdit,
 )
 from tiketi_doctor.reporters import FORMATS, render
-from tiketi_doctor.reporters.checkdocs import check_docs
+from tiketi_doctor.reporters.checkdocs import DOCS_FOLDER, check_docs, docs_base_url, page_url
 
 from .conftest import ROOT
 
@@ -223,7 +223,12 @@ def test_html_is_self_contained_and_escaped(report):
     report.findings[1].message = "<Link to=\"/news\"> & friends"
     html = rendered("html", report)
     assert html.startswith("<!DOCTYPE html>") and "<style>" in html
-    assert not re.search(r"""(src|href)=["'](https?:)?//""", html), "no external resource"
+    # Nothing is loaded from elsewhere: no external src, no <link> (stylesheets, icons); the only
+    # external addresses are the navigation links of finding codes to their check's page.
+    assert not re.search(r"""src=["'](https?:)?//""", html) and "<link" not in html, "no external resource"
+    external = re.findall(r"""<a [^>]*href=["']((?:https?:)?//[^"']*)["']""", html)
+    assert external and set(external) <= {page_url(code) for code in check_docs()}
+    assert len(external) == len(re.findall(r"""href=["'](?:https?:)?//""", html))
     assert "<script" not in html
     assert "&lt;Link to=&#34;/news&#34;&gt; &amp; friends" in html
     assert '<table class="summary">' in html and 'data-code="DEP001"' in html
@@ -261,6 +266,23 @@ def _validator():
 def test_sarif_validates_against_the_schema(report):
     errors = sorted(_validator().iter_errors(_sarif(report)), key=str)
     assert [f"{list(e.path)}: {e.message}" for e in errors] == []
+
+
+def test_sarif_rules_link_to_their_generated_page(report):
+    rules = _sarif(report)["runs"][0]["tool"]["driver"]["rules"]
+    base = docs_base_url()
+    assert base.startswith("https://") and base.endswith("/")
+    for rule in rules:
+        assert rule["helpUri"].startswith(base), rule["id"]
+        page = ROOT / DOCS_FOLDER / rule["helpUri"].removeprefix(base)
+        assert page.is_file(), f"{rule['id']}: {page} (regenerate with `tiketi-doctor checks docs --output docs/checks`)"
+        assert page.read_text(encoding="utf-8").startswith(f"# {rule['id']} {rule['name']}\n")
+
+
+def test_html_report_links_each_finding_code_to_its_page(report):
+    html = rendered("html", report)
+    for finding in report.findings + report.suppressed:
+        assert f'<a class="check-doc" href="{page_url(finding.code)}">{finding.code}</a>' in html, finding.code
 
 
 def test_sarif_has_one_rule_per_check_with_help(report):

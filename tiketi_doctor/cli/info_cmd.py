@@ -9,7 +9,7 @@ from pathlib import Path
 from ..catalogue import CatalogueError, load_catalogue
 from ..catalogue_choice import find_catalogue
 from ..registry import RegistryError, load_registry
-from .common import EXIT_CLEAN, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
 
 
 def run_explain(code: str) -> int:
@@ -31,6 +31,56 @@ def run_explain(code: str) -> int:
     for title, text in (("Why it matters", check.why), ("Example", check.example), ("How to fix", check.fix)):
         body = "\n".join("  " + line for line in text.strip().splitlines())
         out.write(f"{title}:\n{body}\n\n")
+    out.write(f"More: {_page_reference(check.code)}\n")
+    return EXIT_CLEAN
+
+
+def _page_reference(code: str) -> str:
+    """The check's documentation page: its URL, and its path when running from a checkout that has it."""
+    from ..reporters.checkdocs import local_page, page_url
+
+    url = page_url(code) or ""
+    path = local_page(code)
+    if path is None:
+        return url
+    try:
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return f"{shown} ({url})"
+
+
+def run_docs(output: Path, check_only: bool) -> int:
+    """Write one Markdown page per check and the index into `output`; with `check_only`, write
+    nothing and exit 1 when a page is missing, stale or documents no check."""
+    from ..reporters import checkpages
+
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        error(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    wanted = checkpages.pages(registry.checks)
+    if check_only:
+        diff = checkpages.compare(output, wanted)
+        for line in diff.lines():
+            print(f"{output}: {line}")
+        if diff:
+            print(f"regenerate with `{checkpages.COMMAND}`")
+            return EXIT_FINDINGS
+        print(f"✔ {output}: {len(wanted)} pages are current")
+        return EXIT_CLEAN
+    if output.exists() and not output.is_dir():
+        error(f"{output} is not a folder")
+        return EXIT_USAGE
+    try:
+        diff = checkpages.write(output, wanted)
+    except OSError as exc:
+        error(f"cannot write the pages into {output}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    changed = len(diff.missing) + len(diff.stale)
+    removed = f", removed {len(diff.orphaned)} for no check" if diff.orphaned else ""
+    print(f"✔ {output}: {len(wanted)} pages, {changed} written{removed}")
     return EXIT_CLEAN
 
 

@@ -332,6 +332,17 @@ def checks_list(
     raise typer.Exit(run_list(list_format.value))
 
 
+@checks_app.command("docs")
+def checks_docs(
+    output: Path = typer.Option(Path("docs/checks"), "--output", "-o", help="Folder of the pages (docs/checks)."),
+    check_only: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when a page is missing, stale or documents no check."),
+) -> None:
+    """Write one Markdown page per check (and an index) from the checks' own documentation."""
+    from .info_cmd import run_docs
+
+    raise typer.Exit(run_docs(output, check_only))
+
+
 @catalogue_app.command("validate")
 def catalogue_validate(
     file: Optional[Path] = typer.Argument(None, help="Catalogue file (default: the repository's tiketi-doctor.yaml, else the built-in one)."),

@@ -1,8 +1,9 @@
 """SARIF 2.1.0 for code-scanning UIs (GitHub, Azure DevOps, VS Code's SARIF viewer).
 
-One rule per check, with its documentation as help; one result per finding — reported ones,
-and suppressed ones with their `suppressions` (accepted, or rejected under --strict); fixes as
-artifact changes with replacements; paths relative to the checked repository (%SRCROOT%).
+One rule per check, with its documentation as help and its page (docs/checks/<CODE>.md, see
+checkdocs.docs_base_url) as helpUri; one result per finding — reported ones, and suppressed ones
+with their `suppressions` (accepted, or rejected under --strict); fixes as artifact changes with
+replacements; paths relative to the checked repository (%SRCROOT%).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .. import __version__
 from ..check import Check
 from ..model import Finding, Location, Report, RunStatus, Severity
 from . import triage
-from .checkdocs import check_docs
+from .checkdocs import check_docs, page_url
 from .masking import mask, mask_data
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -68,6 +69,7 @@ def _rule(code: str, check: Check | None) -> dict[str, Any]:
             "text": f"{why}\n\nExample: {example}\n\nHow to fix: {fix}\n\nMore: tiketi-doctor explain {check.code}",
             "markdown": f"{why}\n\n**Example:** {example}\n\n**How to fix:** {fix}\n\nMore: `tiketi-doctor explain {check.code}`",
         },
+        "helpUri": page_url(check.code),
         "defaultConfiguration": {"level": LEVELS[check.severity]},
         "properties": {"tags": [check.family, check.scope], "precision": "high", "fixable": check.fixable},
     }
