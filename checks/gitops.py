@@ -1,0 +1,224 @@
+"""ARGO: Argo CD Applications and AppProjects that cannot sync as written, and replicas they keep fighting over."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from tiketi_doctor.analysis.environments import PLAIN, environments
+from tiketi_doctor.analysis.gitops import Application, applications, glob_allows, is_this_repository, projects
+from tiketi_doctor.check import Check
+from tiketi_doctor.context import ScanContext
+from tiketi_doctor.model import Finding, Severity
+
+_SCALED = ("Deployment", "StatefulSet")
+
+
+class ArgoSourceMissing(Check):
+    code = "ARGO001"
+    name = "argo-source-path-missing"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "An Argo CD Application deploys a folder of this repository that does not exist."
+    why = (
+        "Argo CD renders `spec.source.path` of `repoURL` at `targetRevision`. After a move or a rename the "
+        "Application points at nothing: the sync fails with 'app path does not exist' and the environment "
+        "keeps running whatever was deployed last, however many commits follow."
+    )
+    example = "argocd/app.yaml: repoURL: https://github.com/acme/shop, path: k8s/overlays/prod — the folder is deploy/overlays/prod"
+    fix = "Point `path` at the folder that holds the manifests (a kustomization, a chart or plain YAML), or restore the folder."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for app in applications(ctx):
+            for source in app.sources:
+                if source.chart or source.path is None:
+                    continue
+                ours = is_this_repository(ctx, source.repo_url)
+                if ours is False or source.folder == "." or ctx.repo.is_dir(source.folder):
+                    continue
+                where = app.placed.at(source.index + ("path",), label=f"path: {source.path}")
+                near = _nearest(ctx, source.folder)
+                if ours:
+                    message = f"Application {app.name} deploys {source.path} of this repository ({source.repo_url}), which has no such folder"
+                    cause = f"The Git remote of this checkout is {source.repo_url}, and {source.folder} does not exist in it: Argo CD cannot render the Application and every sync fails."
+                else:
+                    message = f"Application {app.name} deploys {source.path} of {source.repo_url}; this repository has no such folder"
+                    cause = (
+                        f"{source.folder} does not exist here. This checkout has no Git remote, so whether {source.repo_url} is "
+                        "this repository is unknown: if it is, every sync fails with 'app path does not exist'."
+                    )
+                if near:
+                    cause += f" The closest existing folder is {near}."
+                yield self.finding(
+                    message,
+                    where,
+                    severity=None if ours else Severity.INFO,
+                    related=[source.location],
+                    evidence={"application": app.name, "repoURL": source.repo_url, "path": source.path, "closest": near},
+                    root_cause=cause,
+                    params={"application": app.name, "repo_url": source.repo_url, "path": source.path, "closest": near, "this_repository": ours},
+                )
+
+
+def _nearest(ctx: ScanContext, folder: str) -> str | None:
+    """The deepest existing ancestor of a missing folder, when it is not the repository root."""
+    parts = folder.split("/")
+    for cut in range(len(parts) - 1, 0, -1):
+        candidate = "/".join(parts[:cut])
+        if ctx.repo.is_dir(candidate):
+            return candidate
+    return None
+
+
+class ArgoProjectDenies(Check):
+    code = "ARGO002"
+    name = "argo-project-denies"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "An Argo CD Application's source repository or destination is not allowed by its AppProject."
+    why = (
+        "An AppProject lists the repositories (`sourceRepos`) and the clusters and namespaces (`destinations`) its "
+        "Applications may use. An Application outside them is refused: 'application repo ... is not permitted in "
+        "project' or 'application destination ... is not permitted', and nothing is deployed."
+    )
+    example = "AppProject shop: destinations [{namespace: shop, server: https://kubernetes.default.svc}]; Application api: destination.namespace: shop-prod"
+    fix = "Add the repository or destination to the AppProject, or move the Application to the project that allows it."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        declared = projects(ctx)
+        for app in applications(ctx):
+            project = declared.get(app.project)
+            if project is None:
+                continue  # the built-in default project, or one the cluster holds
+            repos = [str(r) for r in project.get("spec", "sourceRepos") or []]
+            for source in app.sources:
+                if glob_allows(repos, source.repo_url):
+                    continue
+                yield self.finding(
+                    f"Application {app.name} uses {source.repo_url}, which AppProject {app.project} does not allow (sourceRepos: {', '.join(repos) or 'none'})",
+                    source.location,
+                    related=[project.at(("spec", "sourceRepos"), label="sourceRepos")],
+                    evidence={"application": app.name, "project": app.project, "repoURL": source.repo_url, "sourceRepos": repos},
+                    root_cause=f"Argo CD refuses the Application: 'application repo {source.repo_url} is not permitted in project {app.project}'.",
+                    params={"application": app.name, "project": app.project, "field": "sourceRepos", "value": source.repo_url},
+                )
+            finding = self._destination(app, project)
+            if finding is not None:
+                yield finding
+
+    def _destination(self, app: Application, project) -> Finding | None:
+        dest = app.placed.get("spec", "destination")
+        if not isinstance(dest, dict):
+            return None
+        server, cluster, namespace = (str(dest.get(k) or "") for k in ("server", "name", "namespace"))
+        rules = [d for d in project.get("spec", "destinations") or [] if isinstance(d, dict)]
+        allowed = _destination_allowed(rules, server, cluster, namespace)
+        if allowed is not False:
+            return None
+        target = f"{server or cluster or 'the cluster'}{', namespace ' + namespace if namespace else ''}"
+        listed = "; ".join(f"{d.get('server') or d.get('name') or '*'} / {d.get('namespace') or '*'}" for d in rules) or "none"
+        where = app.placed.at(("spec", "destination", "namespace") if namespace else ("spec", "destination"), label=f"destination: {target}")
+        return self.finding(
+            f"Application {app.name} deploys to {target}, which AppProject {app.project} does not allow (destinations: {listed})",
+            where,
+            related=[project.at(("spec", "destinations"), label="destinations")],
+            evidence={"application": app.name, "project": app.project, "destination": dest, "destinations": rules},
+            root_cause=f"Argo CD refuses the sync: 'application destination {{{server or cluster} {namespace}}} is not permitted in project {app.project}'.",
+            params={"application": app.name, "project": app.project, "field": "destinations", "value": target},
+        )
+
+
+def _destination_allowed(rules: list[dict], server: str, cluster: str, namespace: str) -> bool | None:
+    """Whether some destination rule admits the Application's; None when a rule names the cluster the
+    other way (by name against a server URL) and the cluster's registration decides."""
+    undecided = False
+    allowed = False
+    for rule in rules:
+        r_server, r_name, r_ns = (str(rule.get(k) or "") for k in ("server", "name", "namespace"))
+        negated = r_ns.startswith("!") or r_server.startswith("!") or r_name.startswith("!")
+        ns_ok = not namespace or not r_ns or _glob(r_ns.lstrip("!"), namespace)
+        if server and r_server:
+            cluster_ok = _glob(r_server.lstrip("!"), server)
+        elif cluster and r_name:
+            cluster_ok = _glob(r_name.lstrip("!"), cluster)
+        elif r_server == "*" or r_name == "*":
+            cluster_ok = True
+        else:
+            undecided = True
+            continue
+        if negated:
+            if cluster_ok and ns_ok:
+                return False
+            continue
+        if cluster_ok and ns_ok:
+            allowed = True
+    if allowed:
+        return True
+    return None if undecided else False
+
+
+def _glob(pattern: str, value: str) -> bool:
+    return glob_allows([pattern], value)
+
+
+class ReplicasFightAutoscaler(Check):
+    code = "ARGO003"
+    name = "replicas-fight-autoscaler"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "A Deployment sets `replicas` while an HPA scales it and Argo CD self-heals it: the two keep resetting each other."
+    why = (
+        "The HorizontalPodAutoscaler writes `spec.replicas`; Argo CD with `selfHeal` sees that as drift from Git and "
+        "writes the manifest's number back. Under load the Deployment flaps between the HPA's count and the fixed "
+        "one, pods are killed mid-request, and the Application shows OutOfSync after every scale."
+    )
+    example = "deployment.yaml: replicas: 2; hpa.yaml: scaleTargetRef: Deployment api; Application: syncPolicy.automated.selfHeal: true"
+    fix = "Remove `replicas` from the Deployment (the HPA's minReplicas takes over), or add `ignoreDifferences` for /spec/replicas to the Application."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        healing = [a for a in applications(ctx) if a.self_heal]
+        if not healing:
+            return
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            for hpa in env.of_kind("HorizontalPodAutoscaler"):
+                target = hpa.get("spec", "scaleTargetRef")
+                if not isinstance(target, dict) or target.get("kind") not in _SCALED:
+                    continue
+                workload = env.find(str(target["kind"]), str(target.get("name")), hpa.namespace)
+                if workload is None or workload.get("spec", "replicas") is None:
+                    continue
+                app = next((a for a in healing if _deploys(ctx, a, env, workload) and not a.ignores(workload.kind, "/spec/replicas")), None)
+                if app is None or (workload.identity, app.name) in seen:
+                    continue
+                seen.add((workload.identity, app.name))
+                replicas = workload.get("spec", "replicas")
+                hpa_range = f"{hpa.get('spec', 'minReplicas') or 1}–{hpa.get('spec', 'maxReplicas')}"
+                yield self.finding(
+                    f"{workload.kind} {workload.name} fixes replicas: {replicas} while HPA {hpa.name} scales it ({hpa_range}) "
+                    f"and Application {app.name} self-heals: each undoes the other",
+                    workload.at(("spec", "replicas"), label=f"replicas: {replicas}"),
+                    related=[hpa.at(("spec", "scaleTargetRef"), label=f"HPA {hpa.name}"), app.placed.at(("spec", "syncPolicy", "automated", "selfHeal"), label="selfHeal: true")],
+                    evidence={"workload": workload.name, "replicas": replicas, "hpa": hpa.name, "application": app.name, "environment": env.name},
+                    root_cause=(
+                        f"HPA {hpa.name} sets spec.replicas of {workload.name}; Argo CD compares it with the {replicas} in Git, "
+                        f"finds drift and, with selfHeal, writes {replicas} back — the replica count flaps after every scale."
+                    ),
+                    params={"workload": workload.name, "kind": workload.kind, "replicas": replicas, "hpa": hpa.name, "application": app.name},
+                )
+
+
+def _deploys(ctx: ScanContext, app: Application, env, workload) -> bool:
+    """Whether one of the Application's sources (in this repository) renders `env`'s copy of the workload."""
+    for source in app.sources:
+        if source.chart or source.path is None or is_this_repository(ctx, source.repo_url) is False:
+            continue
+        folder = source.folder
+        if env.name == PLAIN:
+            path = workload.source
+            if folder == "." or path.startswith(folder + "/"):
+                return True
+        elif env.name == folder or env.chart == folder:
+            return True
+    return False
+
+
+CHECKS = (ArgoSourceMissing, ArgoProjectDenies, ReplicasFightAutoscaler)
