@@ -3,33 +3,92 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import ClassVar, Iterable
 
 from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, URL, PortPlace, places_of, port_places
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands, reapply_commands
 
 # What a wrong port in each kind of place does, in one clause.
 CONSEQUENCES = {
-    "app default": "the app listens on {found} when PORT is unset, so everything that calls it on {expected} is refused",
-    "listen()": "the app always listens on {found}, whatever PORT says",
-    "env file PORT": "a local run configured from this file listens on {found}",
-    "EXPOSE": "EXPOSE {found} advertises the wrong port to `docker run -P`, compose and readers of the image",
-    "HEALTHCHECK": "the HEALTHCHECK probes port {found} where nothing listens, so Docker marks the container unhealthy",
-    "ENV PORT": "ENV PORT={found} overrides the app's default, so the container listens on {found}",
-    "containerPort": "containerPort {found} is what named ports, tools and readers rely on",
-    "env PORT": "env PORT={found} makes the app listen on {found} inside the pod",
-    "livenessProbe": "the liveness probe checks port {found}; when nothing answers there the kubelet restarts the container",
-    "readinessProbe": "the readiness probe checks port {found}; the pod never becomes Ready and gets no traffic",
-    "startupProbe": "the startup probe checks port {found} and the container is killed before it starts",
-    "Service port": "callers using {name}:{expected} reach no Service port",
-    "Service targetPort": "the Service forwards to port {found} in the pod, where the app does not listen",
-    "URL": "callers connect to port {found} and get ECONNREFUSED",
-    "port-forward remote port": "kubectl port-forward fails: the Service has no port {found} (or forwards to a port nothing listens on)",
+    "app default": N_("the app listens on {found} when PORT is unset, so everything that calls it on {expected} is refused"),
+    "listen()": N_("the app always listens on {found}, whatever PORT says"),
+    "env file PORT": N_("a local run configured from this file listens on {found}"),
+    "EXPOSE": N_("EXPOSE {found} advertises the wrong port to `docker run -P`, compose and readers of the image"),
+    "HEALTHCHECK": N_("the HEALTHCHECK probes port {found} where nothing listens, so Docker marks the container unhealthy"),
+    "ENV PORT": N_("ENV PORT={found} overrides the app's default, so the container listens on {found}"),
+    "containerPort": N_("containerPort {found} is what named ports, tools and readers rely on"),
+    "env PORT": N_("env PORT={found} makes the app listen on {found} inside the pod"),
+    "livenessProbe": N_("the liveness probe checks port {found}; when nothing answers there the kubelet restarts the container"),
+    "readinessProbe": N_("the readiness probe checks port {found}; the pod never becomes Ready and gets no traffic"),
+    "startupProbe": N_("the startup probe checks port {found} and the container is killed before it starts"),
+    "Service port": N_("callers using {name}:{expected} reach no Service port"),
+    "Service targetPort": N_("the Service forwards to port {found} in the pod, where the app does not listen"),
+    "URL": N_("callers connect to port {found} and get ECONNREFUSED"),
+    "port-forward remote port": N_("kubectl port-forward fails: the Service has no port {found} (or forwards to a port nothing listens on)"),
 }
+# The kinds of place (tiketi_doctor.analysis.ports) as a reader of a message names them.
+KIND_WORDS = {
+    "app default": N_("app default"),
+    "env file PORT": N_("env file PORT"),
+    "Service port": N_("Service port"),
+    "Service targetPort": N_("Service targetPort"),
+    "port-forward remote port": N_("port-forward remote port"),
+}
+
+
+def kind_word(kind: str) -> str:
+    """A place's kind, translatable when it is words ("app default"), as written when it is a keyword (EXPOSE)."""
+    return Msg(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place where a port is written: what it is, the value there and where."""
+
+    kind: str
+    value: int
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    via_name: str | None = None  # the port name a Service targetPort follows, when it is named
+
+
+@dataclass(frozen=True)
+class PortFacts(Facts):
+    """PORT001-005: the port the catalogue gives, and the places in one file that disagree with it."""
+
+    expected: int | None
+    places: tuple[Place, ...]
+
+    @property
+    def found(self) -> str:
+        return ", ".join(str(v) for v in sorted({p.value for p in self.places}))
+
+    @property
+    def kinds(self) -> Joined:
+        return Joined([kind_word(k) for k in dict.fromkeys(p.kind for p in self.places)], ", ")
+
+    @property
+    def path(self) -> str:
+        return self.places[0].path if self.places else ""
+
+
+@dataclass(frozen=True)
+class CollisionFacts(Facts):
+    """PORT006: the port and the components that default to it in one network namespace."""
+
+    port: int
+    components: tuple[str, ...]
+
+    @property
+    def names(self) -> str:
+        return ", ".join(self.components)
 
 
 class PortMismatch(Check):
@@ -38,6 +97,8 @@ class PortMismatch(Check):
     category: ClassVar[str]
     severity = Severity.ERROR
     fixable = True
+    Facts = PortFacts
+    fix_title = "Set {kinds} to {expected} in {path}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if component.port is None:
@@ -53,26 +114,32 @@ class PortMismatch(Check):
     def _finding(self, ctx: ScanContext, component: Component, path: str, group: list[PortPlace], all_places) -> Finding:
         expected = component.port
         values = sorted({p.value for p in group})
-        kinds = ", ".join(dict.fromkeys(p.kind for p in group))
         owners = {
             v: [c.name for c in ctx.catalogue.by_port(v) if c.name != component.name] for v in values
         }
-        owner_note = "".join(f"; {v} is {', '.join(o)}'s port" for v, o in owners.items() if o)
-        count = f"{len(group)} places" if len(group) > 1 else "1 place"
-        found = "/".join(map(str, values))
-        message = (
-            f"{path} gives {component.name} port {found} in {count} ({kinds}); "
-            f"the catalogue says {expected}{owner_note}"
+        facts = PortFacts(expected, tuple(
+            Place(p.kind, p.value, p.location.path, p.location.line, p.location.column, p.via_name) for p in group
+        ))
+        owner_note = Joined([Msg("; {port} is {owners}'s port", port=v, owners=", ".join(o)) for v, o in owners.items() if o], "")
+        count = Msg("{count} places", count=len(group)) if len(group) > 1 else Msg("1 place")
+        message = Msg(
+            "{path} gives {component} port {found} in {count} ({kinds}); the catalogue says {expected}{owner_note}",
+            path=path, component=component.name, found="/".join(map(str, values)), count=count, kinds=facts.kinds,
+            expected=expected, owner_note=owner_note,
         )
+        name = component.k8s_service or component.name
         consequences = [
-            CONSEQUENCES.get(p.kind, "").format(found=p.value, expected=expected, name=component.k8s_service or component.name)
-            for p in group
+            Msg(CONSEQUENCES[p.kind], found=p.value, expected=expected, name=name)
+            for p in group if p.kind in CONSEQUENCES
         ]
         agreeing = [p for p in all_places if p.value == expected]
-        listens = _listen_evidence(ctx, component)
-        cause = f"{component.name} serves on {expected}{listens}, but " + "; ".join(dict.fromkeys(c for c in consequences if c)) + "."
+        cause = Msg(
+            "{component} serves on {expected}{listens}, but {consequences}.",
+            component=component.name, expected=expected, listens=_listen_evidence(ctx, component),
+            consequences=Joined(dict.fromkeys(consequences), "; "),
+        )
         if any(owners.values()):
-            cause += " The value belongs to another component, a sign the file was copied from it and not updated."
+            cause = Joined([cause, Msg("The value belongs to another component, a sign the file was copied from it and not updated.")], " ")
         return self.finding(
             message,
             group[0].location,
@@ -85,14 +152,7 @@ class PortMismatch(Check):
                 "port_owners": {str(v): o for v, o in owners.items() if o},
             },
             root_cause=cause,
-            params={
-                "expected": expected,
-                "places": [
-                    {"kind": p.kind, "value": p.value, "path": p.location.path, "line": p.location.line,
-                     "column": p.location.column, "via_name": p.via_name}
-                    for p in group
-                ],
-            },
+            facts=facts,
             remediation=self.remediation(ctx, component, path),
         )
 
@@ -135,11 +195,11 @@ def _pod_chain_follows_env_port(ctx: ScanContext, component: Component, places: 
     return all(p.value == port for p in chain) and all(p.value == component.port for p in published)
 
 
-def _listen_evidence(ctx: ScanContext, component: Component) -> str:
+def _listen_evidence(ctx: ScanContext, component: Component) -> Msg:
     app = [p for p in places_of(ctx, component.name, APP) if p.kind == "app default"]
     if app and all(p.value == component.port for p in app):
-        return f" (its code defaults to {component.port} at {app[0].location})"
-    return " (per the catalogue)"
+        return Msg(" (its code defaults to {port} at {location})", port=component.port, location=str(app[0].location))
+    return Msg(" (per the catalogue)")
 
 
 class AppPortMismatch(PortMismatch):
@@ -153,6 +213,7 @@ class AppPortMismatch(PortMismatch):
     )
     example = "services/auth-service/src/server.js: const PORT = process.env.PORT || 3002;  (catalogue: 3005)"
     fix = "Change the fallback to the catalogue's port; keep PORT in the environment for overrides."
+    symptom = "the app listens on {found}; callers use {expected}"
 
     def disagreeing(self, ctx, component, places):
         wrong = super().disagreeing(ctx, component, places)
@@ -177,6 +238,17 @@ class DockerfilePortMismatch(PortMismatch):
     )
     example = "services/auth-service/Dockerfile: EXPOSE 3002 / HEALTHCHECK CMD wget -qO- http://localhost:3002/health"
     fix = "Set EXPOSE, the HEALTHCHECK URL and ENV PORT to the catalogue's port, rebuild and reload the image."
+    symptom = "container marked unhealthy: HEALTHCHECK probes port {found}"
+    symptom_env = "the container listens on {found}; callers use {expected}"
+    symptom_expose = "the image advertises port {found}: `docker run -P` and compose publish the wrong one"
+
+    def which_symptom(self, finding):
+        """What shows depends on what is wrong: a HEALTHCHECK, ENV PORT, or only EXPOSE."""
+        facts = PortFacts.of(finding)
+        kinds = {p.kind for p in facts.places} if facts is not None else set()
+        if "HEALTHCHECK" in kinds:
+            return self.symptom
+        return self.symptom_env if "ENV PORT" in kinds else self.symptom_expose
 
     def disagreeing(self, ctx, component, places):
         wrong = super().disagreeing(ctx, component, places)
@@ -202,6 +274,7 @@ class ManifestPortMismatch(PortMismatch):
     )
     example = "k8s/07-ticket-service.yaml: containerPort: 3004, PORT=3004, probes on 3004, Service 3004 (catalogue: 3002)"
     fix = "Set every port of the component's Deployment and Service to the catalogue's port and re-apply the manifest."
+    symptom = "connection refused on {service}:{expected}"
 
     def disagreeing(self, ctx, component, places):
         wrong = super().disagreeing(ctx, component, places)
@@ -224,6 +297,7 @@ class ServiceUrlPortMismatch(PortMismatch):
     )
     example = "backend/src/routes/stats.js: process.env.STATS_SERVICE_URL || 'http://stats-service:3005'"
     fix = "Use the catalogue's port in the URL (and prefer one ConfigMap entry over scattered defaults)."
+    symptom = "calls fail: connection refused on port {found}"
 
     def disagreeing(self, ctx: ScanContext, component: Component, places: list[PortPlace]) -> list[PortPlace]:
         """A URL through the component's Kubernetes Service may use any port that Service exposes
@@ -262,6 +336,9 @@ class PortForwardMismatch(Check):
     )
     example = "QUICK_START.md: kubectl port-forward -n tiketi svc/frontend-service 3000:80  (Service port 3000)"
     fix = "Use the component's port as the remote port: `kubectl port-forward -n tiketi svc/frontend-service 3000:3000`."
+    symptom = "kubectl port-forward fails or forwards to a port nothing listens on"
+    fix_title = "Set {kinds} to {expected} in {path}"
+    Facts = PortFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.analysis.guides import port_forwards
@@ -274,26 +351,30 @@ class PortForwardMismatch(Check):
                 yield self._finding(ctx, forward, *found)
 
     def _finding(self, ctx: ScanContext, forward, component: Component | None, expected: int | None, problem: str, where: Location | None) -> Finding:
-        where_text = f" ({where.path}:{where.line})" if where is not None and where.line else ""
-        message = f"{forward.location.path}:{forward.location.line} forwards to {forward.resource} port {forward.remote}: {problem}{where_text}"
+        where_text = Msg(" ({place})", place=f"{where.path}:{where.line}") if where is not None and where.line else ""
+        message = Msg(
+            "{place} forwards to {resource} port {remote}: {problem}{where}",
+            place=f"{forward.location.path}:{forward.location.line}", resource=forward.resource, remote=forward.remote,
+            problem=problem, where=where_text,
+        )
         if expected is not None:
-            message += f"; use {forward.local or expected}:{expected}"
+            message = Msg("{message}; use {local}:{expected}", message=message, local=forward.local or expected, expected=expected)
         spec = forward.location.label or ""
         column = forward.location.column + (spec.rfind(str(forward.remote)) if ":" in spec else 0)
+        facts = PortFacts(expected, () if expected is None else (
+            Place("port-forward remote port", forward.remote, forward.location.path, forward.location.line, column, None),
+        ))
         return self.finding(
             message,
             forward.location,
             service=component.name if component else None,
             related=[where] if where is not None and where.line else [],
             evidence={"resource": forward.resource, "namespace": forward.namespace, "remote": forward.remote, "expected": expected},
-            root_cause=f"`kubectl port-forward {forward.resource} {spec}` {problem}, so the forward fails or connects to nothing.",
-            params={
-                "expected": expected,
-                "places": [] if expected is None else [
-                    {"kind": "port-forward remote port", "value": forward.remote, "path": forward.location.path,
-                     "line": forward.location.line, "column": column, "via_name": None}
-                ],
-            },
+            root_cause=Msg(
+                "`kubectl port-forward {resource} {spec}` {problem}, so the forward fails or connects to nothing.",
+                resource=forward.resource, spec=spec, problem=problem,
+            ),
+            facts=facts,
         )
 
 
@@ -313,7 +394,9 @@ def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
             declared = catalogue.origin != "discovered" or intended is not None  # a discovered port alone is a guess
             if component is None or component.port is None or not declared or forward.remote == component.port:
                 return None
-            return component, component.port, f"the catalogue gives {component.name} port {component.port} and no manifest defines the Service", None
+            return component, component.port, Msg(
+                "the catalogue gives {component} port {port} and no manifest defines the Service", component=component.name, port=component.port
+            ), None
         ports = [(p, i) for i, p in enumerate(services[0].get("spec", "ports") or []) if isinstance(p, dict)]
         numbers = [p.get("port") for p, _ in ports]
         where = services[0].at(("spec", "ports"))
@@ -321,8 +404,10 @@ def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
             if intended is not None and forward.remote == intended:
                 return None  # the intended port: the Service is what disagrees (PORT003 reports it)
             expected = _expected_service_port(ctx, component, ports)
-            served = ", ".join(str(n) for n in numbers) or "none"
-            return component, expected, f"Service {forward.name} has no port {forward.remote} (its ports: {served})", where
+            served = ", ".join(str(n) for n in numbers) or Msg("none")
+            return component, expected, Msg(
+                "Service {name} has no port {remote} (its ports: {served})", name=forward.name, remote=forward.remote, served=served
+            ), where
         if intended is None or intended in numbers:
             return None
         port, index = ports[numbers.index(forward.remote)]
@@ -331,8 +416,11 @@ def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
             return None
         return (
             component, component.port,
-            f"Service {forward.name} sends port {forward.remote} to pod port {target}, but {component.name} serves on "
-            f"{component.port} (catalogue); PORT003 reports the Service",
+            Msg(
+                "Service {name} sends port {remote} to pod port {target}, but {component} serves on {port} (catalogue); "
+                "PORT003 reports the Service",
+                name=forward.name, remote=forward.remote, target=target, component=component.name, port=component.port,
+            ),
             services[0].at(("spec", "ports", index)),
         )
     component = next((c for c in catalogue.components if (c.deployment or c.name) == forward.name), None)
@@ -348,7 +436,9 @@ def _forward_problem(ctx: ScanContext, forward) -> tuple | None:
         return None
     expected = component.port if component.port in declared_ports else (next(iter(declared_ports)) if len(declared_ports) == 1 else None)
     listed = ", ".join(str(p) for p in sorted(declared_ports, key=str))
-    return component, expected, f"{forward.kind} {forward.name} declares container ports {listed} only", workloads[0].at(("spec", "template", "spec", "containers"))
+    return component, expected, Msg(
+        "{kind} {name} declares container ports {listed} only", kind=forward.kind, name=forward.name, listed=listed
+    ), workloads[0].at(("spec", "template", "spec", "containers"))
 
 
 def _intended_port(ctx: ScanContext, component: Component | None) -> int | None:
@@ -401,6 +491,9 @@ class PortCollision(Check):
     )
     example = "package.json: \"dev\": \"concurrently 'npm:dev -w api' 'npm:dev -w web'\"; api and web both default to 3000"
     fix = "Give each component its own port (or keep them in separate containers)."
+    symptom = "the second of {names} to start exits with EADDRINUSE on port {port}"
+    fix_title = "Give each of {names} its own port"
+    Facts = CollisionFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         by_port: dict[int, dict[str, Location]] = defaultdict(dict)
@@ -416,14 +509,22 @@ class PortCollision(Check):
                 continue  # separate containers or pods: each binds the port in its own namespace
             together, evidence = shared
             claimant = [c.name for c in ctx.catalogue.by_port(port)]
+            message = Msg(
+                "{components} all default to port {port} and run in one network namespace ({shared})",
+                components=", ".join(together), port=port, shared=evidence.label,
+            )
+            if claimant:
+                message = Msg("{message} (the catalogue gives {port} to {owner})", message=message, port=port, owner=claimant[0])
             yield self.finding(
-                f"{', '.join(together)} all default to port {port} and run in one network namespace ({evidence.label})"
-                + (f" (the catalogue gives {port} to {claimant[0]})" if claimant else ""),
+                message,
                 owners[together[0]],
                 related=[owners[n] for n in together[1:]] + [evidence],
                 evidence={"port": port, "components": together, "shared_by": str(evidence)},
-                root_cause=f"Started together ({evidence}), only the first of {', '.join(together)} can bind {port}; the others exit with EADDRINUSE.",
-                params={"port": port, "components": together},
+                root_cause=Msg(
+                    "Started together ({where}), only the first of {components} can bind {port}; the others exit with EADDRINUSE.",
+                    where=str(evidence), components=", ".join(together), port=port,
+                ),
+                facts=CollisionFacts(port, tuple(together)),
             )
 
 

@@ -178,6 +178,9 @@ class Finding:
     verification: str = ""
     # Set when an ignore or a baseline entry covers the finding (see Report.suppressed).
     suppression: Suppression | None = None
+    # The check's typed facts (a `check.Facts` dataclass) when it declares them; `params` is their
+    # serialised form. Not part of the JSON output: `params` is.
+    facts: Any = field(default=None, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:

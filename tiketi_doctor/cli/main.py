@@ -25,6 +25,20 @@ class ReportLang(str, Enum):
     ko = "ko"
 
 
+def _language(lang: "ReportLang | str | None") -> str:
+    """--lang, else the POSIX locale (LC_ALL, LC_MESSAGES, LANG), else en; it also becomes the process's language."""
+    from ..i18n import language, set_language
+
+    value = lang.value if isinstance(lang, Enum) else lang
+    if value is not None and value not in [m.value for m in ReportLang]:
+        raise typer.BadParameter(f"--lang is one of {', '.join(m.value for m in ReportLang)}")
+    set_language(value)
+    return language()
+
+
+_LANG_HELP = "Language of the terminal output and the report (en or ko; default from LC_ALL/LC_MESSAGES/LANG, else en)."
+
+
 class ReportFormat(str, Enum):
     markdown = "markdown"
     html = "html"
@@ -94,7 +108,7 @@ def check(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Hide the findings recorded by `baseline create`; report new ones and resolved entries."),
     strict: bool = typer.Option(False, "--strict", help="Refuse every ignore (catalogue, inline) and the baseline: their findings count, and are listed."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write the troubleshooting report to this .md or .html file."),
-    lang: ReportLang = typer.Option(ReportLang.en, "--lang", help="Language of the report's own texts (en or ko)."),
+    lang: Optional[ReportLang] = typer.Option(None, "--lang", help=_LANG_HELP),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colours (default: when writing to a terminal)."),
     live: bool = typer.Option(False, "--live", help="Also diagnose the running cluster: pods, logs, events, HTTP probes, tied to the static causes."),
     context: Optional[str] = typer.Option(None, "--context", help="kube context for --live (default: the catalogue's, kind-tiketi-local)."),
@@ -125,7 +139,7 @@ def check(
         live_options = LiveOptions(context=context, kubeconfig=kubeconfig, namespace=namespace, base_urls=list(base_url), deadline=live_deadline)
     options = CheckOptions(
         path, catalogue, select, ignore, baseline, strict,
-        formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=lang.value,
+        formats=[f.value for f in output_format], outputs=output, fail_on=fail_on, color=color, report=report, lang=_language(lang),
         live=live_options, max_file_bytes=max_file_size,  # type: ignore[arg-type]  # converted by _size
     )
     options.kubectl_kustomize = kubectl_kustomize
@@ -174,7 +188,7 @@ def report(
     path: Path = typer.Argument(Path("."), help="Repository to check (default: the current directory)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Report file (.md or .html); standard output when omitted."),
     report_format: Optional[ReportFormat] = typer.Option(None, "--format", "-f", help="markdown or html (default: from the file name, else markdown)."),
-    lang: ReportLang = typer.Option(ReportLang.en, "--lang", help="Language of the report's own texts (en or ko)."),
+    lang: Optional[ReportLang] = typer.Option(None, "--lang", help=_LANG_HELP),
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue file (as for check)."),
     select: List[str] = typer.Option([], "--select", "-s", help="Run only these codes or prefixes."),
     ignore: List[str] = typer.Option([], "--ignore", "-i", help="Skip these codes or prefixes."),
@@ -190,7 +204,7 @@ def report(
 
     options = ReportOptions(
         path, catalogue, select, ignore, baseline, strict,
-        output=output, report_format=report_format.value if report_format else None, lang=lang.value,
+        output=output, report_format=report_format.value if report_format else None, lang=_language(lang),
         max_file_bytes=max_file_size,  # type: ignore[arg-type]
     )
     raise typer.Exit(run_report(options))
@@ -267,7 +281,7 @@ def heal(
     strategy: str = typer.Option("set-image", "--strategy", help="set-image: point each Deployment at its build's own tag (exact rollback); restart: reload the catalogue tag and restart the rollout."),
     base_url: List[str] = typer.Option([], "--base-url", help="As for check --live: where the gateway (or NAME=URL) answers for the HTTP verification."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the troubleshooting report (.md or .html) with what was done and proven."),
-    lang: str = typer.Option("en", "--lang", help="Language of the report (en or ko)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help=_LANG_HELP),
     context: Optional[str] = _CONTEXT, kubeconfig: Optional[str] = _KUBECONFIG, namespace: Optional[str] = _NAMESPACE,
     allow_context: Optional[str] = _ALLOW, yes: bool = _YES, verbose: bool = _VERBOSE, catalogue: Optional[Path] = _CATALOGUE,
 ) -> None:
@@ -284,7 +298,7 @@ def heal(
     options = _cluster_options(context, kubeconfig, namespace, allow_context, yes, verbose, catalogue)
     options.update(dry_run=dry_run, select=[s.upper() for v in select for s in v.split(",") if s],
                    ignore=[s.upper() for v in ignore for s in v.split(",") if s], strategy=strategy,
-                   base_url=base_url, report=report, lang=lang, fail_on=Severity.ERROR)
+                   base_url=base_url, report=report, lang=_language(lang), fail_on=Severity.ERROR)
     raise typer.Exit(run_heal(path, options))
 
 

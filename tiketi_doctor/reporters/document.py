@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import __version__
 from ..model import CommandRecord, Finding, FindingStatus, Report, RunStatus
 from . import triage
+from ..i18n import localize, translate
 from .checkdocs import check_docs
 from .i18n import texts
 from .masking import mask
@@ -189,7 +190,7 @@ def build(report: Report, lang: str = "en", now: _dt.datetime | None = None) -> 
         else t["overview_clean"]
     )
     refused = [f for f in report.findings if f.suppression is not None and not f.suppression.accepted]
-    notes = [mask(note) for note in report.notes]
+    notes = [mask(localize(note, lang)) for note in report.notes]
     if report.suppressed:
         notes.append(t["suppressed_count"].format(count=len(report.suppressed)))
     if refused:
@@ -205,12 +206,12 @@ def build(report: Report, lang: str = "en", now: _dt.datetime | None = None) -> 
         notes=notes,
         problems=problems,
         pods=[PodView(mask(p.name), p.ready, p.status, p.restarts, p.age, _pod_healthy(p.ready, p.status)) for p in report.pods],
-        lessons=_lessons(report.findings),
-        suppressed=[_suppressed_row(f, t) for f in report.suppressed],
-        refused=[_suppressed_row(f, t) for f in refused],
+        lessons=_lessons(report.findings, lang),
+        suppressed=[_suppressed_row(f, t, lang) for f in report.suppressed],
+        refused=[_suppressed_row(f, t, lang) for f in refused],
         resolved=[mask(f"{e.get('code', '?')} {e.get('path', '')}: {e.get('message', e['fingerprint'])}") for e in report.baseline_resolved],
-        undecided=[mask(f"{r.code} on {r.subject}: {r.reason}") for r in report.runs if r.status == RunStatus.UNKNOWN],
-        internal_errors=[mask(f"{r.code} on {r.subject}: {r.reason}") for r in report.runs if r.status == RunStatus.ERROR],
+        undecided=[_run_line(r, t, lang) for r in report.runs if r.status == RunStatus.UNKNOWN],
+        internal_errors=[_run_line(r, t, lang) for r in report.runs if r.status == RunStatus.ERROR],
     )
 
 
@@ -246,22 +247,22 @@ def _problem(number: int, key: triage.ProblemKey, findings: list[Finding], repor
     if not (view.pod_lines or view.log_lines or view.http_lines):
         view.predicted = list(OrderedDict.fromkeys(mask(triage.predicted_symptom(f, lang)) for f in findings))
     view.symptom = _short_symptom(view)
-    view.causes = [_cause(f, root, t) for f in findings]
+    view.causes = [_cause(f, root, t, lang) for f in findings]
     docs = check_docs()
     for finding in findings:
         if finding.fix is not None:
-            fix = FixView(mask(finding.fix.title), finding.fix.safety.value, mask(finding.fix.diff))
+            fix = FixView(mask(localize(finding.fix.title, lang)), finding.fix.safety.value, mask(finding.fix.diff))
             if fix not in view.fixes:  # one fix often answers several findings (DEP001 and DEP005)
                 view.fixes.append(fix)
         elif finding.code in docs and finding.code not in [code for code, _ in view.manual_fixes]:
-            view.manual_fixes.append((finding.code, mask(docs[finding.code].fix.strip())))
+            view.manual_fixes.append((finding.code, mask(translate(docs[finding.code].fix, lang).strip())))
     view.commands = _commands(findings, report.commands, key.service)
     if not view.commands:
         view.no_commands = t["no_commands"] if key.area == "docs" else t["no_commands_generic"]
     command = f"tiketi-doctor check {report.root}"
     codes = ", ".join(OrderedDict.fromkeys(f.code for f in findings))
     view.verification = t[f"verify_{status.value}"].format(command=mask(command), codes=codes)
-    view.verifications = [mask(f.verification) for f in findings if f.verification]
+    view.verifications = [mask(localize(f.verification, lang)) for f in findings if f.verification]
     return view
 
 
@@ -288,7 +289,7 @@ def _short_symptom(view: ProblemView) -> str:
     return view.predicted[0] if view.predicted else ""
 
 
-def _cause(finding: Finding, root: Path, t: dict) -> Cause:
+def _cause(finding: Finding, root: Path, t: dict, lang: str) -> Cause:
     related = [f"{loc}  {loc.label}" if loc.label else str(loc) for loc in finding.related]
     return Cause(
         code=finding.code,
@@ -296,8 +297,8 @@ def _cause(finding: Finding, root: Path, t: dict) -> Cause:
         severity=finding.severity.value,
         severity_label=t[f"severity_{finding.severity.value}"],
         location=str(finding.location),
-        message=mask(finding.message),
-        root_cause=mask(finding.root_cause),
+        message=mask(localize(finding.message, lang)),
+        root_cause=mask(localize(finding.root_cause, lang)),
         related=[mask(r) for r in related[:MAX_RELATED]],
         more_related=max(0, len(related) - MAX_RELATED),
         excerpts=_excerpts(finding, root),
@@ -373,25 +374,32 @@ def _phase(command: str) -> int:
     return next((i for i, prefix in enumerate(COMMAND_PHASES) if command.startswith(prefix)), len(COMMAND_PHASES))
 
 
-def _lessons(findings: list[Finding]) -> list[Lesson]:
+def _lessons(findings: list[Finding], lang: str) -> list[Lesson]:
     docs = check_docs()
     lessons: list[Lesson] = []
     for code in OrderedDict.fromkeys(f.code for f in sorted(findings, key=lambda f: (triage.PRIORITIES.index(triage.priority(f)), f.code))):
         check = docs.get(code)
         if check is not None:
-            lessons.append(Lesson(check.code, check.name, check.summary, " ".join(check.why.split()), " ".join(check.fix.split())))
+            lessons.append(Lesson(
+                check.code, check.name, translate(check.summary, lang),
+                " ".join(translate(check.why, lang).split()), " ".join(translate(check.fix, lang).split()),
+            ))
     return lessons
 
 
-def _suppressed_row(finding: Finding, t: dict) -> SuppressedRow:
+def _run_line(run, t: dict, lang: str) -> str:
+    return mask(t["run_line"].format(code=run.code, subject=run.subject, reason=localize(run.reason, lang)))
+
+
+def _suppressed_row(finding: Finding, t: dict, lang: str) -> SuppressedRow:
     s = finding.suppression
     assert s is not None
     return SuppressedRow(
         code=finding.code,
         location=str(finding.location),
-        message=mask(finding.message),
+        message=mask(localize(finding.message, lang)),
         kind=t[f"kind_{s.kind}"] if f"kind_{s.kind}" in t else s.kind,
-        reason=mask(s.reason),
+        reason=mask(localize(s.reason, lang)),
         where=str(s.location) if s.location is not None else "",
     )
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from ..i18n import Msg, N_, localize
 from ..model import Finding, Report, RunStatus, Severity
 from ..suppressions import refused
 from .masking import mask
@@ -18,78 +19,133 @@ MAX_RELATED = 6
 INDENT = "   "
 
 
-def render(report: Report, out: TextIO, *, color: bool = False, verbose: bool = False, lang: str = "en") -> None:
+def render(report: Report, out: TextIO, *, color: bool = False, verbose: bool = False, lang: str | None = None) -> None:
     console = Console(file=out, force_terminal=color, no_color=not color, highlight=False, soft_wrap=False, width=_width(out))
-    groups: dict[str, list[Finding]] = defaultdict(list)
+    groups: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in report.findings:
-        groups[finding.service or "repository"].append(finding)
-    for service in sorted(groups, key=lambda s: (s == "repository", s)):
-        console.print(Text(service, style="bold underline"))
+        groups[finding.service].append(finding)
+    for service in sorted(groups, key=lambda s: (s is None, s or "")):
+        console.print(Text(service or localize(Msg("repository"), lang), style="bold underline"))
         for finding in sorted(groups[service], key=lambda f: (-f.severity.rank, f.sort_key())):
-            _finding(console, finding)
+            _finding(console, finding, lang)
         console.print()
-    _summary(console, report)
+    _summary(console, report, lang)
 
 
-def _finding(console: Console, finding: Finding) -> None:
+def _finding(console: Console, finding: Finding, lang: str | None = None) -> None:
     label = Text(f" {finding.severity.value.upper():7}", style=STYLES[finding.severity])
     label.append(f" {finding.code} ", style="bold")
     label.append(str(finding.location), style="blue")
     console.print(label)
     width = console.width
-    _block(console, mask(finding.message), "", width)
+    _block(console, mask(localize(finding.message, lang)), "", width)
     if finding.root_cause:
-        _block(console, mask(finding.root_cause), "dim", width, "why: ")
+        _block(console, mask(localize(finding.root_cause, lang)), "dim", width, localize(Msg("why: "), lang))
     for loc in finding.related[:MAX_RELATED]:
         tail = f"  {loc.label}" if loc.label else ""
-        _block(console, mask(f"{loc}{tail}"), "dim", width, "also: ")
+        _block(console, mask(f"{loc}{tail}"), "dim", width, localize(Msg("also: "), lang))
     if len(finding.related) > MAX_RELATED:
-        _block(console, f"… and {len(finding.related) - MAX_RELATED} more places", "dim", width)
+        _block(console, localize(Msg("… and {count} more places", count=len(finding.related) - MAX_RELATED), lang), "dim", width)
 
 
 def _block(console: Console, text: str, style: str, width: int, lead: str = "") -> None:
     """A paragraph with a hanging indent, so each finding reads as one block."""
-    lines = textwrap.wrap(text, width=width - 1, initial_indent=INDENT + lead, subsequent_indent=INDENT + " " * len(lead), break_on_hyphens=False)
-    for line in lines:
+    for line in _wrap(text, width - 1, INDENT + lead, INDENT + " " * _cells(lead)):
         console.print(Text(line, style=style), soft_wrap=True)
 
 
-def _summary(console: Console, report: Report) -> None:
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """textwrap.wrap measured in terminal cells: Korean syllables are two cells wide."""
+    if _cells(text) == len(text) and _cells(first) == len(first):
+        return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+    lines: list[str] = []
+    current, used, placed = first, _cells(first), False
+    for word in text.split():
+        size = _cells(word)
+        if placed and used + 1 + size > width:
+            lines.append(current)
+            current, used = rest + word, _cells(rest) + size
+        elif placed:
+            current, used = current + " " + word, used + 1 + size
+        else:
+            current, used = current + word, used + size
+        placed = True
+    if placed:
+        lines.append(current)
+    return lines
+
+
+# Severity counts in the summary line, singular and plural ("1 error", "2 errors").
+COUNT_WORDS = {
+    Severity.ERROR: (N_("{count} error"), N_("{count} errors")),
+    Severity.WARNING: (N_("{count} warning"), N_("{count} warnings")),
+    Severity.INFO: (N_("{count} info"), N_("{count} info")),
+}
+KIND_WORDS = {"catalogue": N_("catalogue"), "inline": N_("inline"), "baseline": N_("baseline")}
+
+
+def _count(severity: Severity, count: int) -> Msg:
+    one, many = COUNT_WORDS[severity]
+    return Msg(one if count == 1 else many, count=count)
+
+
+def _kind(kind: str) -> Msg | str:
+    return Msg(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+def _summary(console: Console, report: Report, lang: str | None = None) -> None:
     counts = report.counts()
     unknown = [r for r in report.runs if r.status == RunStatus.UNKNOWN]
     errored = [r for r in report.runs if r.status == RunStatus.ERROR]
     if not report.findings:
-        line = Text("✔ no problems found", style="bold green")
+        line = Text("✔ " + localize(Msg("no problems found"), lang), style="bold green")
     else:
-        parts = [f"{counts[s.value]} {s.value}{'s' if counts[s.value] != 1 and s != Severity.INFO else ''}" for s in Severity if counts[s.value]]
+        parts = [localize(_count(s, counts[s.value]), lang) for s in Severity if counts[s.value]]
         worst = report.worst()
         line = Text("✖ " + ", ".join(reversed(parts)), style=STYLES[worst] if worst else "")
-    line.append(f"  ({len(report.runs)} check runs in {report.duration:.2f} s)", style="dim")
+    runs = Msg("{runs} check runs in {seconds} s", runs=len(report.runs), seconds=f"{report.duration:.2f}")
+    line.append(f"  ({localize(runs, lang)})", style="dim")
     console.print(line)
-    _accepted(console, report)
+    _accepted(console, report, lang)
+    lead = "  " + localize(Msg("note: "), lang)
     for note in report.notes:
-        for line in textwrap.wrap(mask(note), width=console.width - 1, initial_indent="  note: ", subsequent_indent=" " * 8, break_on_hyphens=False):
+        for line in _wrap(mask(localize(note, lang)), console.width - 1, lead, " " * _cells(lead)):
             console.print(Text(line, style="dim"), soft_wrap=True)
     for run in unknown:
-        console.print(Text(f"  ? {run.code} on {run.subject}: could not decide — {escape(run.reason)}", style="dim"))
+        text = Msg("{code} on {subject}: could not decide — {reason}", code=run.code, subject=run.subject, reason=escape(localize(run.reason, lang)))
+        console.print(Text(f"  ? {localize(text, lang)}", style="dim"))
     for run in errored:
-        console.print(Text(f"  ! {run.code} on {run.subject} failed internally: {run.reason}", style="bold magenta"))
+        text = Msg("{code} on {subject} failed internally: {reason}", code=run.code, subject=run.subject, reason=localize(run.reason, lang))
+        console.print(Text(f"  ! {localize(text, lang)}", style="bold magenta"))
 
 
-def _accepted(console: Console, report: Report) -> None:
+def _accepted(console: Console, report: Report, lang: str | None = None) -> None:
     """What ignores and the baseline hid, what --strict refused, what the baseline no longer sees."""
     if report.suppressed:
         kinds = Counter(f.suppression.kind for f in report.suppressed if f.suppression)
-        detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        console.print(Text(f"  {len(report.suppressed)} suppressed, not counted ({detail})", style="dim"))
+        detail = ", ".join(f"{n} {localize(_kind(kind), lang)}" for kind, n in sorted(kinds.items()))
+        text = Msg("{count} suppressed, not counted ({detail})", count=len(report.suppressed), detail=detail)
+        console.print(Text(f"  {localize(text, lang)}", style="dim"))
     for finding in refused(report):
         s = finding.suppression
-        where = f" at {s.location}" if s and s.location else ""
-        console.print(Text(f"  ! --strict refused the {s.kind if s else ''} ignore of {finding.code} {finding.location}{where}: {s.reason if s else ''}", style="yellow"))
+        where = Msg(" at {location}", location=str(s.location)) if s and s.location else ""
+        text = Msg(
+            "--strict refused the {kind} ignore of {code} {location}{where}: {reason}",
+            kind=_kind(s.kind) if s else "", code=finding.code, location=str(finding.location), where=where, reason=s.reason if s else "",
+        )
+        console.print(Text(f"  ! {localize(text, lang)}", style="yellow"))
     if report.baseline_resolved:
-        console.print(Text(f"  ✔ {len(report.baseline_resolved)} baseline entries no longer match (resolved):", style="green"))
+        text = Msg("{count} baseline entries no longer match (resolved):", count=len(report.baseline_resolved))
+        console.print(Text(f"  ✔ {localize(text, lang)}", style="green"))
         for entry in report.baseline_resolved:
             console.print(Text(f"    {entry.get('code', '?')} {entry.get('path', '')}: {entry.get('message', entry['fingerprint'])}", style="dim"))
+
+
+def _cells(text: str) -> int:
+    """The terminal width of a text (a Korean syllable takes two cells)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _width(out: TextIO) -> int:

@@ -19,7 +19,9 @@ Area of a finding (findings of one area and component form one problem):
   ui       a frontend finding (family UI): one problem per component;
   deploy   everything else — image, manifests, code: one problem per component.
 
-Predicted symptoms (SYMPTOMS) say what a person would see when no live evidence is attached.
+Predicted symptoms say what a person would see when no live evidence is attached: each check owns
+its `symptom` template (tiketi_doctor/check.py); LEGACY_SYMPTOMS holds the ones of families that do
+not declare typed facts yet and shrinks to nothing as they are converted.
 """
 from __future__ import annotations
 
@@ -47,8 +49,9 @@ AREAS = ("deploy", "gateway", "ui", "docs")
 # Live evidence a finding may carry in `evidence` (filled by live checks; see document.py).
 POD_STATUS, LOG_EXCERPT, HTTP = "pod_status", "log_excerpt", "http"
 
-# code -> (English, Korean) predicted symptom; {fields} come from the finding's evidence and params.
-SYMPTOMS: dict[str, tuple[str, str]] = {
+# code -> (English, Korean) predicted symptom of a check that declares no typed facts yet; {fields}
+# come from the finding's evidence and params. A converted check's own `symptom` replaces its entry.
+LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
     "DEP001": (
         "CrashLoopBackOff: Error: Cannot find module '{module}'",
         "CrashLoopBackOff: Error: Cannot find module '{module}'",
@@ -64,20 +67,6 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
         "아직 없음: 이미지의 의존성 목록이 package.json과 모르게 어긋남",
     ),
     "DEP003": ("npm install fails or installs an untested version", "npm install 실패 또는 검증되지 않은 버전 설치"),
-    "PORT001": ("the app listens on {found_port}; callers use {expected}", "앱은 {found_port} 포트에서 대기, 호출 측은 {expected} 사용"),
-    "PORT002": ("container marked unhealthy: HEALTHCHECK probes port {found_port}", "컨테이너 unhealthy: HEALTHCHECK가 {found_port} 포트를 검사"),
-    "PORT002:ENV": ("the container listens on {found_port}; callers use {expected}", "컨테이너가 {found_port} 포트에서 대기, 호출 측은 {expected} 사용"),
-    "PORT002:EXPOSE": (
-        "the image advertises port {found_port}: `docker run -P` and compose publish the wrong one",
-        "이미지가 {found_port} 포트를 노출: `docker run -P`와 compose가 잘못된 포트를 게시",
-    ),
-    "PORT003": ("connection refused on {service}:{expected}", "{service}:{expected} 연결 거부"),
-    "PORT004": ("calls fail: connection refused on port {found_port}", "호출 실패: {found_port} 포트 연결 거부"),
-    "PORT005": (
-        "kubectl port-forward fails (no Service port {found_port})",
-        "kubectl port-forward 실패 (Service에 {found_port} 포트 없음)",
-    ),
-    "PORT006": ("two applications want the same port", "두 애플리케이션이 같은 포트를 사용"),
     "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
     "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
     "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
@@ -182,13 +171,17 @@ def http_results(finding: Finding) -> list[dict]:
 
 def predicted_symptom(finding: Finding, lang: str) -> str:
     """What a person would see, for a finding without live evidence; the message when no template fits."""
-    template = SYMPTOMS.get(_symptom_key(finding))
+    from ..i18n import localize
+    from .checkdocs import check_docs
+
+    check = check_docs().get(finding.code)
+    if check is not None and check.Facts is not None:
+        symptom = check.predicted_symptom(finding)
+        return localize(symptom if symptom is not None else finding.message, lang)
+    template = LEGACY_SYMPTOMS.get(finding.code)
     if template is None:
-        return finding.message
+        return localize(finding.message, lang)
     fields = {"service": finding.service or "", **_scalars(finding.params), **_scalars(finding.evidence)}
-    found = finding.evidence.get("found")
-    if isinstance(found, dict) and found:
-        fields.setdefault("found_port", ", ".join(str(k) for k in found))
     calls = finding.evidence.get("calls") or finding.evidence.get("frontend_calls")
     if isinstance(calls, list) and calls:
         # "GET /api/stats/overview (frontend/src/pages/AdminStats.js:16)" -> the request alone
@@ -196,18 +189,8 @@ def predicted_symptom(finding: Finding, lang: str) -> str:
     text = template[1] if lang == "ko" else template[0]
     names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
     if not names <= fields.keys():
-        return finding.message
+        return localize(finding.message, lang)
     return text.format(**fields)
-
-
-def _symptom_key(finding: Finding) -> str:
-    """PORT002 looks different by what is wrong: a HEALTHCHECK, ENV PORT, or only EXPOSE."""
-    if finding.code != "PORT002":
-        return finding.code
-    kinds = {place.get("kind") for place in finding.params.get("places") or [] if isinstance(place, dict)}
-    if "HEALTHCHECK" in kinds:
-        return "PORT002"
-    return "PORT002:ENV" if "ENV PORT" in kinds else "PORT002:EXPOSE"
 
 
 def _scalars(data: dict) -> dict:

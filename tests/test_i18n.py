@@ -1,0 +1,295 @@
+"""gettext i18n: messages, catalogues, the language choice, and Korean output with no English left."""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import re
+from html.parser import HTMLParser
+
+import pytest
+from typer.testing import CliRunner
+
+from tiketi_doctor import i18n, i18n_tools
+from tiketi_doctor.cli.main import app
+from tiketi_doctor.i18n import Joined, Msg, N_
+
+from .conftest import ROOT
+from .test_check_words import PENDING
+
+EXAMPLE = ROOT / "examples" / "tiketi"
+runner = CliRunner()
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def test_a_message_is_its_english_text_and_renders_korean():
+    count = Msg("{count} places", count=2)
+    message = Msg("{path} gives {component} port {found} in {count} ({kinds}); the catalogue says {expected}{owner_note}",
+                  path="Dockerfile", component="auth", found=3002, count=count, kinds=Joined([Msg("app default"), "EXPOSE"]),
+                  expected=3005, owner_note="")
+    assert isinstance(message, str)
+    assert message == "Dockerfile gives auth port 3002 in 2 places (app default, EXPOSE); the catalogue says 3005"
+    korean = message.render("ko")
+    assert "2곳" in korean and "앱 기본값" in korean and "카탈로그" in korean
+    assert message.render("en") == str(message)
+
+
+def test_a_message_survives_pickle_and_json():
+    message = Msg("{message} (the catalogue gives {port} to {owner})", message=Msg("1 place"), port=3000, owner="api")
+    assert pickle.loads(pickle.dumps(message)).render("ko") == message.render("ko")
+    back = Msg.from_data(json.loads(json.dumps(message.to_data())))
+    assert back == message and back.render("ko") == message.render("ko")
+    assert json.dumps({"m": message}) == json.dumps({"m": str(message)})
+
+
+def test_an_unknown_message_falls_back_to_english():
+    assert Msg("no such {thing} in any catalogue", thing="x").render("ko") == "no such x in any catalogue"
+    assert N_("a {template}") == "a {template}"
+
+
+@pytest.mark.parametrize("env, lang", [
+    ({"LANG": "ko_KR.UTF-8"}, "ko"),
+    ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+    ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),
+    ({"LC_MESSAGES": "ko_KR", "LANG": "en_US"}, "ko"),
+    ({"LANG": "fr_FR.UTF-8"}, "en"),
+    ({}, "en"),
+])
+def test_language_from_the_posix_locale(env, lang):
+    assert i18n.language_from_env(env) == lang
+
+
+def test_set_language_refuses_an_unknown_language():
+    with pytest.raises(ValueError):
+        i18n.set_language("xx")
+
+
+# --- catalogues -------------------------------------------------------------------------------
+
+
+PO = '''msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgid "hello {name}"
+msgstr "{name} 안녕"
+
+#, fuzzy
+msgid "fuzzy one"
+msgstr "퍼지"
+
+msgid "empty one"
+msgstr ""
+'''
+
+
+def test_compiled_catalogue_and_stale_mo_fallback(tmp_path):
+    folder = tmp_path / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "demo.po"
+    po.write_text(PO, encoding="utf-8")
+    (mo,) = i18n_tools.compile_all(locale_dir=tmp_path)
+    assert i18n._domain(folder, "demo") == {"hello {name}": "{name} 안녕"}  # read from the .mo, fuzzy and empty left out
+    po.write_text(PO.replace("{name} 안녕", "{name} 반가워"), encoding="utf-8")
+    import os
+
+    os.utime(mo, (1, 1))  # the .mo is now older than the .po: the .po is read
+    assert i18n._domain(folder, "demo") == {"hello {name}": "{name} 반가워"}
+
+
+SOURCE = '''
+from tiketi_doctor.i18n import Msg, N_
+TABLE = {"a": N_("table entry {x}")}
+
+class Base(Check):
+    fix_title = "Set {thing}"
+    def finding(self):
+        return Msg("base message")
+
+class One(Base):
+    code = "ABC001"
+    summary = "One."
+    symptom = "it breaks"
+    symptom_other = "it breaks otherwise"
+    def run(self):
+        return helper(), TABLE
+
+class Two(Base):
+    code = "ABC002"
+
+def helper():
+    return Msg("helper {x}", x=1)
+
+FIXERS = {"ABC009": fixer}
+
+def fixer():
+    return Msg("fixer title")
+'''
+
+
+def test_extraction_finds_messages_and_the_codes_that_use_them():
+    found = {message: codes for _, message, codes in i18n_tools.messages_of(SOURCE)}
+    assert found == {
+        "table entry {x}": ["ABC001"],
+        "Set {thing}": ["ABC001", "ABC002"],
+        "base message": ["ABC001", "ABC002"],
+        "One.": ["ABC001"],
+        "it breaks": ["ABC001"],
+        "it breaks otherwise": ["ABC001"],
+        "helper {x}": ["ABC001"],
+        "fixer title": ["ABC009"],
+    }
+
+
+def test_extraction_refuses_an_f_string_template():
+    with pytest.raises(SyntaxError, match="f-string"):
+        i18n_tools.messages_of('x = 1\nMsg(f"port {x}")\n')
+
+
+def test_the_extractor_is_a_babel_extraction_method():
+    from babel.messages.extract import extract
+
+    results = list(extract(i18n_tools.extract_words, io.BytesIO(SOURCE.encode())))
+    assert ("One.", ["ABC001"]) in [(message, comments) for _, message, comments, _ in results]
+
+
+def _domain_of(module: str) -> str:
+    return i18n_tools.PACKAGE if module.startswith("tiketi_doctor.") else module.split(".", 1)[1]
+
+
+def test_every_converted_message_has_a_korean_translation():
+    """No missing, empty or fuzzy entry, and the same {fields} as the English (python -m tiketi_doctor.i18n_tools check)."""
+    pending = {_domain_of(m) for m in PENDING if not m.startswith("tiketi_doctor.")}
+    domains = [d for d in i18n_tools.domains() if d not in pending]
+    assert i18n_tools.problems(domains) == []
+
+
+def test_every_catalogue_entry_code_comment_names_real_checks():
+    """`grep PORT001 tiketi_doctor/locale` finds the check's entries: the comments name codes that exist."""
+    from tiketi_doctor.registry import load_registry
+
+    codes = {c.code for c in load_registry().checks}
+    text = (i18n.LOCALE_DIR / "ko" / "LC_MESSAGES" / "ports.po").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#\. (.+)$", text, re.M))
+    assert {code for line in named for code in line.split()} <= codes
+    assert "PORT001" in text and "PORT006" in text
+
+
+# --- no English left in Korean output -----------------------------------------------------------
+
+
+def english_runs(text: str, minimum: int = 4) -> list[str]:
+    """Runs of `minimum` or more plain English words, outside code spans, quotes, paths and identifiers."""
+    text = re.sub(r"`[^`\n]*`", " ¦ ", text)
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”", " ¦ ", text)
+    runs, current = [], []
+    for token in text.split():
+        core = token.strip("()[]{},.;:!?…—–→*|#>=+")
+        if re.fullmatch(r"[A-Za-z]+", core) and not core.isupper() and not re.search(r"[a-z][A-Z]", core):  # not FOO, not camelCase
+            current.append(core)
+            continue
+        if len(current) >= minimum:
+            runs.append(" ".join(current))
+        current = []
+    if len(current) >= minimum:
+        runs.append(" ".join(current))
+    return runs
+
+
+class _Text(HTMLParser):
+    """The visible text of an HTML document outside code, pre, style and script."""
+
+    SKIP = {"code", "pre", "style", "script", "kbd", "samp"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.depth:
+            self.depth -= 1
+        if tag in ("p", "li", "td", "th", "h1", "h2", "h3", "div", "section", "tr"):
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def markdown_text(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return html_text(MarkdownIt("commonmark").enable("table").render(markdown))
+
+
+def _converted_codes() -> list[str]:
+    from tiketi_doctor.registry import load_registry
+
+    return sorted({c.code for c in load_registry().checks if type(c).__module__ not in PENDING})
+
+
+def test_the_scanner_sees_english_and_not_code():
+    assert english_runs("포트가 다릅니다: the app listens on 3002") == ["the app listens on"]
+    assert english_runs("`kubectl port-forward svc/a 3000:80` 실패, 'Cannot find module x' 로그") == []
+    assert english_runs("services/auth-service/Dockerfile:21 EXPOSE HEALTHCHECK 포트") == []
+
+
+@pytest.mark.parametrize("suffix", ["md", "html"])
+def test_korean_report_has_no_english_sentence(tmp_path, suffix):
+    out = tmp_path / f"r.{suffix}"
+    args = ["report", str(EXAMPLE), "--lang", "ko", "-o", str(out)]
+    for code in _converted_codes():
+        args += ["--select", code]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = out.read_text(encoding="utf-8")
+    text = html_text(body) if suffix == "html" else markdown_text(body)
+    assert "PORT002" in body  # the report holds the converted findings
+    assert english_runs(text) == []
+
+
+def test_korean_terminal_output_has_no_english_sentence():
+    args = ["check", str(EXAMPLE), "--lang", "ko", "--no-color"]
+    for code in _converted_codes():
+        args += ["--select", code]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "PORT002" in result.output and "카탈로그" in result.output
+    assert english_runs(result.output) == []
+
+
+def test_lang_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    try:
+        result = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color"])
+        assert "카탈로그" in result.output
+        result = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color", "--lang", "en"])
+        assert "the catalogue says" in result.output and "카탈로그" not in result.output
+    finally:
+        i18n.set_language(None)
+
+
+def test_json_output_stays_english_whatever_the_language(tmp_path):
+    try:
+        runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--lang", "ko", "-f", "json", "-o", str(tmp_path / "k.json")])
+        runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--lang", "en", "-f", "json", "-o", str(tmp_path / "e.json")])
+    finally:
+        i18n.set_language(None)
+    korean, english = (json.loads((tmp_path / n).read_text())["findings"] for n in ("k.json", "e.json"))
+    assert [f["message"] for f in korean] == [f["message"] for f in english]
+    assert [f["fingerprint"] for f in korean] == [f["fingerprint"] for f in english]
