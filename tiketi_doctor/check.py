@@ -48,6 +48,11 @@ class Facts:
         return _from_data(cls, data)
 
 
+@dataclasses.dataclass(frozen=True)
+class NoFacts(Facts):
+    """For a check whose findings carry no facts (`params` is empty): its words use only `{service}`."""
+
+
 def _to_data(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}

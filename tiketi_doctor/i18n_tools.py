@@ -82,6 +82,10 @@ class _Unit:
 
 def _units(tree: ast.Module) -> dict[str, _Unit]:
     units: dict[str, _Unit] = {}
+    constants = {  # module-level NAME = "string", for `code = NAME`
+        t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+        and isinstance(n.value.value, str) for t in n.targets if isinstance(t, ast.Name)
+    }
     for index, node in enumerate(tree.body):
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             unit = _Unit(node.name, node)
@@ -98,6 +102,8 @@ def _units(tree: ast.Module) -> dict[str, _Unit]:
                     target, value = statement.targets[0].id, statement.value
                     if target == "code" and isinstance(value, ast.Constant) and isinstance(value.value, str):
                         unit.own_codes.add(value.value)
+                    elif target == "code" and isinstance(value, ast.Name) and value.id in constants:
+                        unit.own_codes.add(constants[value.id])
                     elif is_word_attribute(target) and isinstance(value, ast.Constant) and isinstance(value.value, str):
                         unit.messages.append((statement.lineno, value.value))
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

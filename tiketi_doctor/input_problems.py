@@ -1,7 +1,7 @@
 """Findings about input files themselves; the repository view reports them, not a check."""
 from __future__ import annotations
 
-from .check import Check
+from .check import Check, NoFacts
 from .model import Severity
 
 
@@ -17,6 +17,9 @@ class UnreadableFile(Check):
     )
     example = "services/auth-service/Dockerfile contains NUL bytes."
     fix = "Restore the file from version control or fix its permissions."
+    Facts = NoFacts
+    symptom = "the tools that need the file fail, and the checks that read it cannot decide"
+    fix_title = "Restore the file as readable text"
 
 
 class MalformedFile(Check):
@@ -31,6 +34,9 @@ class MalformedFile(Check):
     )
     example = "k8s/06-auth-service.yaml: invalid YAML: mapping values are not allowed here (line 12)"
     fix = "Correct the syntax at the reported line; `kubectl apply --dry-run=client -f FILE` or `npm pkg get` confirm."
+    Facts = NoFacts
+    symptom = "the build or deploy step that reads the file fails with a parse error"
+    fix_title = "Correct the syntax of the file"
 
 
 class NotUtf8(Check):
@@ -45,6 +51,9 @@ class NotUtf8(Check):
     )
     example = "QUICK_START.md was saved as CP949."
     fix = "Re-save the file as UTF-8 (e.g. `iconv -f cp949 -t utf-8`)."
+    Facts = NoFacts
+    symptom = "garbled text, or a YAML or JSON parse error in the tools that read the file"
+    fix_title = "Re-save the file as UTF-8"
 
 
 class FileSkipped(Check):
@@ -60,6 +69,9 @@ class FileSkipped(Check):
     )
     example = ".yarn/releases/yarn-4.1.0.cjs is a package manager's own file; it was not read as source."
     fix = "Nothing to fix when the file really is generated; otherwise split it, or list it under the catalogue's `exclude`."
+    Facts = NoFacts
+    symptom = "none: the file is left out of the checks"
+    fix_title = "Split the file, or list it under the catalogue's exclude"
 
 
 CHECKS = (UnreadableFile, MalformedFile, NotUtf8, FileSkipped)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .check import Check
+from .check import Check, Facts
+from .i18n import Msg
 from .model import Finding, Location, Report, Severity, Suppression
 from .parsing.javascript import SOURCE_SUFFIXES
 from .registry import matches
@@ -52,6 +53,13 @@ _HTML_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 _HASH_SUFFIXES = (".yaml", ".yml", ".sh", ".bash", ".ps1", ".psm1", ".toml", ".conf", ".cfg", ".ini", ".txt")
 
 
+@dataclass(frozen=True)
+class PragmaFacts(Facts):
+    """SRC004: the pragma as written."""
+
+    pragma: str
+
+
 class IgnoreWithoutReason(Check):
     code = PRAGMA_CODE
     name = "ignore-without-reason"
@@ -65,6 +73,9 @@ class IgnoreWithoutReason(Check):
     )
     example = "# tiketi-doctor: ignore[DEP005]   (in services/auth-service/Dockerfile, no reason)"
     fix = "Add the reason after the codes: `# tiketi-doctor: ignore[DEP005] inline list kept until the 2026 base-image migration`."
+    Facts = PragmaFacts
+    symptom = "the finding `{pragma}` meant to hide is still reported"
+    fix_title = "Give the pragma its codes and a reason"
 
 
 CHECKS = (IgnoreWithoutReason,)
@@ -161,19 +172,23 @@ def _as_read(source: "TextFile | None") -> str | None:
 
 
 def pragma_problem(pragma: Pragma) -> Finding:
-    missing = "a reason" if pragma.codes else "a code"
     check = IgnoreWithoutReason
+    facts = PragmaFacts(pragma.text)
+    if pragma.codes:
+        message = Msg("the ignore pragma `{pragma}` has no reason, so it is not honoured", pragma=pragma.text)
+        cause = Msg("An ignore must name the codes it hides and say why; this one lacks a reason. The findings it would hide are still reported.")
+    else:
+        message = Msg("the ignore pragma `{pragma}` has no code, so it is not honoured", pragma=pragma.text)
+        cause = Msg("An ignore must name the codes it hides and say why; this one lacks a code. The findings it would hide are still reported.")
     return Finding(
         code=check.code,
         name=check.name,
         severity=check.severity,
-        message=f"the ignore pragma `{pragma.text}` has no {missing.split()[-1]}, so it is not honoured",
+        message=message,
         location=Location(pragma.path, pragma.line, pragma.column, label=pragma.text),
-        root_cause=(
-            f"An ignore must name the codes it hides and say why; this one lacks {missing}. "
-            "The findings it would hide are still reported."
-        ),
-        params={"pragma": pragma.text},
+        root_cause=cause,
+        params=facts.params(),
+        facts=facts,
     )
 
 
@@ -266,7 +281,8 @@ def apply_baseline(report: Report, entries: list[dict[str, Any]], source: str) -
         if entry is None or finding.code == PRAGMA_CODE:
             kept.append(finding)
             continue
-        reason = str(entry.get("reason") or f"known finding recorded in {source}")
+        reason = entry.get("reason") or Msg("known finding recorded in {source}", source=str(source))
+        reason = reason if isinstance(reason, Msg) else str(reason)
         finding.suppression = Suppression("baseline", reason, Location(source))
         report.suppressed.append(finding)
     report.findings = kept
