@@ -1,14 +1,16 @@
 """ING: the paths the browser needs (the UI, the gateway's /api, Socket.IO) routed by the Ingress to the right Service and port."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from tiketi_doctor.analysis.environments import Environment, environments
+from tiketi_doctor.analysis.environments import Environment, environments, workload_in
+from tiketi_doctor.analysis.express import express_app
 from tiketi_doctor.analysis.frontend_calls import frontend_calls
 from tiketi_doctor.analysis.ingress import IngressRoute, route_for, routes
 from tiketi_doctor.analysis.kustomize import Placed
-from tiketi_doctor.analysis.source import requirements
+from tiketi_doctor.analysis.source import requirements, source_files
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -260,4 +262,188 @@ def _has_port(service: Placed, port) -> bool:
     return False
 
 
-CHECKS = (IngressPathUnrouted, IngressPathMisrouted, IngressBackendMissing)
+# -- ING004 ----------------------------------------------------------------------------------------
+_AFFINITY = "nginx.ingress.kubernetes.io/affinity"
+_WEBSOCKET_ONLY = re.compile(r"transports\s*:\s*\[\s*['\"`]websocket['\"`]\s*\]")
+
+
+class SocketWithoutAffinity(Check):
+    code = "ING004"
+    name = "socketio-without-sticky-sessions"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "ingress-nginx spreads /socket.io over several pods without sticky sessions: Socket.IO's polling handshake fails."
+    why = (
+        "Socket.IO opens with HTTP long-polling and upgrades later; every request of that handshake must reach the "
+        "pod that created the session. With several replicas behind ingress-nginx and no cookie affinity, the "
+        "requests are balanced round-robin and the other pods answer 400 'Session ID unknown': clients reconnect "
+        "in a loop and real-time updates arrive late or never."
+    )
+    example = "Ingress: /socket.io -> ticket-service (replicas: 3), no nginx.ingress.kubernetes.io/affinity: cookie; the client uses the default transports"
+    fix = (
+        "Add `nginx.ingress.kubernetes.io/affinity: cookie` (and `affinity-mode: persistent`) to the Ingress that routes "
+        "/socket.io, or make the client connect with `transports: ['websocket']` only."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        socket = next((n for n in needs(ctx) if n.path.startswith(SOCKET_PATH)), None)
+        if socket is None or _websocket_only(ctx):
+            return
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            found = routes(env)
+            hosts = list(dict.fromkeys(r.host for r in found if not r.default)) or [None]
+            for host in hosts:
+                route = route_for(found, SOCKET_PATH, host)
+                if route is None or route.default:
+                    continue
+                ingress = env.find("Ingress", route.ingress)
+                if ingress is None or not _nginx(ingress) or _sticky(ingress):
+                    continue
+                service, component = _service_component(ctx, env, route.service)
+                if component is None or component.name not in socket.targets:
+                    continue
+                if service is not None and str(service.get("spec", "sessionAffinity") or "") == "ClientIP":
+                    continue
+                workload = workload_in(ctx, env, component)
+                pods = _most_pods(env, workload) if workload is not None else None
+                if pods is None or pods < 2:
+                    continue
+                key = (route.location.path, route.location.line)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield self.finding(
+                    f"Ingress {route.ingress} balances {route.path} over up to {pods} pods of {component.name} without "
+                    f"sticky sessions: Socket.IO's polling handshake fails with 'Session ID unknown'",
+                    route.location,
+                    service=component.name,
+                    related=[workload.at(("spec", "replicas"), label=f"{workload.kind} {workload.name}")] + ([socket.location] if socket.location else []),
+                    evidence={"rule": route.describe(), "pods": pods, "environment": env.name},
+                    root_cause=(
+                        f"The Socket.IO client starts with HTTP long-polling (no `transports: ['websocket']` in the frontend), so "
+                        f"several requests make one session; ingress-nginx sends them round-robin to {pods} pods of {component.name} "
+                        f"(no `{_AFFINITY}: cookie` on Ingress {route.ingress}), and a pod that did not open the session answers 400."
+                    ),
+                    params={"ingress": route.ingress, "path": route.path, "service": route.service, "pods": pods},
+                )
+
+
+def _websocket_only(ctx: ScanContext) -> bool:
+    """Whether a frontend's Socket.IO client skips polling (`transports: ['websocket']`)."""
+    for frontend in (c for c in ctx.catalogue.components if c.role == "frontend"):
+        for path in source_files(ctx, frontend):
+            text = ctx.repo.text(path)
+            if text is not None and "socket.io" in text.text and _WEBSOCKET_ONLY.search(text.text):
+                return True
+    return False
+
+
+def _nginx(ingress: Placed) -> bool:
+    annotations = ingress.get("metadata", "annotations") or {}
+    klass = ingress.get("spec", "ingressClassName") or annotations.get("kubernetes.io/ingress.class")
+    if klass is not None:
+        return "nginx" in str(klass)
+    return any(str(k).startswith("nginx.ingress.kubernetes.io/") for k in annotations)
+
+
+def _sticky(ingress: Placed) -> bool:
+    annotations = ingress.get("metadata", "annotations") or {}
+    return str(annotations.get(_AFFINITY, "")).lower() == "cookie" or "nginx.ingress.kubernetes.io/upstream-hash-by" in annotations
+
+
+def _most_pods(env: Environment, workload: Placed) -> int | None:
+    """The most pods the workload runs: its replicas, or its HPA's maxReplicas."""
+    counts = []
+    replicas = workload.get("spec", "replicas")
+    if workload.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        counts.append(replicas if isinstance(replicas, int) else (1 if replicas is None else None))
+    for hpa in env.of_kind("HorizontalPodAutoscaler"):
+        target = hpa.get("spec", "scaleTargetRef") or {}
+        if isinstance(target, dict) and target.get("kind") == workload.kind and target.get("name") == workload.name:
+            counts.append(hpa.get("spec", "maxReplicas") if isinstance(hpa.get("spec", "maxReplicas"), int) else None)
+    if any(c is None for c in counts) or not counts:
+        return None
+    return max(counts)
+
+
+# -- ING005 ----------------------------------------------------------------------------------------
+class RewriteDropsPath(Check):
+    code = "ING005"
+    name = "ingress-rewrite-drops-path"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "An ingress-nginx `rewrite-target` hands the backend a path it does not route (a dropped prefix, or `$2` with no such capture group)."
+    why = (
+        "`rewrite-target` replaces the whole request path before it reaches the Service. `rewrite-target: /` sends every "
+        "request to `/`; `/$2` with a path that has no second capture group also collapses to `/`; a regex that strips "
+        "`/api` is wrong for a backend whose routes start with `/api`. Either way the backend answers 404 (or its index) "
+        "for calls the Ingress routes correctly."
+    )
+    example = "path: /api(/|$)(.*), rewrite-target: /$2 -> the gateway receives /events, but it routes /api/events"
+    fix = (
+        "Remove the rewrite when the backend routes on the full path; otherwise give the path the capture groups the target "
+        "names (`/api(/|$)(.*)` with `pathType: ImplementationSpecific` for `/$2`)."
+    )
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        calls = frontend_calls(ctx)
+        seen: set[tuple] = set()
+        for env in environments(ctx):
+            found = [r for r in routes(env)]
+            if not any(r.rewrite is not None for r in found):
+                continue
+            hosts = list(dict.fromkeys(r.host for r in found if not r.default)) or [None]
+            for host in hosts:
+                for call in calls:
+                    concrete = call.path.replace(":param", "1")
+                    route = route_for(found, concrete, host)
+                    if route is None or route.rewrite is None:
+                        continue
+                    result = route.rewritten(concrete)
+                    if result is None:
+                        continue
+                    target, missing = result
+                    key = (route.location.path, route.location.line)
+                    if key in seen:
+                        continue
+                    finding = self._judge(ctx, env, route, call, concrete, target, missing)
+                    if finding is not None:
+                        seen.add(key)
+                        yield finding
+
+    def _judge(self, ctx, env, route: IngressRoute, call, concrete: str, target: str, missing: list[int]) -> Finding | None:
+        _, component = _service_component(ctx, env, route.service)
+        app = express_app(ctx, component) if component is not None else None
+        if missing:
+            cause = (
+                f"rewrite-target {route.rewrite} names ${', $'.join(map(str, missing))}, but the path {route.path} has "
+                f"{'no capture group' if not route.regex else 'fewer capture groups'}"
+                f"{'' if route.regex else ' (nor is it read as a regex)'}: the group is empty and {concrete} reaches "
+                f"{route.service} as {target}."
+            )
+        elif app is not None and app.serves(call.method, call.path) and not app.serves(call.method, _as_call(target)):
+            cause = (
+                f"rewrite-target {route.rewrite} turns {concrete} into {target}; {component.name} routes {call.method} "
+                f"{call.path} but nothing at {target}, so it answers 404."
+            )
+        else:
+            return None
+        return self.finding(
+            f"Ingress {route.ingress} rewrites {route.path} with rewrite-target {route.rewrite}: {call.describe()} reaches "
+            f"{route.service} as {target}, which it does not route",
+            route.annotation or route.location,
+            service=component.name if component else None,
+            related=[route.location, call.location],
+            evidence={"rule": route.describe(), "rewrite_target": route.rewrite, "sent": concrete, "received": target, "environment": env.name},
+            root_cause=cause,
+            params={"ingress": route.ingress, "path": route.path, "rewrite_target": route.rewrite, "received": target, "missing_groups": missing},
+        )
+
+
+def _as_call(path: str) -> str:
+    """A rewritten concrete path in the frontend-call form the route tables match (`1` stands for a parameter)."""
+    return "/".join(":param" if part == "1" else part for part in path.split("/")) or "/"
+
+
+CHECKS = (IngressPathUnrouted, IngressPathMisrouted, IngressBackendMissing, SocketWithoutAffinity, RewriteDropsPath)

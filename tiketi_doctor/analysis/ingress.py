@@ -14,6 +14,7 @@ from ..model import Location
 from .environments import Environment
 from .kustomize import Placed
 
+REWRITE_TARGET = "nginx.ingress.kubernetes.io/rewrite-target"
 _REGEX_HINT = re.compile(r"[()\[\]*+?$^|\\]")
 
 
@@ -29,6 +30,35 @@ class IngressRoute:
     backend: Location  # the backend's service name
     regex: bool = False
     default: bool = False  # a defaultBackend: every path no rule matches
+    rewrite: str | None = None  # ingress-nginx's rewrite-target annotation
+    annotation: Location | None = None  # where the rewrite-target is written
+
+    def rewritten(self, path: str) -> tuple[str, list[int]] | None:
+        """The path the backend receives under `rewrite-target`, and the capture groups it names that
+        the rule's path does not have; None without a rewrite (or when the rule does not match).
+
+        ingress-nginx writes `rewrite "(?i)<path>" <target> break;`: the whole URI becomes the target,
+        with `$n` replaced by the path's capture groups (empty when a group did not take part)."""
+        if self.rewrite is None or self.default:
+            return None
+        pattern = self.path if self.regex else re.escape(self.path)
+        try:
+            match = re.match(pattern, path, re.IGNORECASE)
+        except re.error:
+            return None
+        if match is None:
+            return None
+        missing: list[int] = []
+
+        def group(m: re.Match) -> str:
+            n = int(m.group(1) or m.group(2))
+            if n > match.re.groups:
+                missing.append(n)
+                return ""
+            return match.group(n) or ""
+
+        target = re.sub(r"\$(?:\{(\d+)\}|(\d+))", group, self.rewrite)
+        return (target or "/"), missing
 
     def matches(self, path: str) -> bool:
         if self.default:
@@ -71,7 +101,10 @@ def routes(env: Environment) -> list[IngressRoute]:
 def _routes_of(ingress: Placed) -> list[IngressRoute]:
     annotations = ingress.get("metadata", "annotations") or {}
     regex_mode = str(annotations.get("nginx.ingress.kubernetes.io/use-regex", "")).lower() == "true"
-    rewrite = "nginx.ingress.kubernetes.io/rewrite-target" in annotations and "$" in str(annotations.get("nginx.ingress.kubernetes.io/rewrite-target"))
+    target = annotations.get(REWRITE_TARGET)
+    target = str(target) if target is not None and not isinstance(target, (dict, list)) else None
+    rewrite = target is not None and "$" in target
+    annotation = ingress.at(("metadata", "annotations", REWRITE_TARGET), label=f"rewrite-target: {target}") if target is not None else None
     found = []
     default = ingress.get("spec", "defaultBackend") or ingress.get("spec", "backend")
     if isinstance(default, dict):
@@ -94,7 +127,7 @@ def _routes_of(ingress: Placed) -> list[IngressRoute]:
             backend_key = ("backend", "service", "name") if isinstance((item.get("backend") or {}).get("service"), dict) else ("backend", "serviceName")
             backend = ingress.at(base + backend_key, label=f"{service}:{port}")
             regex = path_type == "ImplementationSpecific" and (regex_mode or rewrite) and bool(_REGEX_HINT.search(path))
-            found.append(IngressRoute(ingress.name, str(host) if host else None, path, path_type, service, port, location, backend, regex))
+            found.append(IngressRoute(ingress.name, str(host) if host else None, path, path_type, service, port, location, backend, regex, rewrite=target, annotation=annotation))
     return found
 
 
