@@ -60,3 +60,10 @@ def build_case(case: Path, target: Path) -> Path:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, dest)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _private_run_cache(tmp_path_factory, monkeypatch):
+    """Each test has its own run cache (tiketi_doctor.cache): no test takes over runs that another
+    test recorded, perhaps with a check patched to behave differently."""
+    monkeypatch.setenv("TIKETI_DOCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("run-cache")))
