@@ -7,7 +7,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import Catalogue
 from .check import Check
@@ -15,6 +15,9 @@ from .context import ScanContext
 from .model import CheckRun, Finding, Report, RunStatus
 from .repo import RepoView
 from .suppressions import apply_ignores
+
+if TYPE_CHECKING:
+    from .cache import RunCache, Warm
 
 
 @dataclass
@@ -54,10 +57,14 @@ def scan(
     repo: RepoView | None = None,
     context: ScanContext | None = None,
     reuse: Reuse | None = None,
+    cache: RunCache | None = None,
 ) -> Report:
+    """Run `checks` over the repository. With `cache` (tiketi_doctor.cache), runs whose inputs did not
+    change since the cache was written are taken from it, and the others are recorded in it."""
     started = time.perf_counter()
     repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes))
-    ctx = context or ScanContext(repo, catalogue)
+    ctx = context or ScanContext(repo, catalogue, track_reads=cache is not None)
+    warm = cache.open(repo) if cache is not None and ctx.track_reads and not repo.overlay else None
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     with _without_cycle_collection():
@@ -65,12 +72,14 @@ def scan(
             if check.scope == "component":
                 for component in catalogue.components:
                     if check.applies_to(component):
-                        runs.append(_run_or_reuse(check, ctx, component, findings, reuse))
+                        runs.append(_run_or_reuse(check, ctx, component, findings, reuse, warm))
             elif check.scope == "repository":
-                runs.append(_run_or_reuse(check, ctx, None, findings, reuse))
-    findings.extend(_input_problems(ctx, reuse))
+                runs.append(_run_or_reuse(check, ctx, None, findings, reuse, warm))
+    findings.extend(_input_problems(ctx, reuse, warm))
     if reuse is not None:
         reuse.carry_to(ctx)
+    if warm is not None and cache is not None:
+        cache.save(ctx, warm)  # before ignores and fixes are attached to the findings
     findings, suppressed = _apply_ignores(findings, catalogue, repo)
     findings.sort(key=Finding.sort_key)
     return Report(
@@ -98,8 +107,13 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _run_or_reuse(check: Check, ctx: ScanContext, component, sink: list[Finding], reuse: Reuse | None) -> CheckRun:
+def _run_or_reuse(check: Check, ctx: ScanContext, component, sink: list[Finding], reuse: Reuse | None, warm: Warm | None = None) -> CheckRun:
     key = (check.code, component.name if component is not None else None)
+    if warm is not None:
+        kept = warm.take(key)
+        if kept is not None:
+            sink.extend(kept[0])
+            return kept[1]  # type: ignore[return-value]
     if reuse is not None:
         earlier = reuse.previous.check_reads.get(key)
         if earlier is not None and reuse.unchanged(earlier[0], earlier[1]):
@@ -116,10 +130,13 @@ def _run_or_reuse(check: Check, ctx: ScanContext, component, sink: list[Finding]
     return run
 
 
-def _input_problems(ctx: ScanContext, reuse: Reuse | None) -> list[Finding]:
+def _input_problems(ctx: ScanContext, reuse: Reuse | None, warm: Warm | None = None) -> list[Finding]:
     """Unreadable and malformed files; with reuse, also those found earlier in files that no run
     read again this time (a reused run does not read them) and that did not change."""
     problems = list(ctx.repo.problems)
+    if warm is not None:
+        seen = {(f.code, f.location.path) for f in problems}
+        problems += [f for f in warm.problems() if (f.code, f.location.path) not in seen]
     if reuse is not None:
         seen = {(f.code, f.location.path) for f in problems}
         problems += [

@@ -35,6 +35,10 @@ SKIPPED = "SRC005"
 # generated bundle of that size took a minute. RepoView(max_bytes=...) changes it.
 MAX_FILE_BYTES = 4_000_000
 
+# RepoView.state of a folder and of a path that does not exist (one object each: stored compactly).
+DIR_STATE = ("dir",)
+MISSING_STATE = ("missing",)
+
 
 @dataclass(frozen=True)
 class TextFile:
@@ -79,6 +83,9 @@ class RepoView:
         # open check run or analysis, innermost last. Keys: a path (its text or existence) or
         # ("walk", folder) for a listing below a folder.
         self.read_sets: list[set] = []
+        # When set (by the incremental cache), what each file read held: path -> (its stat when it
+        # was opened: size, mtime_ns, ctime_ns, inode; the digest of the bytes read, or of "too big").
+        self.digests: dict[str, tuple[tuple[int, int, int, int], bytes]] | None = None
 
     def _touch(self, rel: str) -> None:
         if self.read_sets:
@@ -296,6 +303,8 @@ class RepoView:
                 self.problem(UNREADABLE, rel, f"{rel} is {_kind(info.st_mode)}, not a regular file; it was not read")
                 return None
             if info.st_size > self.max_bytes:
+                if self.digests is not None:
+                    self.digests[rel] = (stat_signature(info), too_big(info.st_size))
                 self.problem(
                     SKIPPED,
                     rel,
@@ -303,7 +312,50 @@ class RepoView:
                     severity=Severity.INFO,
                 )
                 return None
-            return handle.read(self.max_bytes + 1)
+            data = handle.read(self.max_bytes + 1)
+            if self.digests is not None:
+                self.digests[rel] = (stat_signature(info), digest(data))
+            return data
+
+    # -- what the incremental cache compares ---------------------------------
+    def state(self, rel: str) -> tuple:
+        """What a check sees of the path `rel` short of its bytes, without tracking the look-up:
+        ("dir",), ("missing",), ("unknown",) below an unlistable folder, ("special", kind),
+        ("outside",) for a link leaving the repository, or ("file", absolute path)."""
+        if rel in self._file_set():  # the common cases first: a listed file, a path nobody has
+            if rel in self._special:
+                return ("special", self._special[rel])
+            if rel not in self._links and not self._blocked:
+                return ("file", os.path.join(self.root, rel))
+        elif rel in self._dirs:
+            return DIR_STATE
+        elif not (self._blocked or self._links or self.overlay or self._may_skip(rel)):
+            return MISSING_STATE
+        reads, self.read_sets = self.read_sets, []
+        try:
+            if self.is_dir(rel):
+                return DIR_STATE
+            if not self.exists(rel):
+                return MISSING_STATE
+            if self._below_blocked(rel) and rel not in self._file_set():
+                return ("unknown",)
+            if rel in self._special:
+                return ("special", self._special[rel])
+            path = self.inside(rel)
+            return ("outside",) if path is None else ("file", path)
+        finally:
+            self.read_sets = reads
+
+    def listed_below(self, folder: str) -> list[str]:
+        """The listing below `folder` as `walk` sees it before excludes (which the catalogue fixes),
+        and the folders below it that could not be listed."""
+        folder = _normal(folder)
+        prefix = "" if folder == "." else folder + "/"
+        files = self._listing()[0]
+        start = bisect.bisect_left(files, prefix)
+        end = bisect.bisect_left(files, prefix[:-1] + chr(ord("/") + 1)) if prefix else len(files)
+        blocked = sorted("!" + b for b in self._blocked if folder == "." or b == folder or b.startswith(prefix))
+        return files[start:end] + blocked
 
     def parsed(self, kind: str, rel: str, parse: Callable[[TextFile], T]) -> T | None:
         """Parse `rel` once with `parse`; a ValueError from the parser becomes an input problem.
@@ -376,6 +428,22 @@ def _shared_parses(root: Path) -> dict:
             del _SHARED_PARSES[next(iter(_SHARED_PARSES))]
     _SHARED_PARSES[root] = shared  # most recently used last
     return shared
+
+
+def stat_signature(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What changes when a file's bytes change (ctime cannot be set back by a user)."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def too_big(size: int) -> bytes:
+    """The digest recorded for a file over the size limit: only its size shows in the findings."""
+    return b"size:%d" % size
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

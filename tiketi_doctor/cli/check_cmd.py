@@ -36,6 +36,10 @@ class ScanOptions:
     max_file_bytes: int | None = None
     # Cross-check: render kustomizations with `kubectl kustomize` (when on PATH) instead of the reader alone.
     kubectl_kustomize: bool = False
+    # Reuse the check runs of an earlier scan whose inputs did not change (tiketi_doctor.cache);
+    # --no-cache turns it off, --cache-dir (or $TIKETI_DOCTOR_CACHE_DIR) moves it.
+    cache: bool = True
+    cache_dir: Path | None = None
 
 
 @dataclass
@@ -132,6 +136,7 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
     except BaselineError as exc:
         raise UsageError(str(exc)) from None
     selected, ignored = split_codes(options.select), split_codes(options.ignore)
+    injected = registry is not None
     if registry is None:
         try:
             registry = load_registry(select=selected, ignore=ignored)  # families ruled out are not imported
@@ -146,13 +151,30 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
             raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
     checks = registry.runnable(selected, ignored)
     catalogue.kubectl_kustomize = options.kubectl_kustomize
-    report = _scan_with_fixes(options.path, catalogue, checks) if options.with_fixes else scan(options.path, catalogue, checks)
+    if options.with_fixes:
+        report = _scan_with_fixes(options.path, catalogue, checks)
+    else:
+        report = scan(options.path, catalogue, checks, cache=_run_cache(options, catalogue, checks, injected))
     report.notes[:0] = catalogue.notes  # e.g. that the catalogue was discovered, not read from a file
     if baseline is not None and options.baseline is not None:
         apply_baseline(report, baseline, options.baseline.as_posix())
     if options.strict:
         refuse(report)
     return report
+
+
+def _run_cache(options: ScanOptions, catalogue: Catalogue, checks: list[Check], injected: bool):
+    """The repository's run cache, or None: with --no-cache; with --kubectl-kustomize (its output
+    depends on the kubectl installed, not only on the files); and for a registry handed in by the
+    caller (its checks may behave differently from what their files say, as in tests)."""
+    if not options.cache or options.kubectl_kustomize or injected:
+        return None
+    from ..cache import RunCache, catalogue_fingerprint, check_packages, default_folder, tool_fingerprint
+
+    folder = options.cache_dir or default_folder()
+    trusted = tuple(sorted({"tiketi_doctor", "checks", "fixes"} | check_packages(checks)))
+    key = tool_fingerprint(checks) + catalogue_fingerprint(catalogue)
+    return RunCache(folder, options.path.resolve(), key, trusted=trusted)
 
 
 def _scan_with_fixes(path: Path, catalogue: Catalogue, checks: list[Check]) -> Report:

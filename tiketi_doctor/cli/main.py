@@ -122,6 +122,12 @@ def check(
         False, "--kubectl-kustomize", help="Render kustomize overlays with `kubectl kustomize` (kubectl on PATH) instead of the built-in reader: a cross-check, one process per overlay."
     ),
     max_file_size: Optional[str] = _max_file_size(),
+    cache: bool = typer.Option(
+        True, "--cache/--no-cache", help="Reuse the check runs of an earlier check whose files did not change (default on; live checks and fix planning always run)."
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", help="Folder of the run cache (default: $TIKETI_DOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/tiketi-doctor or ~/.cache/tiketi-doctor)."
+    ),
 ) -> None:
     """Check a repository against the catalogue and report every disagreement with file:line evidence.
 
@@ -143,6 +149,7 @@ def check(
         live=live_options, max_file_bytes=max_file_size,  # type: ignore[arg-type]  # converted by _size
     )
     options.kubectl_kustomize = kubectl_kustomize
+    options.cache, options.cache_dir = cache, cache_dir
     raise typer.Exit(run_check(options))
 
 

@@ -1,0 +1,248 @@
+"""Incremental re-checks: a scan that takes runs from the cache reports exactly what a scan without
+it reports (findings, messages, order, run records), re-runs only the runs that depend on what
+changed, and never trusts a cache file that is damaged or foreign."""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tiketi_doctor import cache as cache_module
+from tiketi_doctor import engine
+from tiketi_doctor.cache import MAGIC, RunCache, catalogue_fingerprint, tool_fingerprint
+from tiketi_doctor.catalogue_choice import find_catalogue
+from tiketi_doctor.check import Check
+from tiketi_doctor.engine import scan
+from tiketi_doctor.model import Finding, Location, RunStatus, Severity
+from tiketi_doctor.registry import load_registry
+
+from .conftest import EXAMPLE
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _result(report) -> dict:
+    """What a reader of the report sees, in order (durations aside)."""
+    return {
+        "findings": [f.to_dict() for f in report.findings],
+        "suppressed": [f.to_dict() for f in report.suppressed],
+        "runs": [(r.code, r.subject, r.status.value, r.findings, r.reason) for r in report.runs],
+    }
+
+
+class _Counting:
+    """Counts the check runs the engine really executes."""
+
+    def __init__(self, monkeypatch):
+        self.ran: list[tuple[str, str]] = []
+        real = engine._run
+
+        def counted(check, ctx, component, sink):
+            self.ran.append((check.code, component.name if component is not None else "repository"))
+            return real(check, ctx, component, sink)
+
+        monkeypatch.setattr(engine, "_run", counted)
+
+
+def _scans(root: Path, folder: Path, checks=None):
+    """(cold report without a cache, report with the cache in `folder`)."""
+    catalogue = find_catalogue(root)
+    checks = checks if checks is not None else load_registry().runnable()
+    cold = scan(root, catalogue, checks)
+    # A fixed tool key: the tool's own files may change while the tests run (test_tool_fingerprint...).
+    key = b"tool" + catalogue_fingerprint(catalogue)
+    warm = scan(root, find_catalogue(root), checks, cache=RunCache(folder, root.resolve(), key))
+    return cold, warm
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def _generated(target: Path, services: int = 12) -> Path:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    return generate(target, services)
+
+
+@pytest.mark.parametrize("name", ["tiketi", "shop", "generated"])
+def test_warm_scans_equal_cold_scans_before_and_after_edits(name, tmp_path, monkeypatch):
+    root = _generated(tmp_path / "repo") if name == "generated" else _copy(EXAMPLE.parent / name, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    counting = _Counting(monkeypatch)
+
+    cold, first = _scans(root, folder)
+    assert _result(first) == _result(cold)
+    total = len(cold.runs)
+    assert list(folder.iterdir()), "the first scan writes the cache"
+
+    counting.ran.clear()
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    assert len(counting.ran) == total, "an unchanged repository re-runs nothing (only the cold scan ran)"
+
+    # Change a source file, add one that requires a module nobody installs, delete a guide or manifest.
+    sources = sorted(p for p in root.rglob("*.js") if "node_modules" not in p.parts and "src" in p.parts)
+    changed = sources[0]
+    changed.write_text(changed.read_text() + "\nconst left = require('left-pad-never-installed');\n")
+    added = sources[-1].parent / "added.js"
+    added.write_text("const nothing = require('is-never-installed');\nmodule.exports = nothing;\n")
+    deleted = sorted(root.rglob("*.md")) or sorted(root.rglob("*.yaml"))
+    deleted[0].unlink()
+    counting.ran.clear()
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    rerun = len(counting.ran) - total
+    assert 0 < rerun < total, f"only the runs that read what changed run again ({rerun} of {total})"
+    codes = {f.code for f in warm.findings if f.location.path in {added.relative_to(root).as_posix()}}
+    assert codes, "the new file's finding is reported from the warm scan"
+
+    counting.ran.clear()
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    assert len(counting.ran) == total
+
+
+def test_input_problems_of_reused_runs_are_still_reported(tmp_path):
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    manifests = sorted(root.rglob("*.yaml"))
+    manifests[-1].write_text("kind: [unclosed\n")
+    binary = root / "services" / "auth-service" / "src" / "blob.js"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    folder = tmp_path / "cache"
+    cold, first = _scans(root, folder)
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    assert any(f.code in ("SRC001", "SRC002") for f in warm.findings)
+
+
+def _cache_file(folder: Path) -> Path:
+    (found,) = [p for p in folder.iterdir() if p.suffix == ".runs"]
+    return found
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty", "foreign-class", "wrong-shape"])
+def test_a_damaged_cache_is_discarded_never_trusted(damage, tmp_path, monkeypatch):
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    _scans(root, folder)
+    file = _cache_file(folder)
+    raw = file.read_bytes()
+    if damage == "truncated":
+        file.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flipped":
+        middle = len(raw) // 2
+        file.write_bytes(raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1:])
+    elif damage == "garbage":
+        file.write_bytes(os.urandom(4096))
+    elif damage == "empty":
+        file.write_bytes(b"")
+    else:  # a file with a correct checksum that is not ours: never unpickled into foreign objects
+        marker = tmp_path / "executed"
+        if damage == "foreign-class":
+            payload = pickle.dumps(_Evil(str(marker)))
+        else:
+            payload = pickle.dumps({"runs": "not a cache"})
+        file.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+    counting = _Counting(monkeypatch)
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    assert len(counting.ran) == 2 * len(cold.runs), "nothing was taken from the damaged file"
+    assert not (tmp_path / "executed").exists()
+    counting.ran.clear()
+    cold, warm = _scans(root, folder)  # the damaged file was replaced by a good one
+    assert len(counting.ran) == len(cold.runs)
+
+
+class _Evil:
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+class _Flaky(Check):
+    code = "ZZZ901"
+    name = "flaky"
+    severity = Severity.WARNING
+    scope = "repository"
+    calls = 0
+
+    def check_repository(self, ctx):
+        type(self).calls += 1
+        ctx.repo.text("README.md")
+        if type(self).calls == 1:
+            raise RuntimeError("first call fails")
+        return [Finding(self.code, self.severity, "found", Location("README.md", 1))]
+
+
+def test_a_run_that_raised_is_not_cached(tmp_path):
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    catalogue = find_catalogue(root)
+    checks = [_Flaky()]
+    key = b"tool" + catalogue_fingerprint(catalogue)
+    first = scan(root, catalogue, checks, cache=RunCache(folder, root.resolve(), key))
+    assert first.runs[0].status == RunStatus.ERROR
+    second = scan(root, catalogue, checks, cache=RunCache(folder, root.resolve(), key))
+    assert _Flaky.calls == 2 and second.runs[0].status == RunStatus.FAILED
+    third = scan(root, catalogue, checks, cache=RunCache(folder, root.resolve(), key))
+    assert _Flaky.calls == 2 and _result(third) == _result(second)
+
+
+def test_another_tool_or_catalogue_key_runs_everything(tmp_path, monkeypatch):
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    catalogue = find_catalogue(root)
+    checks = load_registry().runnable()
+    scan(root, catalogue, checks, cache=RunCache(folder, root.resolve(), b"version-1"))
+    counting = _Counting(monkeypatch)
+    scan(root, catalogue, checks, cache=RunCache(folder, root.resolve(), b"version-2"))
+    assert len(counting.ran) == len([r for r in scan(root, catalogue, checks).runs])
+
+
+def test_tool_fingerprint_follows_the_check_modules(tmp_path, monkeypatch):
+    checks = load_registry().runnable()
+    before = tool_fingerprint(checks)
+    assert tool_fingerprint(checks) == before
+    module = Path(sys.modules[type(checks[0]).__module__].__file__)
+    stat = module.stat()
+    try:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert tool_fingerprint(checks) != before
+    finally:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_cli_cache_flags(tmp_path, monkeypatch):
+    from tiketi_doctor.cli.check_cmd import CheckOptions, run_check
+
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "chosen"
+    monkeypatch.setenv(cache_module.ENV_DIR, str(tmp_path / "from-env"))
+    output = tmp_path / "out.xml"
+    plain = CheckOptions(root, formats=["junit"], outputs=[str(output)], cache=False)
+    assert run_check(plain) == 1
+    assert not (tmp_path / "from-env").exists()
+    expected = output.read_text()
+    chosen = CheckOptions(root, formats=["junit"], outputs=[str(output)], cache_dir=folder)
+    assert run_check(chosen) == 1 and list(folder.iterdir())
+    assert run_check(CheckOptions(root, formats=["junit"], outputs=[str(output)])) == 1
+    assert list((tmp_path / "from-env").iterdir())
+    assert _strip_times(output.read_text()) == _strip_times(expected)
+
+
+def _strip_times(xml: str) -> str:
+    import re
+
+    return re.sub(r'(time|timestamp)="[^"]*"', "", xml)
