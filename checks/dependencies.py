@@ -1,6 +1,7 @@
 """DEP: what each image installs against what its package.json declares and its code requires."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Iterable
 
@@ -12,11 +13,66 @@ from tiketi_doctor.analysis.resolution import ancestor_declaration, lockfile_for
 from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Literal, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.packagejson import PackageJson
 from tiketi_doctor.remediation import rebuild_commands
+
+
+@dataclass(frozen=True)
+class MissingModuleFacts(Facts):
+    """DEP001: the module the code requires and how the image fails to install it."""
+
+    module: str
+    spec: str | None = None  # its range in the component's package.json, when declared there
+    dockerfile: str = ""
+    manifest_kind: str | None = None  # the image's package.json: "inline", "copied", or None
+    local_package: str | None = None  # the catalogue's shared local package of that name
+
+
+@dataclass(frozen=True)
+class DriftFacts(Facts):
+    """DEP002: what package.json declares that the image lacks, and what the image adds."""
+
+    missing: dict[str, str] = field(default_factory=dict)  # name -> package.json range
+    extra: tuple[str, ...] = ()
+    dockerfile: str = ""
+
+
+@dataclass(frozen=True)
+class ConflictFacts(Facts):
+    """DEP003: a package whose image range and package.json range share no version."""
+
+    package: str
+    image_range: str
+    package_json_range: str
+
+
+@dataclass(frozen=True)
+class DeprecatedFacts(Facts):
+    """DEP004: the deprecated package and its successor (None when the fix is a rewrite)."""
+
+    package: str
+    replacement: str | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedFacts(Facts):
+    """DEP005: the Dockerfile that writes a package.json, and the real one it should copy."""
+
+    dockerfile: str
+    package_json: str | None = None
+
+
+@dataclass(frozen=True)
+class UndeclaredFacts(Facts):
+    """DEP006: a required module package.json does not declare (or only in devDependencies)."""
+
+    module: str
+    package_json: str = ""
+    dev_only: bool = False
 
 
 @cache
@@ -30,13 +86,13 @@ def _image(ctx: ScanContext, component: Component) -> ImageInstall | None:
         return None
     image = image_install(ctx, component)
     if image is None:
-        ctx.undecided(f"{component.dockerfile} is missing or unreadable")
+        ctx.undecided(Msg("{path} is missing or unreadable", path=component.dockerfile))
         return None
     if image.undecided:
         ctx.undecided("; ".join(image.undecided))
         return None
     if not image.npm_ran and not image.packages:
-        ctx.undecided(f"{component.dockerfile} runs no npm/yarn/pnpm install, so what it installs is unknown")
+        ctx.undecided(Msg("{path} runs no npm/yarn/pnpm install, so what it installs is unknown", path=component.dockerfile))
         return None
     return image
 
@@ -52,12 +108,13 @@ def _hoisted_from(ctx: ScanContext, component: Component, image: ImageInstall, i
     return lock.via(installed, name) if lock is not None else None
 
 
-def _manifest_phrase(manifest: ImageManifest | None, dockerfile: str) -> str:
+def _manifest_phrase(manifest: ImageManifest | None, dockerfile: str) -> Msg:
     if manifest is None:
-        return f"{dockerfile} installs no package.json"
+        return Msg("{dockerfile} installs no package.json", dockerfile=dockerfile)
+    where = f"{dockerfile}:{manifest.location.line}"
     if manifest.kind == "inline":
-        return f"the package.json that {dockerfile}:{manifest.location.line} writes itself"
-    return f"{manifest.source_path}, copied by {dockerfile}:{manifest.location.line}"
+        return Msg("the package.json that {where} writes itself", where=where)
+    return Msg("{path}, copied by {where}", path=manifest.source_path, where=where)
 
 
 class ModuleMissingInImage(Check):
@@ -80,6 +137,10 @@ class ModuleMissingInImage(Check):
         "`RUN npm ci --omit=dev` (or `npm install --omit=dev` without a lockfile); or add the package to "
         "the inline list. Then rebuild, `kind load docker-image`, and restart the rollout."
     )
+    Facts = MissingModuleFacts
+    crashes = True
+    symptom = "CrashLoopBackOff: `Error: Cannot find module '{module}'`"
+    fix_title = "Install {module} in the image from package.json"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         image = _image(ctx, component)
@@ -103,25 +164,28 @@ class ModuleMissingInImage(Check):
             related.append(Location(pkg.path, declared.line, label=f'"{name}": "{declared.spec}"'))
         shared = ctx.catalogue.shared_packages.get(name)
         replaced = [old for old, info in deprecated_table().items() if info.get("replacement") == name and old in image.packages]
-        cause = [f"{requirement.first} requires {name!r}, but {_manifest_phrase(manifest, image.dockerfile)} does not list it"]
+        cause = [Msg("{site} requires {name!r}, but {manifest} does not list it",
+                     site=str(requirement.first), name=name, manifest=_manifest_phrase(manifest, image.dockerfile))]
         if shared:
-            cause.append(f"{name} is the local package {shared}; the Dockerfile never copies it into node_modules/{name}")
+            cause.append(Msg("{name} is the local package {shared}; the Dockerfile never copies it into node_modules/{name}", name=name, shared=shared))
         elif declared is not None and manifest is not None and manifest.kind == "inline":
-            cause.append(
-                f"the real {pkg.path} declares it ({declared.section}, line {declared.line}), "
-                "but the Dockerfile does not copy that file — its inline copy has drifted"
-            )
+            cause.append(Msg(
+                "the real {path} declares it ({section}, line {line}), "
+                "but the Dockerfile does not copy that file — its inline copy has drifted",
+                path=pkg.path, section=declared.section, line=declared.line,
+            ))
         elif declared is None:
-            cause.append(f"{component.package_json or 'package.json'} does not declare it either")
+            cause.append(Msg("{path} does not declare it either", path=component.package_json or "package.json"))
         if replaced:
-            cause.append(f"the image installs the deprecated {replaced[0]!r} instead, the package's old name")
-        cause.append(
-            f"the container will exit with \"Error: Cannot find module '{name}'\" as soon as that file is loaded, "
-            "and Kubernetes restarts it into CrashLoopBackOff"
-        )
+            cause.append(Msg("the image installs the deprecated {old!r} instead, the package's old name", old=replaced[0]))
+        cause.append(Msg(
+            "the container will exit with \"Error: Cannot find module '{name}'\" as soon as that file is loaded, "
+            "and Kubernetes restarts it into CrashLoopBackOff",
+            name=name,
+        ))
         return self.finding(
-            f"{component.name} requires {name!r} but its image will not install it "
-            f"(will crash with Cannot find module '{name}')",
+            Msg("{component} requires {name!r} but its image will not install it (will crash with Cannot find module '{name}')",
+                component=component.name, name=name),
             requirement.first,
             service=component.name,
             related=related,
@@ -133,14 +197,14 @@ class ModuleMissingInImage(Check):
                 "declared_in_package_json": declared.spec if declared else None,
                 "installed_instead": replaced or None,
             },
-            root_cause="; ".join(cause) + ".",
-            params={
-                "module": name,
-                "spec": declared.spec if declared else None,
-                "dockerfile": image.dockerfile,
-                "manifest_kind": manifest.kind if manifest else None,
-                "local_package": shared,
-            },
+            root_cause=Msg("{causes}.", causes=Joined(cause, "; ")),
+            facts=MissingModuleFacts(
+                module=name,
+                spec=declared.spec if declared else None,
+                dockerfile=image.dockerfile,
+                manifest_kind=manifest.kind if manifest else None,
+                local_package=shared,
+            ),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
@@ -158,13 +222,16 @@ class ImageDependencyDrift(Check):
     )
     example = "package.json declares \"uuid\" but the Dockerfile's inline package.json does not."
     fix = "Copy package.json (and the lockfile) into the image and install from it instead of keeping a second list."
+    Facts = DriftFacts
+    symptom = "the image runs other package versions than the ones tested"
+    fix_title = "Install from package.json in {dockerfile}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         image = _image(ctx, component)
         pkg = package_json(ctx, component.package_json)
         if image is None or pkg is None:
             if component.package_json and pkg is None:
-                ctx.undecided(f"{component.package_json} is missing or unreadable")
+                ctx.undecided(Msg("{path} is missing or unreadable", path=component.package_json))
             return
         manifest = image.effective_manifest
         if manifest is not None and manifest.kind == "copied" and manifest.source_path == pkg.path:
@@ -185,23 +252,24 @@ class ImageDependencyDrift(Check):
             return
         parts = []
         if missing:
-            parts.append("lacks " + ", ".join(f"{d.name} {d.spec}" for d in missing))
+            parts.append(Msg("lacks {packages}", packages=", ".join(f"{d.name} {d.spec}" for d in missing)))
         if extra:
-            parts.append("adds " + ", ".join(extra) + " that package.json does not declare")
+            parts.append(Msg("adds {packages} that package.json does not declare", packages=", ".join(extra)))
         where = manifest.location if manifest else Location(image.dockerfile, 1)
         related = [Location(pkg.path, d.line, label=f'"{d.name}": "{d.spec}"') for d in missing]
         related += [image.packages[name].location for name in extra]
         yield self.finding(
-            f"{component.name}'s image {' and '.join(parts)} ({pkg.path} is not what the image installs)",
+            Msg("{component}'s image {differences} ({path} is not what the image installs)",
+                component=component.name, differences=Joined(parts, N_(" and ")), path=pkg.path),
             where,
             service=component.name,
             related=related,
             evidence={"missing_from_image": [d.name for d in missing], "not_in_package_json": extra},
-            root_cause=(
-                f"The image installs from {_manifest_phrase(manifest, image.dockerfile)} rather than from "
-                f"{pkg.path}; the two lists have drifted apart."
+            root_cause=Msg(
+                "The image installs from {manifest} rather than from {path}; the two lists have drifted apart.",
+                manifest=_manifest_phrase(manifest, image.dockerfile), path=pkg.path,
             ),
-            params={"missing": {d.name: d.spec for d in missing}, "extra": extra, "dockerfile": image.dockerfile},
+            facts=DriftFacts({d.name: d.spec for d in missing}, tuple(extra), image.dockerfile),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
@@ -217,6 +285,9 @@ class DependencyVersionConflict(Check):
     )
     example = "package.json: \"express\": \"^4.21.2\"; Dockerfile: npm install express@5"
     fix = "Install from package.json, or make both ranges the same."
+    Facts = ConflictFacts
+    symptom = "npm install fails or installs an untested version of {package}"
+    fix_title = "Make the image's range for {package} the same as package.json's ({package_json_range})"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         image = _image(ctx, component)
@@ -230,17 +301,18 @@ class DependencyVersionConflict(Check):
             if intersects(installed.spec, declared.spec) is not False:
                 continue
             yield self.finding(
-                f"{component.name}'s image installs {name} {installed.spec}, which never satisfies "
-                f"{pkg.path}'s {declared.spec}",
+                Msg("{component}'s image installs {package} {image_range}, which never satisfies {path}'s {range}",
+                    component=component.name, package=name, image_range=installed.spec, path=pkg.path, range=declared.spec),
                 installed.location,
                 service=component.name,
                 related=[Location(pkg.path, declared.line, label=f'"{name}": "{declared.spec}"')],
                 evidence={"package": name, "image_range": installed.spec, "package_json_range": declared.spec},
-                root_cause=(
-                    f"The ranges {installed.spec!r} and {declared.spec!r} have no version in common, so the "
-                    "container runs a release the code was not written for."
+                root_cause=Msg(
+                    "The ranges {image_range!r} and {range!r} have no version in common, so the "
+                    "container runs a release the code was not written for.",
+                    image_range=installed.spec, range=declared.spec,
                 ),
-                params={"package": name, "image_range": installed.spec, "package_json_range": declared.spec},
+                facts=ConflictFacts(name, installed.spec, declared.spec),
             )
 
 
@@ -256,6 +328,9 @@ class DeprecatedPackage(Check):
     )
     example = "Dockerfile inline package.json: \"socket.io-redis\": \"^6.1.1\" (now @socket.io/redis-adapter)"
     fix = "Replace the package with its successor everywhere: package.json, the Dockerfile and the requires."
+    Facts = DeprecatedFacts
+    symptom = "{package} breaks against current peers"
+    fix_title = "Replace {package} with its successor"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         table = deprecated_table()
@@ -277,15 +352,15 @@ class DeprecatedPackage(Check):
         for name, locations in places.items():
             info = table[name]
             successor = info.get("replacement")
-            instead = f"; use {successor}" if successor else ""
+            instead = Msg("; use {successor}", successor=successor) if successor else ""
             yield self.finding(
-                f"{component.name} uses the deprecated package {name!r}{instead}",
+                Msg("{component} uses the deprecated package {name!r}{instead}", component=component.name, name=name, instead=instead),
                 locations[0],
                 service=component.name,
                 related=locations[1:],
                 evidence={"package": name, "replacement": successor, "places": [str(x) for x in locations]},
-                root_cause=f"{name}: {info.get('reason', 'deprecated')}.",
-                params={"package": name, "replacement": successor},
+                root_cause=Msg("{name}: {reason}.", name=name, reason=Literal(info["reason"]) if info.get("reason") else Msg("deprecated")),
+                facts=DeprecatedFacts(name, successor),
             )
 
 
@@ -302,26 +377,29 @@ class GeneratedPackageJson(Check):
     )
     example = "RUN printf '{\"name\":\"auth-service\",\"dependencies\":{...}}' > package.json && npm install"
     fix = "Replace it with `COPY services/<name>/package*.json ./` and `RUN npm ci --omit=dev` (npm install without a lockfile)."
+    Facts = GeneratedFacts
+    symptom = "none yet: the image's dependency list drifts from package.json unnoticed"
+    fix_title = "Copy the real package.json into the image in {dockerfile}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if not component.dockerfile:
             return
         image = image_install(ctx, component)
         if image is None:
-            ctx.undecided(f"{component.dockerfile} is missing or unreadable")
+            ctx.undecided(Msg("{path} is missing or unreadable", path=component.dockerfile))
             return
         for manifest in image.generated:
             yield self.finding(
-                f"{image.dockerfile} writes its own package.json instead of copying "
-                f"{component.package_json or 'the real package.json'}",
+                Msg("{dockerfile} writes its own package.json instead of copying {package_json}", dockerfile=image.dockerfile,
+                    package_json=component.package_json or Msg("the real package.json")),
                 manifest.location,
                 service=component.name,
                 evidence={"inline_dependencies": manifest.dependencies},
-                root_cause=(
+                root_cause=Msg(
                     "The image's dependency list is maintained by hand inside the Dockerfile, separately from "
                     "package.json, so the two drift apart."
                 ),
-                params={"dockerfile": image.dockerfile, "package_json": component.package_json},
+                facts=GeneratedFacts(image.dockerfile, component.package_json),
             )
 
 
@@ -338,13 +416,17 @@ class UndeclaredModule(Check):
     )
     example = "src/server.js: require('cors') with no \"cors\" in package.json dependencies"
     fix = "Add the package to `dependencies` with the range the code was tested against (`npm install <pkg>`)."
+    Facts = UndeclaredFacts
+    crashes = True
+    symptom = "`Error: Cannot find module '{module}'` once the image installs from package.json"
+    fix_title = "Declare {module} in {package_json}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if not component.package_json:
             return
         pkg = package_json(ctx, component.package_json)
         if pkg is None:
-            ctx.undecided(f"{component.package_json} is missing or unreadable")
+            ctx.undecided(Msg("{path} is missing or unreadable", path=component.package_json))
             return
         declared = {n for section in ("dependencies", "peerDependencies", "optionalDependencies") for n in pkg.section(section)}
         dev_deps = pkg.section("devDependencies")
@@ -354,22 +436,24 @@ class UndeclaredModule(Check):
             dev = dev_deps.get(name)
             severity = None
             if dev is not None:
-                message = f"{component.name} requires {name!r} at run time but {pkg.path} lists it only in devDependencies"
-                cause = "Production installs (`npm ci --omit=dev`, NODE_ENV=production) leave devDependencies out."
+                message = Msg("{component} requires {name!r} at run time but {path} lists it only in devDependencies",
+                              component=component.name, name=name, path=pkg.path)
+                cause = Msg("Production installs (`npm ci --omit=dev`, NODE_ENV=production) leave devDependencies out.")
                 related = [Location(pkg.path, dev.line, label=f'"{name}": "{dev.spec}"')]
             else:
                 related = []
                 accident = _resolves_by_accident(ctx, pkg, declared, name)
                 if accident is not None:
                     severity = Severity.WARNING
-                    message = f"{component.name} requires {name!r}, which {pkg.path} does not declare: it works by accident, {accident}"
-                    cause = (
+                    message = Msg("{component} requires {name!r}, which {path} does not declare: it works by accident, {accident}",
+                                  component=component.name, name=name, path=pkg.path, accident=accident)
+                    cause = Msg(
                         "Nothing guarantees it: a new version of the package that brings it, or another package "
                         "manager or install layout, removes it and the require fails."
                     )
                 else:
-                    message = f"{component.name} requires {name!r} but {pkg.path} does not declare it"
-                    cause = "Nothing guarantees the package is installed; a clean install does not add it."
+                    message = Msg("{component} requires {name!r} but {path} does not declare it", component=component.name, name=name, path=pkg.path)
+                    cause = Msg("Nothing guarantees the package is installed; a clean install does not add it.")
             yield self.finding(
                 message,
                 requirement.first,
@@ -378,7 +462,7 @@ class UndeclaredModule(Check):
                 related=related + requirement.sites[1:],
                 evidence={"module": name, "required_at": [str(s) for s in requirement.sites]},
                 root_cause=cause,
-                params={"module": name, "package_json": pkg.path, "dev_only": dev is not None},
+                facts=UndeclaredFacts(name, pkg.path, dev is not None),
             )
         # Tests and tooling run with the development install: only a package nothing installs is reported.
         everything = declared | set(dev_deps)
@@ -386,34 +470,35 @@ class UndeclaredModule(Check):
             if name in everything or _resolves_by_accident(ctx, pkg, everything, name) is not None:
                 continue
             yield self.finding(
-                f"{component.name}'s test or tooling file requires {name!r}, which nothing in the project installs",
+                Msg("{component}'s test or tooling file requires {name!r}, which nothing in the project installs", component=component.name, name=name),
                 requirement.first,
                 service=component.name,
                 severity=Severity.WARNING,
                 related=requirement.sites[1:],
                 evidence={"module": name, "required_at": [str(s) for s in requirement.sites]},
-                root_cause=(
-                    f"{pkg.path} does not declare it (not even in devDependencies), no package.json above it does, "
-                    "and no lockfile installs it; the file runs only in development, so the image is not affected."
+                root_cause=Msg(
+                    "{path} does not declare it (not even in devDependencies), no package.json above it does, "
+                    "and no lockfile installs it; the file runs only in development, so the image is not affected.",
+                    path=pkg.path,
                 ),
-                params={"module": name, "package_json": pkg.path, "dev_only": True},
+                facts=UndeclaredFacts(name, pkg.path, True),
             )
 
 
-def _resolves_by_accident(ctx: ScanContext, pkg: PackageJson, direct: set[str], name: str) -> str | None:
+def _resolves_by_accident(ctx: ScanContext, pkg: PackageJson, direct: set[str], name: str) -> Msg | None:
     """How an undeclared package still resolves: hoisted by the lockfile, a workspace link, or a
     declaration in a package.json further up the tree; None when nothing installs it."""
     lock = lockfile_for(ctx, pkg.path)
     if lock is not None:
         via = lock.via(direct, name)
         if via is not None:
-            return f"{lock.manager} hoists it from {via!r} ({lock.path} installs it as a dependency of {via})"
+            return Msg("{manager} hoists it from {via!r} ({path} installs it as a dependency of {via})", manager=lock.manager, via=via, path=lock.path)
     workspace = workspace_packages(ctx).get(name)
     if workspace is not None:
-        return f"it is the workspace package {workspace.rsplit('/', 1)[0]}, linked into node_modules"
+        return Msg("it is the workspace package {folder}, linked into node_modules", folder=workspace.rsplit("/", 1)[0])
     above = ancestor_declaration(ctx, pkg.path, name)
     if above is not None:
-        return f"{above} declares it, and the workspace install puts it in the top node_modules"
+        return Msg("{path} declares it, and the workspace install puts it in the top node_modules", path=above)
     return None
 
 

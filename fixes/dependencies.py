@@ -8,6 +8,7 @@ import shlex
 from tiketi_doctor.analysis.image import ImageManifest, dockerfile_of, image_install, package_json
 from tiketi_doctor.fixing.context import FixContext
 from tiketi_doctor.fixing.edits import insert_at, replace_at, replace_lines
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Fix, Safety, TextEdit
 from tiketi_doctor.parsing.dockerfile import Instruction
 from tiketi_doctor.parsing.shell import SimpleCommand, split_commands
@@ -68,7 +69,7 @@ def install_from_package_json(ctx: FixContext, finding: Finding) -> Fix | None:
     if current is None:
         return None
     edit = replace_lines(component.dockerfile, current, inst.start_line, inst.end_line, text)
-    return Fix(f"Install from {component.package_json} instead of a hand-written package.json", (edit,))
+    return Fix(Msg("Install from {package_json} instead of a hand-written package.json", package_json=component.package_json), (edit,))
 
 
 def _workdir(ctx: FixContext, component, inst: Instruction) -> str:
@@ -107,16 +108,19 @@ def _remaining_commands(inst: Instruction, lockfile: bool) -> str:
 
 def add_to_inline_manifest(ctx: FixContext, finding: Finding) -> Fix | None:
     """--minimal: add the missing dependency to the inline package.json the Dockerfile writes."""
+    from checks.dependencies import MissingModuleFacts  # here: loading fixers imports no check family
+
     component = _component(ctx, finding)
-    name = finding.params.get("module")
-    if component is None or not name or finding.params.get("local_package"):
+    facts = MissingModuleFacts.of(finding)
+    if component is None or facts is None or not facts.module or facts.local_package:
         return None
+    name = facts.module
     found = _generated_manifest(ctx, component)
     current = ctx.current_text(component.dockerfile) if component.dockerfile else None
     if found is None or current is None:
         return None
     manifest, inst = found
-    spec = finding.params.get("spec") or (version_for(ctx, name, component.package_json) or (None,))[0]
+    spec = facts.spec or (version_for(ctx, name, component.package_json) or (None,))[0]
     if not spec:
         return None
     lines = current.splitlines()
@@ -128,21 +132,23 @@ def add_to_inline_manifest(ctx: FixContext, finding: Finding) -> Fix | None:
             separator = "" if rest.startswith("}") else ","
             text = render("inline-dependency.j2", name=name, spec=spec, separator=separator).rstrip("\n")
             edit = insert_at(component.dockerfile, number, column, text)
-            return Fix(f"Add {name} {spec} to the inline package.json", (edit,))
+            return Fix(Msg("Add {name} {spec} to the inline package.json", name=name, spec=spec), (edit,))
     return None
 
 
 def add_to_package_json(ctx: FixContext, finding: Finding) -> Fix | None:
     """DEP006: declare the required module in package.json `dependencies`, in sorted position."""
-    name = finding.params.get("module")
-    path = finding.params.get("package_json")
-    if not name or not path or finding.params.get("dev_only"):
+    from checks.dependencies import UndeclaredFacts
+
+    facts = UndeclaredFacts.of(finding)
+    if facts is None or not facts.module or not facts.package_json or facts.dev_only:
         return None  # moving a devDependency is a judgement call: leave it to a person
+    name, path = facts.module, facts.package_json
     resolved = version_for(ctx, name, path)
     edit = dependency_edit(ctx, path, name, resolved[0]) if resolved else None
     if edit is None:
         return None
-    return Fix(f"Declare {name} {resolved[0]} in {path} (version from {resolved[1]})", (edit,))
+    return Fix(Msg("Declare {name} {spec} in {path} (version from {source})", name=name, spec=resolved[0], path=path, source=resolved[1]), (edit,))
 
 
 def dependency_edit(ctx: FixContext, path: str, name: str, spec: str) -> TextEdit | None:
@@ -165,10 +171,13 @@ def dependency_edit(ctx: FixContext, path: str, name: str, spec: str) -> TextEdi
 
 def replace_deprecated(ctx: FixContext, finding: Finding) -> Fix | None:
     """DEP004: rename the package in package.json and Dockerfiles; requires in code only as an unsafe fix."""
-    old, new = finding.params.get("package"), finding.params.get("replacement")
+    from checks.dependencies import DeprecatedFacts
+
+    facts = DeprecatedFacts.of(finding)
     component = _component(ctx, finding)
-    if not old or not new or component is None:
+    if facts is None or not facts.package or not facts.replacement or component is None:
         return None
+    old, new = facts.package, facts.replacement
     resolved = version_for(ctx, new, component.package_json)
     if resolved is None:
         return None
@@ -192,7 +201,7 @@ def replace_deprecated(ctx: FixContext, finding: Finding) -> Fix | None:
     if not edits:
         return None
     safety = Safety.UNSAFE if code_edits else Safety.SAFE
-    return Fix(f"Replace {old} with {new} {resolved[0]}", tuple(dict.fromkeys(edits)), safety)
+    return Fix(Msg("Replace {old} with {new} {spec}", old=old, new=new, spec=resolved[0]), tuple(dict.fromkeys(edits)), safety)
 
 
 FIXERS = {

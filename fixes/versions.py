@@ -9,6 +9,7 @@ import yaml
 import manifests
 from tiketi_doctor.analysis.image import package_json
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.parsing import load_json
 
 
@@ -29,7 +30,7 @@ def version_for(ctx: ScanContext, name: str, package_json_path: str | None) -> t
         if declared is not None and not declared.spec.startswith(("file:", "link:", "workspace:")):
             return declared.spec, f"{path}:{declared.line}"
     if name in known_versions():
-        return known_versions()[name], "tiketi-doctor's known-versions table"
+        return known_versions()[name], Msg("tiketi-doctor's known-versions table")
     return None
 
 

@@ -14,7 +14,7 @@ from .conftest import ROOT
 # Families whose checks do not own all their words yet (module of the CHECKS tuple). Shrinks to
 # nothing: a family listed here that is converted fails test_pending_is_up_to_date.
 PENDING = {
-    "checks.buildctx", "checks.compose", "checks.dependencies", "checks.dockerfile", "checks.docs",
+    "checks.buildctx", "checks.compose", "checks.dockerfile", "checks.docs",
     "checks.envconfig", "checks.frontend_env", "checks.gitops", "checks.gateway", "checks.health", "checks.images",
     "checks.ingress", "checks.install", "checks.kubeschema", "checks.live", "checks.manifests",
     "checks.modules", "checks.placeholders", "checks.service_names", "checks.skaffold", "checks.ui",

@@ -89,8 +89,9 @@ def test_each_problem_has_cause_fix_and_commands(report):
 
 def test_symptoms_say_what_a_person_sees(report):
     lang, markdown = report
-    assert "CrashLoopBackOff: Error: Cannot find module 'google-auth-library'" in markdown
-    assert "CrashLoopBackOff: Error: Cannot find module '@socket.io/redis-adapter'" in markdown
+    # The log line a person will see, as code (DEP001's own symptom template).
+    assert "CrashLoopBackOff: `Error: Cannot find module 'google-auth-library'`" in markdown
+    assert "CrashLoopBackOff: `Error: Cannot find module '@socket.io/redis-adapter'`" in markdown
     assert "GET /api/stats/overview → " in markdown
     assert "POST /api/payments/" in markdown
 
@@ -99,15 +100,15 @@ def test_lessons_come_from_the_checks_documentation(report):
     lang, markdown = report
     lessons = markdown.split(HEADINGS[lang][6], 1)[1]
     assert "**DEP001 module-missing-in-image**" in lessons and "**GW001 frontend-call-not-routed**" in lessons
-    assert "Node resolves require() at start-up" in lessons
+    assert ("Node resolves require() at start-up" if lang == "en" else "Node는 시작할 때 require()를 해석합니다") in lessons
 
 
-def test_korean_report_translates_the_fixed_texts_only(tmp_path):
+def test_korean_report_translates_its_texts_and_the_messages(tmp_path):
     result = runner.invoke(app, ["report", str(EXAMPLE), "--lang", "ko"])
     assert result.exit_code == 0, result.output
     markdown = result.stdout
     assert markdown.startswith("# TIKETI 트러블슈팅 보고서\n")
     for english in ("## Summary", "### Root cause", "Commands to run", "Lessons learned", "| open |"):
         assert english not in markdown
-    # Messages stay as the checks wrote them.
-    assert "auth-service requires 'google-auth-library' but its image will not install it" in markdown
+    # The checks' messages are translated from their own catalogue; names and code stay as written.
+    assert "auth-service는 'google-auth-library'을(를) require하지만 이미지가 설치하지 않습니다" in markdown

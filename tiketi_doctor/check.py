@@ -102,6 +102,8 @@ class Check:
     fix_title: ClassVar[str]
     # The dataclass (a `Facts`) of what the check establishes; None for a check not converted yet.
     Facts: ClassVar[type | None] = None
+    # The component does not run at all when this problem ships (the report ranks it P0).
+    crashes: ClassVar[bool] = False
     scope: ClassVar[str] = "component"
     fixable: ClassVar[bool] = False
     live: ClassVar[bool] = False

@@ -87,6 +87,16 @@ class Joined(str):
         return (Joined, (self.items, self.separator))
 
 
+class Literal(str):
+    """A translatable text that is not a template (a sentence from a data file): no {fields}, no formatting."""
+
+    def render(self, lang: str | None = None) -> str:
+        return translate(str.__str__(self), lang or language())
+
+    def __reduce__(self):
+        return (Literal, (str.__str__(self),))
+
+
 def _rebuild(template: str, params: dict[str, Any]) -> Msg:
     return Msg(template, **params)
 
@@ -107,9 +117,9 @@ def _format(template: str, params: dict[str, Any], lang: str) -> str:
 
 
 def _field(value: Any, lang: str) -> Any:
-    if isinstance(value, (Msg, Joined)):
+    if isinstance(value, (Msg, Joined, Literal)):
         return value.render(lang) if lang != SOURCE_LANG else str.__str__(value)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, (Msg, Joined)) for v in value):
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (Msg, Joined, Literal)) for v in value):
         return ", ".join(_field(v, lang) for v in value)
     return value
 
@@ -117,6 +127,8 @@ def _field(value: Any, lang: str) -> Any:
 def _param_data(value: Any) -> Any:
     if isinstance(value, Msg):
         return {"$msg": value.to_data()}
+    if isinstance(value, Literal):
+        return {"$literal": str.__str__(value)}
     if isinstance(value, Joined):
         return {"$joined": [_param_data(i) for i in value.items], "separator": value.separator}
     if isinstance(value, (list, tuple)):
@@ -127,6 +139,8 @@ def _param_data(value: Any) -> Any:
 def _param_from_data(value: Any) -> Any:
     if isinstance(value, dict) and "$msg" in value:
         return Msg.from_data(value["$msg"])
+    if isinstance(value, dict) and "$literal" in value:
+        return Literal(value["$literal"])
     if isinstance(value, dict) and "$joined" in value:
         return Joined([_param_from_data(i) for i in value["$joined"]], value.get("separator", ", "))
     if isinstance(value, list):

@@ -36,6 +36,10 @@ MARKERS = ("Msg", "N_")
 WORD_ATTRIBUTES = ("summary", "why", "example", "fix", "symptom", "fix_title")
 CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
 PROJECT = "tiketi-doctor"
+# Sentences kept in data files, by domain: (file, key of each entry holding a sentence, codes using them).
+DATA_SENTENCES = {
+    "dependencies": [("manifests/deprecated-packages.yaml", "reason", ("DEP004",))],
+}
 FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
 
 
@@ -150,13 +154,17 @@ def _codes(units: dict[str, _Unit]) -> dict[str, set[str]]:
 # --- domains and catalogues -------------------------------------------------------------------
 
 
+# Helper modules of a family whose stem is not the family's.
+DOMAIN_OF = {"fixes/versions.py": "dependencies"}
+
+
 def domains(root: Path = ROOT) -> dict[str, list[Path]]:
     """Domain -> the source files whose messages it holds."""
     found: dict[str, list[Path]] = {}
     for folder in FAMILY_FOLDERS:
         for path in sorted((root / folder).glob("*.py")):
             if path.stem != "__init__":
-                found.setdefault(path.stem, []).append(path)
+                found.setdefault(DOMAIN_OF.get(f"{folder}/{path.name}", path.stem), []).append(path)
     found[PACKAGE] = sorted(p for p in (root / PACKAGE).rglob("*.py") if p.name != "i18n_tools.py")
     return found
 
@@ -171,6 +179,13 @@ def template(domain: str, root: Path = ROOT):
         for line, message, codes in messages_of(path.read_text(encoding="utf-8"), relative):
             catalog.add(message, locations=[(relative, line)], auto_comments=[" ".join(codes)] if codes else [],
                         flags=("python-brace-format",) if FIELD.search(message) else ())
+    for relative, key, codes in DATA_SENTENCES.get(domain, []):
+        import yaml
+
+        data = yaml.safe_load((root / relative).read_text(encoding="utf-8")) or {}
+        for entry in data.values():
+            if isinstance(entry, dict) and isinstance(entry.get(key), str):
+                catalog.add(entry[key], locations=[(relative, 0)], auto_comments=[" ".join(codes)])
     return catalog
 
 

@@ -252,7 +252,7 @@ def _problem(number: int, key: triage.ProblemKey, findings: list[Finding], repor
     for finding in findings:
         if finding.fix is not None:
             fix = FixView(mask(localize(finding.fix.title, lang)), finding.fix.safety.value, mask(finding.fix.diff))
-            if fix not in view.fixes:  # one fix often answers several findings (DEP001 and DEP005)
+            if fix not in view.fixes:  # one fix often answers several findings (a missing module and the inline package.json)
                 view.fixes.append(fix)
         elif finding.code in docs and finding.code not in [code for code, _ in view.manual_fixes]:
             view.manual_fixes.append((finding.code, mask(translate(docs[finding.code].fix, lang).strip())))

@@ -3,9 +3,9 @@
 This module is the one place that decides it.
 
 Priority of a finding (a problem takes the most urgent of its findings):
-  P0  the component does not run — it crashes or is restarted in a loop: the codes in CRASH_CODES
-      (the image lacks a module the code loads at start), or live evidence of a pod in one of
-      CRASH_STATES;
+  P0  the component does not run — it crashes or is restarted in a loop: a check whose `crashes`
+      is set (the image lacks a module the code loads at start), or live evidence of a pod in one
+      of CRASH_STATES;
   P1  any other error: a feature is broken while the pods run (a 404 at the gateway, a port
       nothing listens on, a probe on the wrong port);
   P2  an error in a guide or a script (people cannot follow it), and every warning;
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from ..model import Finding, Severity
 
 PRIORITIES = ("P0", "P1", "P2", "P3")
-CRASH_CODES = frozenset({"DEP001", "DEP006"})
 CRASH_STATES = (
     "CrashLoopBackOff",
     "Error",
@@ -52,21 +51,6 @@ POD_STATUS, LOG_EXCERPT, HTTP = "pod_status", "log_excerpt", "http"
 # code -> (English, Korean) predicted symptom of a check that declares no typed facts yet; {fields}
 # come from the finding's evidence and params. A converted check's own `symptom` replaces its entry.
 LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
-    "DEP001": (
-        "CrashLoopBackOff: Error: Cannot find module '{module}'",
-        "CrashLoopBackOff: Error: Cannot find module '{module}'",
-    ),
-    "DEP006": (
-        "Error: Cannot find module '{module}' once the image installs from package.json",
-        "이미지가 package.json으로 설치하면 Error: Cannot find module '{module}'",
-    ),
-    "DEP002": ("the image runs other package versions than the ones tested", "테스트한 것과 다른 패키지 버전이 이미지에서 실행됨"),
-    "DEP004": ("the deprecated package breaks against current peers", "더 이상 지원되지 않는 패키지가 최신 의존성과 충돌"),
-    "DEP005": (
-        "none yet: the image's dependency list drifts from package.json unnoticed",
-        "아직 없음: 이미지의 의존성 목록이 package.json과 모르게 어긋남",
-    ),
-    "DEP003": ("npm install fails or installs an untested version", "npm install 실패 또는 검증되지 않은 버전 설치"),
     "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
     "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
     "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
@@ -136,7 +120,10 @@ def problem_key(finding: Finding) -> ProblemKey:
 
 
 def crashes(finding: Finding) -> bool:
-    if finding.code in CRASH_CODES:
+    from .checkdocs import check_docs
+
+    check = check_docs().get(finding.code)
+    if check is not None and check.crashes:
         return True
     return any(state in line for line in evidence_lines(finding, POD_STATUS) for state in CRASH_STATES)
 
