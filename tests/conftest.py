@@ -12,12 +12,18 @@ EXAMPLE = ROOT / "examples" / "tiketi"
 CASES = Path(__file__).resolve().parent / "checks"
 
 
-# Tiers: the default loop (`-m "not docker and not browser"`, the README's test command) stays
-# fast; .ci/run also runs the tiers that build images with a real Docker engine or start Chromium.
+# Tiers: the default loop (`-m "not docker and not browser and not slow"`, the README's test
+# command) stays under a minute; .ci/run also runs the slow tier and the tiers that build images
+# with a real Docker engine or start Chromium.
 _TIERS = {
     "docker": "builds or runs images with a real Docker engine (skipped without one)",
     "browser": "renders pages in headless Chromium (skipped without it)",
+    "slow": "inherently slow: npm installs, big generated inputs, fuzz corpora (run by .ci/run)",
 }
+
+# Case folders are repositories read by the tests, not test modules: not walking their thousand
+# folders saves seconds of collection on every run.
+collect_ignore = ["checks", "fixes", "fixtures", "live"]
 _DOCKER_FIXTURES = {"docker_client", "node_base_image"}
 
 

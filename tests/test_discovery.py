@@ -4,6 +4,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tiketi_doctor.catalogue import load_catalogue_text
@@ -366,6 +367,7 @@ def test_files_that_are_not_utf8_are_read_with_a_warning(tmp_path):
     assert any(w.startswith("k8s/api.yaml:1: k8s/api.yaml is not valid UTF-8") for w in found.warnings)
 
 
+@pytest.mark.slow  # the point is the size
 def test_a_few_hundred_generated_manifests(tmp_path):
     files = {}
     for i in range(250):

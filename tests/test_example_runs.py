@@ -17,7 +17,10 @@ from tiketi_doctor.catalogue import load_builtin
 
 from .conftest import EXAMPLE
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None, reason="node and npm are needed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None, reason="node and npm are needed"),
+    pytest.mark.slow,  # npm installs six services' dependencies
+]
 
 APPS = ["backend", "ticket-service", "payment-service", "stats-service", "auth-service", "frontend"]
 

@@ -49,7 +49,7 @@ def _plans(root: Path, monkeypatch) -> tuple[dict, dict]:
 def _repositories() -> list[tuple[str, str]]:
     found = [("example", "tiketi"), ("example", "shop")]
     found += [("case", p.relative_to(FIX_CASES).as_posix()) for p in sorted(FIX_CASES.glob("*/*")) if (p / "expected.yaml").is_file()]
-    return found + [("generated", "30")]
+    return found + [pytest.param("generated", "30", marks=pytest.mark.slow)]  # a generated 30-service monorepo
 
 
 @pytest.mark.parametrize("kind,name", _repositories(), ids=lambda v: str(v))

@@ -4,8 +4,8 @@ Each case mutates one YAML, JSON, Dockerfile, JavaScript or TypeScript file of a
 (truncation, binary bytes, BOMs, CRLF, anchors and aliases, alias bombs, self-referencing aliases,
 Python tags, deep nesting, duplicate keys, spans spliced from another file...) and runs every
 static check on it. A check that raises is a bug (its run is recorded as `error`), and so is a scan
-over the time bound. The default test loop runs a quick sample; `.ci/run` runs several hundred
-(TIKETI_FUZZ_CASES).
+over the time bound. A fuzz corpus is the `slow` tier: `-m slow` runs a sample of eight, `.ci/run`
+runs several hundred (TIKETI_FUZZ_CASES).
 """
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8", "surrogateescape") if "\ud800" not in text else text.encode("utf-8", "replace"))
 
 
+@pytest.mark.slow  # a fuzz corpus: .ci/run's slow tier runs TIKETI_FUZZ_CASES of them
 @pytest.mark.parametrize("seed", range(CASES))
 def test_a_mutated_example_is_checked_without_a_crash_or_a_hang(seed, tmp_path):
     rng = random.Random(seed)

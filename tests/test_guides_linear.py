@@ -8,11 +8,15 @@ import cProfile
 import pstats
 from pathlib import Path
 
+import pytest
+
 from tiketi_doctor.analysis.guide_paths import path_references
 from tiketi_doctor.analysis.guides import guides, local_urls, port_forwards
 from tiketi_doctor.catalogue_choice import find_catalogue
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.repo import RepoView
+
+pytestmark = pytest.mark.slow  # the point is the size: profiled reads of 100 KB and 400 KB guides
 
 CATALOGUE = 'version: 1\nname: big\ncomponents:\n  - {name: api, role: service, port: 3000}\ndocs: ["*.md"]\n'
 

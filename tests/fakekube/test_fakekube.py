@@ -749,6 +749,7 @@ def test_frozen_clock_is_deterministic():
 
 # ---- large namespaces -----------------------------------------------------------------------------------
 
+@pytest.mark.slow  # the point is the size
 def test_large_namespace_pages_through_500_pods():
     with FakeKube(large_namespace(500)) as kube:
         api_client, core, apps = _clients(kube.url)
@@ -771,6 +772,7 @@ def test_large_namespace_pages_through_500_pods():
             assert crashing == ["worker-0024", "worker-0049"]
 
 
+@pytest.mark.slow  # the point is the size
 def test_large_namespace_generates_5000_pods():
     kube = FakeKube(large_namespace(5000, deployments=250))
     store = kube.cluster.store
