@@ -22,6 +22,16 @@ runner = CliRunner()
 MUTATING = ("PATCH", "POST", "PUT", "DELETE")
 
 
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch):
+    """The fake cluster moves on with each read, not with time: poll without the 2 s pauses meant for a real one."""
+    from functools import partial
+
+    from tiketi_doctor.cluster import operations
+
+    monkeypatch.setattr(operations, "wait_for_rollout", partial(operations.wait_for_rollout, interval=0.01))
+
+
 def _copy(tmp_path: Path) -> Path:
     repo = tmp_path / "tiketi"
     shutil.copytree(EXAMPLE, repo)

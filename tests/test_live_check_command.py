@@ -174,9 +174,9 @@ def test_a_kubeconfig_that_is_not_yaml_skips_the_live_part_with_the_reason(tmp_p
 def test_a_server_that_drips_its_answer_is_cut_off_by_the_live_deadline(fake_kube, fake_kubeconfig, tmp_path, capsys):
     import time
 
-    fake_kube.inject(resource="pods", verb="list", trickle=0.5)  # headers at once, then a byte every half second
+    fake_kube.inject(resource="pods", verb="list", trickle=0.25)  # headers at once, then a byte every quarter second
     started = time.monotonic()
-    code, text = _check(EXAMPLE, tmp_path, LiveOptions(kubeconfig=str(fake_kubeconfig), port_forward=False, deadline=2.0))
+    code, text = _check(EXAMPLE, tmp_path, LiveOptions(kubeconfig=str(fake_kubeconfig), port_forward=False, deadline=1.0))
     assert time.monotonic() - started < 15  # the per-read timeout (10 s) alone would wait for every byte
     assert code == 1 and json.loads(text)["findings"]  # the static report is whole
-    assert "live checks skipped (timeout): the live phase used up its deadline of 2 s" in capsys.readouterr().err
+    assert "live checks skipped (timeout): the live phase used up its deadline of 1 s" in capsys.readouterr().err

@@ -4,11 +4,18 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from tiketi_doctor.registry import load_registry
 
 from .conftest import CASES, ROOT
+
+
+@lru_cache(maxsize=None)
+def _tree(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for every test that reads it."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def test_every_check_has_a_failing_and_a_passing_case():
@@ -33,8 +40,7 @@ def test_every_check_is_documented_for_explain():
 def test_core_never_imports_checks_or_fixes():
     offenders = []
     for path in (ROOT / "tiketi_doctor").rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             names = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -92,7 +98,7 @@ def test_the_import_graph_has_no_cycle():
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             targets: list[str] = []
             if isinstance(node, ast.ImportFrom):
                 base = node.module or ""
