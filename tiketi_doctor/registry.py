@@ -36,6 +36,7 @@ FAMILY_LETTERS: dict[str, tuple[str, ...]] = {
     "checks.manifests": ("KUBE",),
     "checks.modules": ("MOD",),
     "checks.placeholders": ("CFG",),
+    "checks.platforms": ("ARCH",),
     "checks.ports": ("PORT",),
     "checks.service_names": ("NET",),
     "checks.skaffold": ("SKF",),
