@@ -153,3 +153,20 @@ def test_the_import_graph_has_no_cycle():
             elif child in on_stack:
                 low[node] = min(low[node], index[child])
     assert cycles == [], "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_help_and_version_import_no_check_analysis_or_parser():
+    """`--help`, `--version` and a command's `--help` answer from the command line's own module:
+    no check family, analysis, parser, YAML/JavaScript parser library or run cache is imported."""
+    heavy = ("checks", "fixes", "tiketi_doctor.analysis", "tiketi_doctor.parsing", "tiketi_doctor.cache",
+             "tiketi_doctor.engine", "tiketi_doctor.discovery", "yaml", "tree_sitter", "markdown_it", "jinja2")
+    for argv in (["--help"], ["--version"], ["check", "--help"], ["report", "--help"]):
+        code = (
+            "import io, sys, contextlib\nfrom tiketi_doctor.cli.main import app\n"
+            f"sys.argv = ['tiketi-doctor', *{argv!r}]\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        app()\n    except SystemExit:\n        pass\n"
+            f"print(','.join(sorted(m for m in sys.modules if m.startswith({heavy!r}))))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "", f"{argv}: {out.stdout.strip()}"
