@@ -84,11 +84,30 @@ class Cluster:
     context: str = "kind-tiketi-local"
 
 
+TARGET_TYPES = ("kind", "registry", "gitops")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where heal deploys (the catalogue's `target:`); kind when the catalogue says nothing."""
+
+    type: str = "kind"
+    registry: str | None = None  # registry[/path] images are pushed to (registry, gitops)
+    application: str | None = None  # the Argo CD Application (gitops)
+    application_namespace: str = "argocd"
+    overlay: str | None = None  # kustomize overlay folder with the images: entries (gitops)
+    values: str | None = None  # or a Helm values file (gitops)
+    values_key: str = "{component}.image.tag"
+    branch: str | None = None  # default: the branch the Application tracks
+    remote: str | None = None  # pushed to after the commit when set
+
+
 @dataclass
 class Catalogue:
     name: str
     components: list[Component]
     cluster: Cluster
+    target: Target = field(default_factory=Target)
     shared_packages: dict[str, str] = field(default_factory=dict)  # package name -> path
     docs: tuple[str, ...] = ()
     scripts: tuple[str, ...] = ()
@@ -313,6 +332,23 @@ def _semantic_problems(data: dict, display: str, doc: YamlDoc, sources: dict) ->
         for dep in comp.get("depends_on", []):
             if dep not in names:
                 add(i, "depends_on", f"depends on unknown component {dep!r}")
+    problems.extend(_target_problems(data.get("target"), display, doc, sources))
+    return problems
+
+
+def _target_problems(target: dict | None, display: str, doc: YamlDoc, sources: dict) -> list[CatalogueProblem]:
+    """What each target type needs beyond the schema: a registry to push to, and where the tag lives in Git."""
+    if not target:
+        return []
+    needed = {"registry": ("registry",), "gitops": ("registry", "application")}.get(target["type"], ())
+    problems = []
+    for key in needed:
+        if key not in target:
+            file, line = _locate(("target", "type"), display, doc, sources)
+            problems.append(CatalogueProblem(file, line, f"$.target.{key}", f"a {target['type']} target needs {key}"))
+    if target["type"] == "gitops" and ("overlay" in target) == ("values" in target):
+        file, line = _locate(("target", "type"), display, doc, sources)
+        problems.append(CatalogueProblem(file, line, "$.target", "a gitops target names exactly one of overlay (kustomize) or values (Helm)"))
     return problems
 
 
@@ -367,6 +403,7 @@ def _build(data: dict, display: str, origin: str, doc: YamlDoc, sources: dict) -
         name=data["name"],
         components=components,
         cluster=Cluster(**(data.get("cluster") or {})),
+        target=Target(**(data.get("target") or {})),
         shared_packages={p["name"]: p["path"] for p in data.get("shared_packages", ())},
         docs=tuple(data.get("docs", ())),
         scripts=tuple(data.get("scripts", ())),

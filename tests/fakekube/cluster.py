@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import endpoints as endpoints_ctl
-from . import kubelet, objects, rollout
+from . import argocd, kubelet, objects, rollout
 from .behaviour import Behaviour, Healthy, as_behaviour
 from .clock import Clock, iso
 from .ids import Ids
@@ -230,6 +230,7 @@ class Cluster:
                 self.ticks += 1
                 kubelet.reap(self)
                 kubelet.advance(self)
+                argocd.reconcile_all(self)
                 rollout.reconcile_all(self)
                 endpoints_ctl.sync_all(self)
 

@@ -161,6 +161,28 @@ class FakeKube:
             name = container or obj["spec"]["containers"][0]["name"]
             runtime.log_overrides[(name, previous)] = text
 
+    def argo_application(self, name: str, repo_url: str, path: str, *, deployments: list[str] = (),
+                         namespace: str = "argocd", target_revision: str = "HEAD", by: str = "annotation") -> dict:
+        """Play Argo CD: an Application syncing `path` of the Git repository `repo_url` (a local path),
+        tracking `deployments` the way Argo CD marks what it applied (`by`: the tracking-id
+        annotation, or the instance label). See argocd.py for what each tick then does."""
+        from . import argocd
+
+        with self.cluster.lock:
+            self.cluster.ensure_namespace(namespace)
+            for deployment in deployments:
+                obj = self.cluster.store.get("deployments", self.namespace, deployment)
+                meta = obj["metadata"]
+                if by == "label":
+                    meta.setdefault("labels", {})[argocd.INSTANCE_LABEL] = name
+                    meta.setdefault("annotations", {})["argocd.argoproj.io/sync-options"] = "ServerSideApply=false"
+                else:
+                    meta.setdefault("annotations", {})[argocd.TRACKING_ID] = f"{name}:apps/Deployment:{self.namespace}/{deployment}"
+                self.cluster.store.put("deployments", obj)
+            app = argocd.application(name, repo_url, path, namespace=namespace, target_revision=target_revision,
+                                     destination_namespace=self.namespace)
+            return clone(self.cluster.add(app, namespace))
+
     def load_image(self, image: str) -> str:
         """Model `kind load docker-image`: returns the new imageID new pods will report."""
         return self.cluster.load_image(image)

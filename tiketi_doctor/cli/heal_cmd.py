@@ -63,8 +63,8 @@ def run_heal(path: Path, options: dict) -> int:
     from ..fixing.writer import WriteRefused
     from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
     from ..fixing.registry import load_fixers
-    from ..heal.plan import plan_heal
     from ..heal.run import HealOptions, execute, finalize, rollback
+    from ..heal.targets import plan_for_target
     from ..heal.verify import diagnose, verify
     from ..registry import is_selected
 
@@ -74,14 +74,19 @@ def run_heal(path: Path, options: dict) -> int:
     catalogue, registry = setup
     live = LiveOptions(options.get("context"), options.get("kubeconfig"), options.get("namespace"), options.get("base_url") or [])
     target = resolve_target(live, catalogue)
-    refusal = _context_refusal(target.context, options.get("allow_context"), is_kind_context)
-    if refusal is None and not options.get("dry_run"):
-        refusal = _cluster_refusal(target, options.get("allow_context"))
+    kind_target = catalogue.target.type == "kind"
+    if kind_target:
+        refusal = _context_refusal(target.context, options.get("allow_context"), is_kind_context)
+        if refusal is None and not options.get("dry_run"):
+            refusal = _cluster_refusal(target, options.get("allow_context"))
+    else:
+        refusal = _spelled_out_refusal(target.context, options.get("context"), is_kind_context)
     if refusal and not options.get("dry_run"):
         error(refusal)
         return EXIT_USAGE
+    allowed = options.get("allow_context") if kind_target else (options.get("context") or options.get("allow_context"))
     out = sys.stdout
-    out.write(f"tiketi-doctor heal: {path} → context {target.context}, namespace {target.namespace}\n")
+    out.write(f"tiketi-doctor heal: {path} → context {target.context}, namespace {target.namespace}, target {catalogue.target.type}\n")
 
     started = time.monotonic()
     before, outcome = diagnose(path, catalogue, registry, live)
@@ -98,7 +103,13 @@ def run_heal(path: Path, options: dict) -> int:
     except (NotConverged, BrokenFix) as exc:
         error(f"{exc}; nothing was written")
         return EXIT_INTERNAL
-    plan = plan_heal(fix, catalogue)
+    tag = branch = None
+    if not kind_target:
+        from ..heal.targets import heal_tag
+
+        tag = heal_tag(path, {p: fix.changes[p] for p in fix.changed_paths})
+        branch = _gitops_branch(path, catalogue, target) if catalogue.target.type == "gitops" else None
+    plan = plan_for_target(fix, catalogue, tag=tag, branch=branch)
     _print_plan(plan, out)
     if options.get("dry_run"):
         out.write("dry run: nothing was changed\n")
@@ -106,6 +117,12 @@ def run_heal(path: Path, options: dict) -> int:
     if not plan.changes_anything:
         out.write("nothing to fix\n")
         return EXIT_CLEAN if not before.fails(options.get("fail_on")) else EXIT_FINDINGS
+    if plan.problems or (tag is not None and tag.startswith("<")) or (catalogue.target.type == "gitops" and not branch):
+        problems = plan.problems or ([f"{path} is not a Git checkout with a commit: images are tagged with the commit"] if tag and tag.startswith("<")
+                                     else ["no branch to commit on: name target.branch in the catalogue"])
+        for problem in problems:
+            error(f"cannot heal: {problem}")
+        return EXIT_USAGE
     if not _confirmed(options.get("yes"), f"Apply {len(fix.changed_paths)} file changes and run {len(plan.steps)} steps on {target.context}?"):
         error("not confirmed: nothing was changed (use --yes to run without asking)")
         return EXIT_USAGE
@@ -113,7 +130,7 @@ def run_heal(path: Path, options: dict) -> int:
         error(f"cannot heal: {problem}")
         return EXIT_USAGE
 
-    heal_options = HealOptions(options.get("strategy", "set-image"), options.get("allow_context"))
+    heal_options = HealOptions(options.get("strategy", "set-image"), allowed)
     progress = ConsoleProgress(options.get("verbose", False))
     try:
         session = connect(target)
@@ -122,6 +139,12 @@ def run_heal(path: Path, options: dict) -> int:
         return 4
     records = []
     with session:
+        if plan.target != "gitops" and (managed := _gitops_managed(session, plan, catalogue)):
+            for line in managed:
+                error(line)
+            error("nothing was changed; the Git change that heals it is the fix plan above (tiketi-doctor fix --patch), "
+                  "or set target: {type: gitops, ...} in the catalogue so heal commits it and waits for Argo CD")
+            return EXIT_USAGE
         try:
             run = execute(plan, catalogue, session, heal_options, progress)
         except WriteRefused as exc:  # a fix could not be written: nothing was changed, nothing to roll back
@@ -186,6 +209,54 @@ def _cluster_refusal(target, allowed: str | None) -> str | None:
     return _refusing(target.context, reason) if reason else None
 
 
+def _spelled_out_refusal(context: str, given: str | None, is_kind) -> str | None:
+    """Beyond kind, the context a heal changes must be named on the command line, never a default."""
+    if is_kind(context) or given == context:
+        return None
+    return (f"refusing to change context {context!r}: it is not a kind cluster and was not named on the command line. "
+            f"Pass --context {context} (and --yes, or answer the confirmation) if you mean it.")
+
+
+def _gitops_branch(path: Path, catalogue, target) -> str | None:
+    """The catalogue's branch, else the one the Argo CD Application tracks, else the checkout's."""
+    from ..cluster import operations
+    from ..cluster.access import ClusterError, connect
+    from ..heal.gitops import current_branch
+
+    if catalogue.target.branch:
+        return catalogue.target.branch
+    try:
+        with connect(target) as session:
+            app = operations.get_application(session, catalogue.target.application, catalogue.target.application_namespace)
+        revision = ((app.get("spec") or {}).get("source") or {}).get("targetRevision")
+        if revision and revision != "HEAD" and not all(c in "0123456789abcdef" for c in revision):
+            return revision
+    except ClusterError:
+        pass
+    return current_branch(path)
+
+
+def _gitops_managed(session, plan, catalogue) -> list[str]:
+    """Deployments this heal would patch that Argo CD deploys from Git (each refused, with why)."""
+    from ..cluster import operations
+    from ..cluster.access import ClusterError
+
+    refused = []
+    for name in plan.components:
+        component = catalogue.component(name)
+        if not component.deployment or not any(s.component == name and s.kind in ("restart", "apply") for s in plan.steps):
+            continue
+        try:
+            live = session.get("deployments", component.deployment)
+        except ClusterError:
+            continue
+        owner = operations.gitops_owner(live)
+        if owner is not None:
+            refused.append(f"cannot heal: deployment/{component.deployment} is managed by the Argo CD Application {owner[0]!r} "
+                           f"({owner[1]}): it is never patched directly")
+    return refused
+
+
 def _refusing(context: str, reason: str) -> str:
     return f"refusing to change context {context!r}: {reason}. Pass --allow-context {context} if you really mean it."
 
@@ -216,6 +287,18 @@ def _print_plan(plan, out) -> None:
         out.write(f"  ~ {path}\n")
     for skipped in plan.fix.skipped:
         out.write(f"  not fixed {skipped.finding.code} {skipped.finding.location}: {skipped.reason}\n")
+    if plan.target != "kind":
+        pushes = any(s.kind == "push" for s in plan.steps)
+        out.write(f"target: {plan.target}" + (f", images tagged {plan.tag}" if pushes else "")
+                  + (f", committed on {plan.branch}" if plan.branch else "") + "\n")
+    if plan.tag_change is not None and plan.tag_change.text != plan.tag_change.original:
+        from ..fixing.planner import unified_diff
+
+        out.write(f"Git change ({plan.tag_change.path}):\n")
+        for line in unified_diff(plan.tag_change.path, plan.tag_change.original, plan.tag_change.text).splitlines():
+            out.write(f"  {line}\n")
+    for problem in plan.problems:
+        out.write(f"  ✖ {problem}\n")
     out.write(f"steps ({len(plan.steps)}):\n")
     for step in plan.steps:
         out.write(f"  {step.kind:8} {step.component or '':16} {step.command}\n")
@@ -271,6 +354,10 @@ def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str,
     if isinstance(setup, int):
         return setup
     catalogue, registry = setup
+    if catalogue.target.type != "kind":
+        error(f"{' '.join(kinds)} is for kind clusters; the catalogue's target is {catalogue.target.type}: use heal, which pushes and "
+              + ("commits the change for Argo CD" if catalogue.target.type == "gitops" else "updates the image reference"))
+        return EXIT_USAGE
     unknown = [n for n in components if catalogue.component(n) is None]
     if unknown:
         error(f"no component named {', '.join(unknown)} in the catalogue")

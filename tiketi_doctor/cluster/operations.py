@@ -43,6 +43,43 @@ class RolloutError(Exception):
     """The operation cannot be done as asked (no previous revision, no such container)."""
 
 
+class GitOpsManaged(MutationRefused):
+    """The object is deployed by Argo CD from Git: a direct patch would be undone (or fought) by it."""
+
+    def __init__(self, kind: str, name: str, application: str, evidence: str):
+        self.kind, self.name, self.application, self.evidence = kind, name, application, evidence
+        super().__init__(
+            f"{kind.lower()}/{name} is managed by the Argo CD Application {application!r} ({evidence}): it is never "
+            f"patched directly, the change belongs in the Git source that Application tracks"
+        )
+
+
+TRACKING_ID = "argocd.argoproj.io/tracking-id"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+ARGOCD_ANNOTATION_PREFIX = "argocd.argoproj.io/"
+
+
+def gitops_owner(obj: dict) -> tuple[str, str] | None:
+    """(Application, evidence) when Argo CD tracks this live object: the tracking-id annotation
+    (`<app>:<group>/<kind>:<ns>/<name>`), or the instance label beside an argocd.argoproj.io/ annotation."""
+    meta = obj.get("metadata") or {}
+    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+    tracking = annotations.get(TRACKING_ID)
+    if isinstance(tracking, str) and ":" in tracking:
+        return tracking.split(":", 1)[0], f"annotation {TRACKING_ID}={tracking}"
+    instance = labels.get(INSTANCE_LABEL)
+    argo = sorted(k for k in annotations if k.startswith(ARGOCD_ANNOTATION_PREFIX))
+    if instance and argo:
+        return instance, f"label {INSTANCE_LABEL}={instance} with annotation {argo[0]}"
+    return None
+
+
+def refuse_gitops_managed(obj: dict) -> None:
+    owner = gitops_owner(obj)
+    if owner is not None:
+        raise GitOpsManaged(obj.get("kind") or "object", (obj.get("metadata") or {}).get("name", "?"), *owner)
+
+
 def guard(session: Session, allow_mutation: bool, allow_context: str | None, action: str) -> None:
     if not allow_mutation:
         raise MutationRefused(f"{action}: refused, the caller did not pass allow_mutation=True")
@@ -70,6 +107,7 @@ def rollout_restart(session: Session, deployment: str, *, allow_mutation: bool =
                     now: dt.datetime | None = None) -> Change:
     """`kubectl rollout restart deployment/NAME`: stamp the pod template so every pod is replaced."""
     guard(session, allow_mutation, allow_context, f"rollout restart deployment/{deployment}")
+    refuse_gitops_managed(session.get("deployments", deployment) | {"kind": "Deployment"})
     stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone().isoformat(timespec="seconds")
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
     result = session.patch("deployments", deployment, body)
@@ -81,6 +119,7 @@ def set_image(session: Session, deployment: str, container: str, image: str, *, 
     """`kubectl set image deployment/NAME CONTAINER=IMAGE` (a strategic merge on the container by name)."""
     guard(session, allow_mutation, allow_context, f"set image deployment/{deployment} {container}={image}")
     current = session.get("deployments", deployment)
+    refuse_gitops_managed(current | {"kind": "Deployment"})
     names = [c.get("name") for c in _template(current).get("spec", {}).get("containers") or []]
     if container not in names:
         raise RolloutError(f"deployment/{deployment} has no container {container!r} (containers: {', '.join(names) or 'none'})")
@@ -249,7 +288,7 @@ def _int(value) -> int | None:
 
 
 __all__ = [
-    "ClusterError", "MutationRefused", "RolloutError", "Change", "RolloutStatus", "guard", "rollout_restart",
+    "ClusterError", "MutationRefused", "GitOpsManaged", "gitops_owner", "get_application", "wait_for_application", "RolloutError", "Change", "RolloutStatus", "guard", "rollout_restart",
     "set_image", "rollout_undo", "rollout_status", "wait_for_rollout", "selector",
 ]
 
@@ -279,6 +318,7 @@ def apply_object(session: Session, obj: dict, *, allow_mutation: bool = False, a
             raise
         created = session.create(resource, obj)
         return Change("create", name, _generation(created), f"{kind} {name} created")
+    refuse_gitops_managed(current | {"kind": kind})
     keys = [k for k in ("data", "stringData") if k in obj] if section == "data" else list((obj.get(section) or {}))
     ops = []
     for key in keys:
@@ -288,3 +328,83 @@ def apply_object(session: Session, obj: dict, *, allow_mutation: bool = False, a
         ops.append({"op": "replace" if exists else "add", "path": path, "value": value})
     patched = session.patch(resource, name, ops) if ops else current
     return Change("apply", name, _generation(patched), f"{kind} {name}: {', '.join(keys) or 'unchanged'}")
+
+
+# -- Argo CD Applications (read only: a GitOps heal changes Git, and waits for Argo CD to follow) --------
+
+ARGO_GROUP, ARGO_VERSION, ARGO_PLURAL = "argoproj.io", "v1alpha1", "applications"
+
+
+def get_application(session: Session, name: str, namespace: str) -> dict:
+    """`kubectl get applications.argoproj.io NAME -n NAMESPACE -o json`."""
+    from kubernetes import client
+
+    api = client.CustomObjectsApi(session._api_client)
+    session._count("get applications.argoproj.io")
+    return session._raw(api.get_namespaced_custom_object, ARGO_GROUP, ARGO_VERSION, namespace, ARGO_PLURAL, name)
+
+
+@dataclass
+class ApplicationStatus:
+    name: str
+    sync: str  # Synced | OutOfSync | Unknown
+    health: str  # Healthy | Progressing | Degraded | Missing | Suspended | Unknown
+    revision: str  # what Argo CD synced last
+    done: bool = False
+    failed: bool = False
+    message: str = ""
+
+
+def application_status(app: dict, revision: str | None, healthy: bool = True) -> ApplicationStatus:
+    """Where an Application stands against the commit a heal made (None: any revision); with
+    `healthy=False` being Synced there is enough (a rollback returns to what was, healthy or not)."""
+    status = app.get("status") or {}
+    sync, health = status.get("sync") or {}, status.get("health") or {}
+    name = (app.get("metadata") or {}).get("name", "?")
+    result = ApplicationStatus(name, sync.get("status") or "Unknown", health.get("status") or "Unknown", sync.get("revision") or "")
+    at = revision is None or result.revision == revision or (len(revision) < 40 and result.revision.startswith(revision))
+    operation = status.get("operationState") or {}
+    op_revision = ((operation.get("syncResult") or {}).get("revision")) or ((operation.get("operation") or {}).get("sync") or {}).get("revision")
+    where = f"application {name}: {result.sync}/{result.health} at {result.revision[:7] or 'no revision'}"
+    if operation.get("phase") in ("Failed", "Error") and (revision is None or op_revision == revision or (op_revision or "").startswith(revision or "")):
+        result.failed, result.message = True, f"{where}; sync {operation['phase'].lower()}: {operation.get('message', '')}".rstrip(": ")
+    elif at and result.sync == "Synced" and result.health == "Degraded" and healthy:
+        result.failed, result.message = True, f"{where}: {health.get('message') or 'degraded'}"
+    elif at and result.sync == "Synced" and (result.health == "Healthy" or not healthy):
+        result.done, result.message = True, where
+    else:
+        waiting = f"waiting for {revision[:7]}" if revision and not at else "waiting for Synced/Healthy"
+        result.message = f"{where} ({waiting})" + (f": {health['message']}" if health.get("message") else "")
+    return result
+
+
+def wait_for_application(session: Session, name: str, namespace: str, revision: str | None, *, timeout: float = 300.0,
+                         interval: float = 2.0, deployments: tuple[str, ...] = (), healthy: bool = True,
+                         sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> ApplicationStatus:
+    """Poll the Application until it is Synced and Healthy at `revision`, failed, or `timeout` passes.
+
+    Once it is Synced at `revision`, the rollouts of `deployments` (what this heal redeploys) decide
+    too: a new pod that crashes fails the wait at once (Argo CD says Degraded only at the progress
+    deadline), and when all of them are rolled out the wait is over even if the Application is
+    Degraded by a resource this heal does not touch (the message says so)."""
+    deadline = clock() + timeout
+    while True:
+        status = application_status(get_application(session, name, namespace), revision, healthy)
+        synced = status.sync == "Synced" and (revision is None or status.revision.startswith(revision))
+        if healthy and synced and deployments and not status.done:
+            rollouts = [rollout_status(session, d) for d in deployments]
+            failed = [r.message for r in rollouts if r.failed]
+            if failed:
+                status.failed, status.message = True, f"{status.message}; " + "; ".join(failed)
+                return status
+            if all(r.done for r in rollouts):
+                status.failed, status.done = False, True
+                status.message += f"; {', '.join(deployments)} rolled out (the {status.health} health comes from other resources)"
+                return status
+        elif status.done or status.failed:
+            return status
+        if clock() >= deadline:
+            status.failed = True
+            status.message = f"timed out after {timeout:g} s: {status.message}"
+            return status
+        sleep(interval)

@@ -11,16 +11,18 @@ from ..fixing.planner import FixPlan
 from ..repo import RepoView
 
 BUILD, LOAD, APPLY, RESTART, WAIT = "build", "load", "apply", "restart", "wait"
+PUSH, COMMIT, SYNC = "push", "commit", "sync"  # registry and gitops targets
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # build | load | apply | restart | wait
+    kind: str  # build | load | push | apply | restart | commit | sync | wait
     component: str | None
     # The equivalent command a person would type; shown in plans, progress and the report.
     command: str
     timeout: float
     manifest: str | None = None  # for apply
+    image: str | None = None  # for push and a registry restart: the reference pushed and rolled out
 
 
 @dataclass
@@ -29,6 +31,11 @@ class HealPlan:
     impact: Impact
     components: list[str]  # redeployed, dependencies first
     steps: list[Step] = field(default_factory=list)
+    target: str = "kind"
+    tag: str | None = None  # registry and gitops: the tag every pushed image gets
+    branch: str | None = None  # gitops: where the change is committed
+    tag_change: object | None = None  # gitops: heal.gitops.TagChange
+    problems: list[str] = field(default_factory=list)  # why the plan cannot be carried out as it stands
 
     @property
     def changes_anything(self) -> bool:
@@ -39,12 +46,19 @@ class HealPlan:
 class Timeouts:
     build: float = 900.0
     load: float = 600.0
+    push: float = 600.0
     apply: float = 60.0
     rollout: float = 180.0
+    sync: float = 300.0
 
 
-def plan_heal(fix: FixPlan, catalogue: Catalogue, timeouts: Timeouts = Timeouts(), only: list[str] | None = None) -> HealPlan:
-    """Steps for the files the fix plan changes (or, with `only`, for those components as they are)."""
+def plan_heal(fix: FixPlan, catalogue: Catalogue, timeouts: Timeouts = Timeouts(), only: list[str] | None = None,
+              tag: str | None = None, branch: str | None = None) -> HealPlan:
+    """Steps for the files the fix plan changes (or, with `only`, for those components as they are).
+
+    The catalogue's target decides the steps: kind builds and loads; registry builds, pushes `tag`
+    and points the Deployment at it; gitops builds, pushes, commits the tag on `branch` and waits for
+    Argo CD (no direct change to the cluster at all)."""
     repo = RepoView(fix.root, fix.changes, exclude=catalogue.exclude)  # the repository as it will be
     ctx = ScanContext(repo, catalogue)
     result = impact(ctx, fix.changed_paths)
@@ -53,7 +67,9 @@ def plan_heal(fix: FixPlan, catalogue: Catalogue, timeouts: Timeouts = Timeouts(
     readers = {name for names in result.config.values() for name in names}
     touched = set(result.rebuild) | set(result.reapply) | readers
     ordered = [c.name for c in _dependency_order(catalogue) if c.name in touched]
-    plan = HealPlan(fix, result, ordered)
+    plan = HealPlan(fix, result, ordered, target=catalogue.target.type, tag=tag, branch=branch)
+    if plan.target != "kind":
+        return plan  # heal.targets.plan_for_target adds the registry/gitops steps
     ns, cluster = catalogue.cluster.namespace, catalogue.cluster.kind_cluster
     for manifest in sorted(result.config):  # shared ConfigMaps/Secrets first: their readers restart after
         plan.steps.append(Step(APPLY, None, f"kubectl apply -f {manifest}", timeouts.apply, manifest))

@@ -17,7 +17,7 @@ from ..cluster.access import ClusterError, Session
 from ..fixing.writer import undo, write_plan
 from ..model import CommandRecord
 from ..parsing.yamldoc import parse_yaml_documents
-from .plan import APPLY, BUILD, LOAD, RESTART, WAIT, HealPlan, Step
+from .plan import APPLY, BUILD, COMMIT, LOAD, PUSH, RESTART, SYNC, WAIT, HealPlan, Step
 
 SET_IMAGE, RESTART_ONLY = "set-image", "restart"
 
@@ -58,6 +58,8 @@ class Execution:
     applied: list[str] = field(default_factory=list)  # manifests applied
     # The objects as the cluster had them before this heal applied anything: what a rollback restores.
     saved: list[dict] = field(default_factory=list)
+    pushed: dict[str, str] = field(default_factory=dict)  # component -> registry reference pushed
+    commit: object | None = None  # gitops: heal.gitops.Commit made by this heal
 
 
 def execute(plan: HealPlan, catalogue: Catalogue, session: Session, options: HealOptions, progress: Progress) -> Execution:
@@ -141,10 +143,47 @@ def _save_live(session: Session, obj: dict, run: Execution) -> None:
     run.saved.append({key: live[key] for key in ("apiVersion", "kind", "metadata", "spec", "data") if key in live} | {"kind": obj["kind"]})
 
 
+def _push(step, plan, catalogue, session, options, run, progress) -> str:
+    from .registry import push_image
+
+    component = catalogue.component(step.component)
+    source = run.built.get(component.name) or component.image
+    pushed = push_image(source, step.image, on_log=progress.log, timeout=step.timeout)
+    run.pushed[component.name] = pushed.reference
+    return f"{pushed.reference}" + (f" ({pushed.digest[:19]})" if pushed.digest else "")
+
+
+def _commit(step, plan, catalogue, session, options, run, progress) -> str:
+    from .gitops import TagChange, write_and_commit
+
+    root = plan.fix.root
+    change = plan.tag_change
+    if change is None:  # only fixed files to commit: an empty tag change of the first one
+        first = plan.fix.changed_paths[0]
+        text = (root / first).read_text(encoding="utf-8")
+        change = TagChange(first, text, text, ())
+    message = "heal: " + ("; ".join(change.images) if change.images else f"{len(plan.fix.changed_paths)} fixed files")
+    run.commit = write_and_commit(root, change, plan.fix.changed_paths, plan.branch, catalogue.target.remote, message)
+    return f"{run.commit.sha[:7]} on {run.commit.branch}" + (f", pushed to {catalogue.target.remote}" if run.commit.pushed else "")
+
+
+def _sync(step, plan, catalogue, session, options, run, progress) -> str:
+    target = catalogue.target
+    deployments = tuple(c.deployment for c in map(catalogue.component, plan.components) if c.deployment)
+    status = operations.wait_for_application(session, target.application, target.application_namespace, run.commit.sha,
+                                             timeout=step.timeout, deployments=deployments)
+    if not status.done:
+        raise operations.RolloutError(status.message)
+    return status.message
+
+
 def _restart(step, plan, catalogue, session, options, run, progress) -> str:
     component = catalogue.component(step.component)
     deployment = component.deployment
-    if options.strategy == SET_IMAGE and component.name in run.built:
+    if step.image is not None:  # registry target: the pushed reference
+        container = component.name if _has_container(session, deployment, component.name) else _first_container(session, deployment)
+        change = operations.set_image(session, deployment, container, step.image, allow_mutation=True, allow_context=options.allow_context)
+    elif options.strategy == SET_IMAGE and component.name in run.built:
         container = component.name if _has_container(session, deployment, component.name) else _first_container(session, deployment)
         change = operations.set_image(session, deployment, container, run.built[component.name],
                                       allow_mutation=True, allow_context=options.allow_context)
@@ -174,12 +213,13 @@ def _first_container(session: Session, deployment: str) -> str:
     return session.get("deployments", deployment)["spec"]["template"]["spec"]["containers"][0]["name"]
 
 
-_STEPS: dict[str, Callable] = {BUILD: _build, LOAD: _load, APPLY: _apply, RESTART: _restart, WAIT: _wait}
+_STEPS: dict[str, Callable] = {BUILD: _build, LOAD: _load, PUSH: _push, APPLY: _apply, RESTART: _restart, COMMIT: _commit,
+                                SYNC: _sync, WAIT: _wait}
 
 
 def finalize(plan: HealPlan, catalogue: Catalogue, run: Execution, options: HealOptions, progress: Progress) -> list[StepResult]:
     """After a verified set-image heal: load the catalogue tags too, so manifests applied later run this build."""
-    if options.strategy != SET_IMAGE:
+    if options.strategy != SET_IMAGE or plan.target != "kind":
         return []
     from ..runners.kind import load_image
 
@@ -214,6 +254,9 @@ def rollback(plan: HealPlan, catalogue: Catalogue, session: Session, run: Execut
         results.append(result)
         progress.finished(result)
 
+    if run.commit is not None:  # gitops: Git is put back, and Argo CD follows it back
+        _revert(plan, catalogue, session, run, attempt)
+        return results
     reapplied: set[str] = set()
     for live in reversed(run.saved):
         name = live["metadata"]["name"]
@@ -235,3 +278,29 @@ def rollback(plan: HealPlan, catalogue: Catalogue, session: Session, run: Execut
     if run.journal is not None:
         attempt(Step("restore", None, "tiketi-doctor fix --undo", 30.0), lambda: f"restored {len(undo(plan.fix.root, run.journal))} files")
     return results
+
+
+def _revert(plan: HealPlan, catalogue: Catalogue, session: Session, run: Execution, attempt) -> None:
+    from .gitops import revert
+
+    target = catalogue.target
+    commit = run.commit
+    reverted: list = []
+
+    def do_revert() -> str:
+        reverted.append(revert(plan.fix.root, commit, target.remote))
+        return f"revert commit {reverted[0].sha[:7]} of {commit.sha[:7]} on {commit.branch}" + (", pushed" if reverted[0].pushed else "")
+
+    push = f" && git push {target.remote} HEAD:{commit.branch}" if target.remote and commit.pushed else ""
+    attempt(Step(COMMIT, None, f"git revert --no-edit {commit.sha[:7]}{push}", 60.0), do_revert)
+    if not reverted:
+        return
+
+    def synced_back() -> str:
+        status = operations.wait_for_application(session, target.application, target.application_namespace, reverted[0].sha, timeout=300.0,
+                                                 healthy=False)
+        if not status.done:
+            raise operations.RolloutError(status.message)
+        return status.message
+
+    attempt(Step(SYNC, None, f"argocd app wait {target.application} --sync", 300.0), synced_back)
