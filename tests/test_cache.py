@@ -246,3 +246,22 @@ def _strip_times(xml: str) -> str:
     import re
 
     return re.sub(r'(time|timestamp)="[^"]*"', "", xml)
+
+
+def test_concurrent_checks_leave_a_valid_cache(tmp_path):
+    """Two checks of the same repository writing the same cache at once: each file is renamed into
+    place whole, so the one left is valid and the next check takes every run from it."""
+    import subprocess
+
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    argv = [sys.executable, "-m", "tiketi_doctor", "check", str(root), "--cache-dir", str(folder), "-f", "junit"]
+    both = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    outputs = [p.communicate()[0] for p in both]
+    assert _strip_times(outputs[0]) == _strip_times(outputs[1])
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".runs")] == []  # no temporary file left
+    raw = _cache_file(folder).read_bytes()  # whole and ours, whatever the key
+    head = len(MAGIC)
+    assert raw[:head] == MAGIC and hashlib.sha256(raw[head + 32:]).digest() == raw[head:head + 32]
+    stored = cache_module._Unpickler(__import__("io").BytesIO(raw[head + 32:]), ("tiketi_doctor", "checks")).load()
+    assert cache_module._well_formed(stored) and len(stored.runs) > 100
