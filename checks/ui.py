@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.frontend_routes import (
@@ -16,14 +17,45 @@ from tiketi_doctor.analysis.frontend_routes import (
     router,
 )
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts, Span
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands
 
 
 def _where(route: RoutePath) -> str:
     return f"{route.location.path}:{route.location.line}"
+
+
+@dataclass(frozen=True)
+class HiddenLinkFacts(Facts):
+    """UI001: the commented-out link, what brings it back, and the route and page it leads to."""
+
+    target: str
+    file: str
+    link_source: str = ""  # as it stands in the file, comment markers included
+    restored: str | None = None  # what replaces `replace` to bring the link back
+    replace: Span | None = None
+    comment: Span | None = None
+    todo: str | None = None
+    todo_comment: Span | None = None
+    route_path: str = ""
+    route_file: str = ""
+    route_line: int | None = None
+    page: str = ""
+    page_file: str | None = None
+
+
+@dataclass(frozen=True)
+class UnroutedLinkFacts(Facts):
+    """UI002: an active link whose path no route matches, and the routes there are."""
+
+    target: str
+    path: str
+    link: Span | None = None
+    closest_route: str | None = None
+    routes: tuple[str, ...] = ()
 
 
 class FrontendCheck(Check):
@@ -51,6 +83,9 @@ class HiddenNavLink(FrontendCheck):
         "then rebuild and redeploy the frontend. If the feature really is not ready, remove the route too, "
         "so the router and the navigation agree."
     )
+    Facts = HiddenLinkFacts
+    symptom = "no menu leads to {route_path}: the page is reachable only by typing its URL"
+    fix_title = "Restore the {target} link in {file}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         hidden = hidden_links(ctx, component)
@@ -58,7 +93,7 @@ class HiddenNavLink(FrontendCheck):
             return
         routes = router(ctx, component).routes
         if not routes:
-            ctx.undecided(f"no react-router routes found in {component.source}; cannot tell whether hidden links are routed")
+            ctx.undecided(Msg("no react-router routes found in {source}; cannot tell whether hidden links are routed", source=component.source))
             return
         active = nav_links(ctx, component)
         for item in hidden:
@@ -76,23 +111,26 @@ class HiddenNavLink(FrontendCheck):
         where = f"{link.location.path}:{link.location.line}"
         page_file = f" ({page.file})" if page.file and page.file != route.location.path else ""
         shown = " ".join(item.restored.split())
-        message = f"{shown} is commented out at {where}, but {_where(route)} routes {route.path} to {page.name}{page_file}"
+        message = Msg("{link} is commented out at {where}, but {routed_at} routes {route} to {page}{page_file}",
+                      link=shown, where=where, routed_at=_where(route), route=route.path, page=page.name, page_file=page_file)
         if item.todo:
-            message += f"; the comment says \"{item.todo}\""
+            message = Msg("{message}; the comment says \"{todo}\"", message=message, todo=item.todo)
         others = [other for other in active if app_path(other.target) == path]
         pages = {r.page.file: r.path for r in routes if r.page is not None and r.page.file}
         other_notes = [
-            f"{o.location.path}:{o.location.line}" + (f" (the page of {pages[o.location.path]})" if o.location.path in pages else "")
+            Msg("{where} (the page of {route})", where=f"{o.location.path}:{o.location.line}", route=pages[o.location.path])
+            if o.location.path in pages else f"{o.location.path}:{o.location.line}"
             for o in others
         ]
-        cause = (
-            f"The router defines {route.path} and its page {page.name} exists, so the feature is built and shipped, "
-            f"but the navigation link to it is commented out: users can reach {path} only by typing the URL."
+        cause = Msg(
+            "The router defines {route} and its page {page} exists, so the feature is built and shipped, "
+            "but the navigation link to it is commented out: users can reach {path} only by typing the URL.",
+            route=route.path, page=page.name, path=path,
         )
         if item.todo:
-            cause += f" The link was hidden behind \"{item.todo}\", which nobody revisited."
+            cause = Msg("{cause} The link was hidden behind \"{todo}\", which nobody revisited.", cause=cause, todo=item.todo)
         if other_notes:
-            cause += f" Elsewhere {path} is linked only from {', '.join(other_notes)}."
+            cause = Msg("{cause} Elsewhere {path} is linked only from {places}.", cause=cause, path=path, places=Joined(other_notes, ", "))
         related = [Location(route.location.path, route.location.line, route.location.column, label=route.location.label)]
         if page.file and page.file != route.location.path:
             related.append(Location(page.file, 1, label=f"{page.name} ({page.reason})"))
@@ -111,24 +149,24 @@ class HiddenNavLink(FrontendCheck):
                 "page": page.name,
                 "page_file": page.file,
                 "todo": item.todo,
-                "other_links": other_notes,
+                "other_links": [str(note) for note in other_notes],
             },
             root_cause=cause,
-            params={
-                "target": link.target,
-                "file": link.location.path,
-                "link_source": link.source,  # as it stands in the file, comment markers included
-                "restored": item.restored,  # what replaces `replace` to bring the link back
-                "replace": (item.replace.span() if item.replace is not None else None),
-                "comment": (item.comment.span() if item.comment is not None else None),
-                "todo": item.todo,
-                "todo_comment": (item.todo_comment.span() if item.todo_comment is not None else None),
-                "route_path": route.path,
-                "route_file": route.location.path,
-                "route_line": route.location.line,
-                "page": page.name,
-                "page_file": page.file,
-            },
+            facts=HiddenLinkFacts(
+                target=link.target,
+                file=link.location.path,
+                link_source=link.source,
+                restored=item.restored,
+                replace=Span.of(item.replace),
+                comment=Span.of(item.comment),
+                todo=item.todo,
+                todo_comment=Span.of(item.todo_comment),
+                route_path=route.path,
+                route_file=route.location.path,
+                route_line=route.location.line,
+                page=page.name,
+                page_file=page.file,
+            ),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
@@ -147,6 +185,9 @@ class LinkToUnroutedPath(FrontendCheck):
         "frontend/src/App.js: no <Route path=\"/notice\"> (only /news, /events/:id, ...)"
     )
     fix = "Point the link at an existing route (or add the route and its page), then rebuild the frontend."
+    Facts = UnroutedLinkFacts
+    symptom = "the menu link to {path} shows the not-found page, or nothing"
+    fix_title = "Point the link to {path} at an existing route"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         links = [link for link in nav_links(ctx, component) if link.element in ("Link", "NavLink") and app_path(link.target)]
@@ -154,11 +195,11 @@ class LinkToUnroutedPath(FrontendCheck):
             return
         found = router(ctx, component)
         if not found.routes:
-            ctx.undecided(f"no react-router routes found in {component.source}; cannot match {len(links)} link(s)")
+            ctx.undecided(Msg("no react-router routes found in {source}; cannot match {count} link(s)", source=component.source, count=len(links)))
             return
         if found.unresolved:
             where = ", ".join(f"{loc.path}:{loc.line}" for loc in found.unresolved[:3])
-            ctx.undecided(f"some routes are not literal ({where}); links may match them")
+            ctx.undecided(Msg("some routes are not literal ({where}); links may match them", where=where))
             return
         for link in links:
             if match_route(found.routes, link.target) is None:
@@ -170,30 +211,26 @@ class LinkToUnroutedPath(FrontendCheck):
         fallback = match_route(routes, link.target, fallback=True)
         close = difflib.get_close_matches(path.replace("${…}", ":param"), known, n=1, cutoff=0.6)
         files = sorted({r.location.path for r in routes})
-        message = (
-            f"{link.source.splitlines()[0]} at {link.location.path}:{link.location.line} leads to {path}, "
-            f"which no route in {', '.join(files)} matches"
+        message = Msg(
+            "{link} at {where} leads to {path}, which no route in {files} matches",
+            link=link.source.splitlines()[0], where=f"{link.location.path}:{link.location.line}", path=path, files=", ".join(files),
         )
         if close:
-            message += f" (did you mean {close[0]}?)"
-        outcome = (
-            f"the click renders the catch-all {fallback.page.name if fallback and fallback.page else 'route'} "
-            f"({_where(fallback)})" if fallback else "the click renders no page at all"
-        )
+            message = Msg("{message} (did you mean {route}?)", message=message, route=close[0])
+        if fallback is None:
+            outcome = Msg("the click renders no page at all")
+        elif fallback.page:
+            outcome = Msg("the click renders the catch-all {page} ({where})", page=fallback.page.name, where=_where(fallback))
+        else:
+            outcome = Msg("the click renders the catch-all route ({where})", where=_where(fallback))
         return self.finding(
             message,
             Location(link.location.path, link.location.line, link.location.column, link.location.end_line, link.location.end_column, label=link.source),
             service=component.name,
             related=[fallback.location] if fallback else [],
             evidence={"link": link.source, "target": path, "routes": known, "closest": close[0] if close else None},
-            root_cause=f"The router defines {', '.join(known)}; none matches {path}, so {outcome}.",
-            params={
-                "target": link.target,
-                "path": path,
-                "link": (link.location.span() if link.location is not None else None),
-                "closest_route": close[0] if close else None,
-                "routes": known,
-            },
+            root_cause=Msg("The router defines {routes}; none matches {path}, so {outcome}.", routes=", ".join(known), path=path, outcome=outcome),
+            facts=UnroutedLinkFacts(link.target, path, Span.of(link.location), close[0] if close else None, tuple(known)),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 

@@ -49,6 +49,22 @@ class Facts:
 
 
 @dataclasses.dataclass(frozen=True)
+class Span:
+    """An exact range in a file as facts carry it (`Location.span()`): 1-based, end column exclusive."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    text: str | None = None
+
+    @classmethod
+    def of(cls, location: Location | None) -> "Span | None":
+        return None if location is None else cls(**location.span())
+
+
+@dataclasses.dataclass(frozen=True)
 class NoFacts(Facts):
     """For a check whose findings carry no facts (`params` is empty): its words use only `{service}`."""
 

@@ -54,8 +54,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
     "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
     "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
     "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
-    "UI001": ("no menu leads to {route}: the page is reachable only by typing its URL", "{route}로 가는 메뉴 없음: URL을 직접 입력해야만 접근 가능"),
-    "UI002": ("a menu link leads to a blank page", "메뉴 링크가 빈 페이지로 이동"),
     "DOC002": ("the guide's address stops working after a reboot", "재부팅하면 가이드의 주소가 더 이상 동작하지 않음"),
     "DOC004": ("newcomers cannot follow the guide from scratch", "처음 설치하는 사람이 가이드를 따라 할 수 없음"),
     "DKF001": ("the program receives the literal text {argument}", "프로그램이 {argument} 문자열을 그대로 받음"),
