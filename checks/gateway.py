@@ -9,6 +9,7 @@ from typing import Iterable
 from tiketi_doctor.analysis import routepaths
 from tiketi_doctor.analysis.express import ExpressApp, Route, express_app
 from tiketi_doctor.analysis.frontend_calls import FrontendCall, frontend_api
+from tiketi_doctor.analysis.gateway_routes import RouteTable, route_table
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -24,9 +25,18 @@ def is_gateway(component: Component) -> bool:
 
 def gateway_app(ctx: ScanContext, gateway: Component) -> ExpressApp | None:
     app = express_app(ctx, gateway)
-    if app is None:
-        ctx.undecided(f"no Express app was found in {gateway.source or gateway.name}'s source, so its routes are unknown")
+    if app is None and route_table(ctx, gateway) is None:
+        ctx.undecided(f"no Express app, nginx or Kong configuration was found in {gateway.source or gateway.name}'s folders, so its routes are unknown")
     return app
+
+
+def _concrete(path: str) -> str:
+    """A frontend call path as a request a configured gateway matches (`:param` stands for `1`)."""
+    return path.replace(routepaths.CALL_PARAM, "1")
+
+
+def _as_call_path(path: str) -> str:
+    return "/".join(routepaths.CALL_PARAM if part == "1" else part for part in path.split("/")) or "/"
 
 
 def mount_block(app: ExpressApp) -> Location:
@@ -181,7 +191,7 @@ class FrontendCallNotRouted(Check):
     name = "frontend-call-not-routed"
     severity = Severity.ERROR
     fixable = True
-    summary = "The frontend calls a path that no gateway route serves: the request gets 404."
+    summary = "The frontend calls a path that no gateway route serves (Express mounts, nginx locations, Kong routes): the request gets 404."
     why = (
         "The browser talks only to the gateway. A path the frontend calls but the gateway does not route — no "
         "`app.use(prefix, ...)` mount for it, or a mounted router without that method and path — is answered "
@@ -209,6 +219,9 @@ class FrontendCallNotRouted(Check):
             return
         app = gateway_app(ctx, component)
         if app is None:
+            table = route_table(ctx, component)
+            if table is not None:
+                yield from self._by_table(ctx, component, table, api.calls)
             return
         unrouted = [c for c in api.calls if not app.routes_for(c.method, c.path)]
         if unrouted and app.unresolved:
@@ -231,6 +244,45 @@ class FrontendCallNotRouted(Check):
             yield self._missing_mount(ctx, component, app, prefix, calls)
         for (file, method, path), calls in missing_handlers.items():
             yield self._missing_handler(ctx, component, app, file, calls)
+
+    def _by_table(self, ctx, gateway: Component, table: RouteTable, calls: list[FrontendCall]) -> Iterable[Finding]:
+        """A gateway written as nginx or Kong configuration: a call no entry forwards is not routed."""
+        missing: dict[str, list[tuple[FrontendCall, object]]] = {}
+        for call in calls:
+            route = table.route_for(_concrete(call.path))
+            if route is None or not route.proxied:
+                prefix, _ = owned_prefix(ctx, call.path)
+                missing.setdefault(prefix, []).append((call, route))
+        for prefix, items in missing.items():
+            found = [c for c, _ in items]
+            answered = next((r for _, r in items if r is not None), None)
+            _, owner = owned_prefix(ctx, found[0].path)
+            listed = _listed([_call_ref(c) for c in found])
+            where = ", ".join(table.files)
+            if answered is not None:
+                outcome = f"{answered.describe} ({answered.location.path}:{answered.location.line}) answers {'it' if len(found) == 1 else 'them'} itself"
+            else:
+                outcome = f"{'it gets' if len(found) == 1 else 'they get'} 404"
+            message = f"{gateway.name} ({table.kind}, {where}) forwards nothing under {prefix}: {listed}; {outcome}"
+            cause = (
+                f"The frontend sends {'this request' if len(found) == 1 else 'these requests'} to the gateway through "
+                f"{found[0].client}, but no {'location with proxy_pass' if table.kind == 'nginx' else 'Kong route'} in {where} "
+                f"matches {prefix}"
+                + (f", so {answered.describe} serves the UI's files (or index.html) instead of the API" if answered is not None else ", so the gateway answers 404")
+                + "."
+            )
+            if owner is not None and owner.name != gateway.name:
+                cause += f" The catalogue gives {prefix} to {owner.name} ({owner.k8s_service or owner.name}:{owner.port})."
+            yield self.finding(
+                message,
+                found[0].location,
+                service=gateway.name,
+                related=[c.location for c in found[1:]] + _callers(found) + ([answered.location] if answered is not None else []),
+                evidence={"calls": [_call_ref(c) for c in found], "gateway_config": table.files, "kind": table.kind, "owner": owner.name if owner else None},
+                root_cause=cause,
+                params={"kind": f"{table.kind}-unrouted", "gateway": gateway.name, "prefix": prefix, "calls": _call_params(found), "config": table.files},
+                remediation=rebuild_commands(ctx.catalogue, gateway),
+            )
 
     def _missing_mount(self, ctx, gateway: Component, app: ExpressApp, prefix: str, calls: list[FrontendCall]) -> Finding:
         _, owner = owned_prefix(ctx, calls[0].path)
@@ -371,7 +423,7 @@ class ProxyTargetMissingRoute(Check):
     code = "GW002"
     name = "proxy-target-missing-route"
     severity = Severity.ERROR
-    summary = "The gateway forwards a path to a service that does not serve it: the service answers 404."
+    summary = "The gateway (Express, nginx or Kong) forwards a path to a service that does not serve it: the service answers 404."
     why = (
         "A proxy route passes requests on without knowing whether the target serves them. When the frontend "
         "calls a path under a forwarded prefix that the service has no route for (or the gateway forwards a "
@@ -393,6 +445,9 @@ class ProxyTargetMissingRoute(Check):
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         app = gateway_app(ctx, component)
         if app is None:
+            table = route_table(ctx, component)
+            if table is not None:
+                yield from self._by_table(ctx, component, table)
             return
         proxies = app.proxies
         if not proxies:
@@ -429,6 +484,47 @@ class ProxyTargetMissingRoute(Check):
             yield self._finding(ctx, component, target, target_app, entry)
         for name in sorted(unknown):
             ctx.undecided(f"the routes of {name} are unknown (no Express app in its source), so what it serves cannot be compared")
+
+    def _by_table(self, ctx, gateway: Component, table: RouteTable) -> Iterable[Finding]:
+        """A gateway written as nginx or Kong configuration: the path it forwards must be one the upstream serves."""
+        grouped: dict[tuple, list[tuple[FrontendCall, str]]] = {}
+        routes_by_key: dict[tuple, object] = {}
+        for call in frontend_api(ctx).calls:
+            route = table.route_for(_concrete(call.path))
+            if route is None or route.upstream is None or route.forwarded is None:
+                continue
+            target = ctx.catalogue.by_host(route.upstream)
+            target_app = express_app(ctx, target) if target is not None else None
+            if target_app is None:
+                continue
+            forwarded = _as_call_path(route.forwarded)
+            if target_app.serves(call.method, forwarded) or target_app.unresolved:
+                continue
+            key = (route.location, target.name)
+            routes_by_key.setdefault(key, route)
+            grouped.setdefault(key, []).append((call, forwarded))
+        for key, items in grouped.items():
+            route, target_name = routes_by_key[key], key[1]
+            target = ctx.catalogue.component(target_name)
+            target_app = express_app(ctx, target)
+            calls = [c for c, _ in items]
+            sent = _listed([f"{c.method} {c.path} as {f}" for c, f in items])
+            served = _listed([r.describe() for r in target_app.routes if r.kind == "handler"])
+            yield self.finding(
+                f"{gateway.name} ({route.describe} at {route.location.path}:{route.location.line}) forwards {sent} to "
+                f"{target_name}, which has no such route: the service answers 404",
+                calls[0].location,
+                service=gateway.name,
+                related=[route.location] + [c.location for c in calls[1:]] + _callers(calls),
+                evidence={"gateway_route": f"{route.describe} at {route.location}", "target": target_name, "forwarded": [f for _, f in items]},
+                root_cause=(
+                    f"{route.location.path}:{route.location.line} ({route.describe}) passes the request to {route.upstream} "
+                    f"as {items[0][1]}; {target_name} serves {served or 'no routes'}, not that path"
+                    + (" — the gateway strips or rewrites the prefix the service routes on." if items[0][1] != items[0][0].path else ".")
+                ),
+                params={"gateway": gateway.name, "target": target_name, "gateway_route": route.describe, "forwarded_path": items[0][1], "calls": _call_params(calls)},
+                remediation=rebuild_commands(ctx.catalogue, target),
+            )
 
     @staticmethod
     def _served(app: ExpressApp, method: str, paths: list[str]) -> bool:
