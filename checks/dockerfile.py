@@ -11,6 +11,7 @@ import re
 from typing import Iterable
 
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
+from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -191,9 +192,11 @@ class NpmScriptMissing(_DockerfileCheck):
         except ValueError:
             return
         for command in commands:
-            script = _npm_script(command.words)
-            if script is None:
+            call = script_call(command.words)
+            # `npm test` without a test script is left alone: only scripts that start or build the service.
+            if call is None or not call.certain or call.verb == "test":
                 continue
+            script = call.script
             manifest = package_json(ctx, manifest_path)
             if manifest is None:
                 return
@@ -213,28 +216,6 @@ class NpmScriptMissing(_DockerfileCheck):
                 root_cause=f"The package.json copied into the image defines no {script!r} script.",
                 params={"script": script, "package_json": manifest_path, "scripts": sorted(scripts)},
             )
-
-
-def _npm_script(words: list[str]) -> str | None:
-    """The script an npm/yarn/pnpm command runs, when it certainly is a package.json script."""
-    if not words:
-        return None
-    program = posixpath.basename(words[0])
-    args = words[1:]
-    if any(a.startswith(("--workspace", "-w", "--prefix", "-C", "--filter", "--if-present", "--dir")) for a in args):
-        return None  # another package's scripts, or a script allowed to be missing
-    positional = [a for a in args if not a.startswith("-")]
-    if program == "npm" and positional:
-        if positional[0] in ("start", "stop", "restart"):
-            return positional[0]
-        if positional[0] in ("run", "run-script", "rum", "urn") and len(positional) > 1:
-            return positional[1]
-    if program in ("yarn", "pnpm") and positional:
-        if positional[0] == "start":
-            return "start"
-        if positional[0] == "run" and len(positional) > 1:
-            return positional[1]
-    return None
 
 
 def _copied_manifest(ctx: ScanContext, inst: Instruction, context: str, workdir: str) -> str | None:

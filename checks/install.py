@@ -6,7 +6,7 @@ import re
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
-from tiketi_doctor.analysis.installs import LOCKFILES, NpmStep, npm_steps
+from tiketi_doctor.analysis.installs import LOCKFILES, NpmStep, npm_steps, script_call
 from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.analysis.workflows import workflows
@@ -151,24 +151,11 @@ def _tools(pkg: PackageJson, step: NpmStep) -> Iterator[tuple[str, str, str]]:
     scripts = pkg.data.get("scripts") if isinstance(pkg.data.get("scripts"), dict) else {}
     words = [w for w in step.words if not _ASSIGNMENT.match(w)]
     targets: list[tuple[str, str]] = []  # (command text, via)
-    if step.tool in ("npm", "pnpm", "yarn"):
-        args = [w for w in words[1:] if not w.startswith("-")]
-        if args[:1] in (["run"], ["run-script"]) and len(args) > 1:
-            name = args[1]
-        elif args[:1] in (["start"], ["test"]):
-            name = args[0]
-        elif step.tool == "yarn" and args:
-            name = args[0]
-        else:
-            name = None
-        if name and isinstance(scripts.get(name), str):
-            targets.append((scripts[name], f", from the {name!r} script"))
-    elif step.tool == "CMD" and words[:1] in (["npm"], ["yarn"], ["pnpm"]):
-        args = [w for w in words[1:] if not w.startswith("-")]
-        name = args[1] if args[:1] in (["run"], ["run-script"]) and len(args) > 1 else (args[0] if args else None)
-        if name and isinstance(scripts.get(name), str):
-            targets.append((scripts[name], f", from the {name!r} script"))
-    else:
+    call = script_call(words) if step.tool in ("npm", "pnpm", "yarn", "CMD") else None
+    if call is not None and not call.elsewhere:
+        if isinstance(scripts.get(call.script), str):
+            targets.append((scripts[call.script], f", from the {call.script!r} script"))
+    elif step.tool not in ("npm", "pnpm", "yarn", "CMD") or words[:1] not in (["npm"], ["yarn"], ["pnpm"]):
         targets.append((" ".join(words), ""))
     for text, via in targets:
         for command in _script_commands(text, scripts):

@@ -6,6 +6,7 @@ import re
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
+from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.analysis.workflows import Step, Workflow, workflows
 from tiketi_doctor.check import Check
 from tiketi_doctor.context import ScanContext
@@ -126,14 +127,11 @@ def _npm_runs(step: Step) -> Iterator[tuple[str, str, object]]:
                 folder = posixpath.normpath(posixpath.join(folder, target))
             elif command.program == "pushd" or command.program == "popd":
                 return
-            elif command.program == "npm" and len(words) > 2 and words[1] in ("run", "run-script"):
-                flags = [w for w in words[1:] if w.startswith("-")]
-                # --prefix/-w/--workspaces pick another package; --if-present makes a missing script fine.
-                if any(f.startswith(("--prefix", "-w", "--workspace", "--if-present", "-C")) for f in flags):
+            else:
+                call = script_call(words)
+                if call is None or call.tool != "npm" or call.verb != "run" or not call.certain or _EXPRESSION.search(call.script):
                     continue
-                script = words[2]
-                if script.startswith("-") or _EXPRESSION.search(script):
-                    continue
+                script = call.script
                 yield folder, script, line
 
 

@@ -10,6 +10,7 @@ dependency?" and "is the build tool a devDependency that was left out?".
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from ..catalogue import Component
@@ -172,3 +173,75 @@ class _Walker:
 
 def _snapshot(files: StageFiles) -> StageFiles:
     return StageFiles(dict(files.copies), set(files.inline))
+
+
+# -- which package.json script a command runs ----------------------------------------------------
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Flags that take no value, so the word after them is still the command (`npm --silent run build`).
+_BOOLEAN_FLAGS = {"-s", "--silent", "-q", "--quiet", "-d", "--verbose", "--no-color", "--no-progress", "--no-audit", "--no-fund"}
+# Flags that make the command run another package's script (`--workspace api`, `--prefix web`, `-C web`).
+_ELSEWHERE_FLAGS = ("--workspace", "-w", "--workspaces", "-ws", "--prefix", "-C", "--filter", "-F", "--dir", "--cwd", "--recursive", "-r")
+_LIFECYCLE = {"npm": {"start", "stop", "restart", "test", "t", "tst"}, "yarn": {"start", "test"}, "pnpm": {"start", "test", "t"}}
+_TEST_ALIASES = {"t": "test", "tst": "test"}
+_RUN_VERBS = {"run", "run-script", "rum", "urn"}
+# Subcommands of yarn/pnpm that are not a script (anything else is `yarn <script>`).
+_NOT_SCRIPTS = {
+    "add", "audit", "bin", "cache", "config", "create", "dlx", "exec", "global", "help", "import", "info", "init",
+    "install", "i", "link", "list", "ls", "outdated", "pack", "publish", "remove", "rm", "store", "unlink",
+    "upgrade", "up", "update", "why", "version", "versions", "workspace", "workspaces", "login", "logout",
+    "node", "plugin", "set", "prune", "rebuild", "fetch", "patch", "patch-commit", "env", "dedupe",
+}
+
+
+@dataclass(frozen=True)
+class ScriptCall:
+    """A package.json script that an npm/yarn/pnpm command runs."""
+
+    tool: str  # npm | yarn | pnpm
+    verb: str  # run | start | stop | restart | test | implicit (`yarn build`: a script, or else a binary)
+    script: str
+    elsewhere: bool = False  # --workspace/--prefix/-C/--filter: another package's script
+    optional: bool = False  # --if-present: a missing script is fine
+
+    @property
+    def certain(self) -> bool:
+        """npm stops with "Missing script" when this package.json lacks the script."""
+        return self.verb != "implicit" and not self.elsewhere and not self.optional
+
+
+def script_call(words: list[str]) -> ScriptCall | None:
+    """The script `words` (one simple command) runs through npm, yarn or pnpm; None when it runs none.
+
+    Leading `VAR=value` assignments are skipped. A flag before the subcommand that may take a value
+    (`npm --loglevel warn run x`) makes the command unreadable: None, rather than a wrong guess.
+    """
+    words = list(words)
+    while words and _ASSIGNMENT.match(words[0]):
+        words = words[1:]
+    if not words:
+        return None
+    tool = posixpath.basename(words[0])
+    if tool not in _LIFECYCLE:
+        return None
+    args = words[1:]
+    flags = [a for a in args if a.startswith("-")]
+    elsewhere = any(f == e or f.startswith(e + "=") or (len(e) == 2 and f.startswith(e) and len(f) > 2 and not f.startswith("--")) for f in flags for e in _ELSEWHERE_FLAGS)
+    optional = "--if-present" in flags
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        if "=" not in args[index] and args[index] not in _BOOLEAN_FLAGS and not elsewhere:
+            return None
+        index += 1
+    if index >= len(args):
+        return None
+    verb, rest = args[index], args[index + 1:]
+    if verb in _RUN_VERBS:
+        positional = [a for a in rest if not a.startswith("-")]
+        if not positional or (rest and rest[0].startswith("-") and "=" not in rest[0] and rest[0] not in _BOOLEAN_FLAGS and rest[0] != "--if-present" and not elsewhere):
+            return None
+        return ScriptCall(tool, "run", positional[0], elsewhere, optional)
+    if verb in _LIFECYCLE[tool]:
+        return ScriptCall(tool, _TEST_ALIASES.get(verb, verb), _TEST_ALIASES.get(verb, verb), elsewhere, optional)
+    if tool in ("yarn", "pnpm") and verb not in _NOT_SCRIPTS and verb not in INSTALL_VERBS:
+        return ScriptCall(tool, "implicit", verb, elsewhere, optional)
+    return None
