@@ -82,6 +82,7 @@ class ClusterIndex:
     namespaces: list[K8sObject] = field(default_factory=list)
     kustomizations: list[Kustomization] = field(default_factory=list)
     kind_configs: list[K8sObject] = field(default_factory=list)
+    applications: list[K8sObject] = field(default_factory=list)  # Argo CD Applications (the deployment target)
     files: list[str] = field(default_factory=list)  # files holding at least one object
 
     def services_for(self, workload: Workload) -> list[K8sObject]:
@@ -138,6 +139,8 @@ def index_cluster(repo: RepoView, paths: list[str]) -> ClusterIndex:
                 index.kustomizations.append(Kustomization(path, doc.data))
             elif kind == "Cluster" and api.startswith("kind.x-k8s.io"):
                 index.kind_configs.append(obj)
+            elif kind == "Application" and api.startswith("argoproj.io/"):
+                index.applications.append(obj)
             elif kind in ("Service", "Ingress", "ConfigMap", "Namespace", *APP_WORKLOADS) and not obj.name:
                 continue  # no metadata.name: kubectl refuses it, and nothing can be named after it
             elif kind in APP_WORKLOADS:

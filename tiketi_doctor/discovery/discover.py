@@ -24,6 +24,7 @@ from . import repository, urls
 from .apps import App, find_apps, sanitize
 from .builds import build_invocations
 from .cluster import ClusterIndex, Workload, index_cluster
+from .target import discover_target
 from .inventory import DEFAULT_EXCLUDE, Inventory, take_inventory
 from .model import Component, Discovery, Fact, listed
 from .ports import listen_port
@@ -102,6 +103,7 @@ class _Discoverer:
             [f for u in self.units if u.app is not None and u.workload is not None for f in urls.loaded_configmaps(self.cluster, u.workload)],
             [u.catalogue.env_file for u in self.units if u.catalogue.env_file],
         )
+        discovery.target = discover_target(self.cluster)
         discovery.warnings = [f"{p.location}: {p.message}" for p in self.repo.problems]
         discovery.read = {
             "Dockerfiles": sum(1 for u in self.units if u.app is not None and u.app.dockerfile),

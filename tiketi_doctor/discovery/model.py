@@ -91,6 +91,7 @@ class Discovery:
     warnings: list[str] = field(default_factory=list)
     # What was read, for the one-line summary: {"Dockerfiles": 6, "manifests": 12, ...}.
     read: dict[str, int] = field(default_factory=dict)
+    target: Fact[dict] | None = None  # where heal deploys when not kind (discovery/target.py)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -103,6 +104,8 @@ class Discovery:
             },
             "components": [c.to_data() for c in self.components],
         }
+        if self.target is not None and self.target.value.get("type") != "kind":
+            data["target"] = dict(self.target.value)
         if self.shared_packages:
             data["shared_packages"] = [{"name": n, "path": p} for n, p, _ in self.shared_packages]
         for key in ("docs", "scripts", "config_files", "exclude"):

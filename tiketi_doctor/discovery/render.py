@@ -34,6 +34,7 @@ def render(discovery: Discovery) -> str:
     ]
     for key in ("kind_cluster", "namespace", "context"):
         lines += _fact_lines("  ", key, getattr(discovery, key))
+    lines += _target_lines(discovery.target)
     lines += ["", "components:"]
     for component in discovery.components:
         lines += _component(component)
@@ -54,6 +55,17 @@ def render(discovery: Discovery) -> str:
         if values:
             lines += [f"# {comment}", f"{key}: {flow_list(values)}"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _target_lines(target: Fact[dict] | None) -> list[str]:
+    """`target:` for registry and gitops (kind is the default and is not written; its doubts are)."""
+    if target is None:
+        return []
+    if target.value.get("type") == "kind":
+        return [""] + [_line(f"# check: {doubt}") for doubt in target.doubts]
+    lines = ["", _with_comment("target:", target.source)]
+    lines += [_line(f"  # check: {doubt}") for doubt in target.doubts]
+    return lines + [f"  {key}: {scalar(value)}" for key, value in target.value.items()]
 
 
 def _component(component: Component) -> list[str]:
