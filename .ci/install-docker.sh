@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and start a Docker engine for the tests that build and run real images.
 #
-# Idempotent: installs docker.io (engine, containerd, ctr) and busybox-static only when missing,
+# Idempotent: installs docker.io (engine, containerd, ctr), busybox-static and docker-registry
+# (the registry binary: the push tests start their own on a loopback port) only when missing,
 # and starts dockerd only when `docker info` fails. It never fails the CI run: when the engine
 # cannot be had it says why and exits 0, and the Docker tests then skip with that reason
 # (written to $TIKETI_DOCKER_STATUS_FILE for them to show).
@@ -33,6 +34,8 @@ fi
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+# A real registry (distribution) for the push and GitOps heal tests; they start it on 127.0.0.1 themselves.
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 
 if [ ${#missing[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
