@@ -221,4 +221,100 @@ def _deploys(ctx: ScanContext, app: Application, env, workload) -> bool:
     return False
 
 
-CHECKS = (ArgoSourceMissing, ArgoProjectDenies, ReplicasFightAutoscaler)
+# -- CRD001 ---------------------------------------------------------------------------------------
+# API groups of add-ons and the words their installs are written with (a Helm chart, a release
+# manifest URL, a kustomize remote base).
+ADDONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "bitnami.com": ("Sealed Secrets", ("sealed-secrets",)),
+    "monitoring.coreos.com": ("the Prometheus Operator", ("kube-prometheus", "prometheus-operator", "prometheus-community")),
+    "cert-manager.io": ("cert-manager", ("cert-manager",)),
+    "acme.cert-manager.io": ("cert-manager", ("cert-manager",)),
+    "external-secrets.io": ("External Secrets", ("external-secrets",)),
+    "argoproj.io": ("Argo CD", ("argo-cd", "argocd", "argoproj/argo")),
+    "keda.sh": ("KEDA", ("keda",)),
+    "traefik.io": ("Traefik", ("traefik",)),
+    "traefik.containo.us": ("Traefik", ("traefik",)),
+    "networking.istio.io": ("Istio", ("istio",)),
+    "gateway.networking.k8s.io": ("the Gateway API", ("gateway-api", "gateway.networking.k8s.io/v1/standard")),
+    "postgresql.cnpg.io": ("CloudNativePG", ("cloudnative-pg", "cnpg")),
+    "kafka.strimzi.io": ("Strimzi", ("strimzi",)),
+}
+_INSTALL_SUFFIXES = (".sh", ".bash", ".ps1", ".md", ".yaml", ".yml", ".txt", ".mk")
+
+
+class AddonNotInstalled(Check):
+    code = "CRD001"
+    name = "custom-resource-without-controller"
+    severity = Severity.INFO
+    scope = "repository"
+    summary = "Custom resources (SealedSecret, ServiceMonitor, Certificate…) of an add-on this repository never installs, while it installs others itself."
+    why = (
+        "A custom resource does nothing without its CustomResourceDefinition and controller: `kubectl apply` fails with "
+        "'no matches for kind', or the object is accepted and never acted on (a SealedSecret that never becomes a Secret, "
+        "a Certificate that is never issued). Most clusters get their operators from elsewhere, so this is reported only "
+        "for repositories that install other add-ons themselves, and only as information."
+    )
+    example = "k8s/secret.yaml: kind: SealedSecret; scripts/setup.sh installs ingress-nginx and cert-manager, nothing installs sealed-secrets"
+    fix = "Install the add-on where the others are installed (its Helm chart or release manifest), or say in the docs that the cluster provides it."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        used: dict[str, list] = {}
+        defined: set[tuple[str, str]] = set()
+        for env in environments(ctx):
+            for placed in env.objects:
+                group = str(placed.data.get("apiVersion", "")).rpartition("/")[0]
+                if placed.kind == "CustomResourceDefinition":
+                    names = placed.get("spec", "names") or {}
+                    defined.add((str(placed.get("spec", "group")), str(names.get("kind") if isinstance(names, dict) else "")))
+                elif group in ADDONS:
+                    used.setdefault(group, []).append(placed)
+        if not used:
+            return
+        text = _install_text(ctx)
+        installed = {g for g, (_, words) in ADDONS.items() if any(w in text for w in words)}
+        if not defined and not installed:
+            return  # the repository installs no add-on itself: the cluster provides them
+        for group, objects in sorted(used.items()):
+            label, words = ADDONS[group]
+            missing = [o for o in objects if (group, o.kind) not in defined]
+            if group in installed or not missing:
+                continue
+            first = missing[0]
+            kinds = sorted({o.kind for o in missing})
+            others = sorted({ADDONS[g][0] for g in installed if g != group} | ({"CustomResourceDefinitions"} if defined else set()))
+            yield self.finding(
+                f"{', '.join(kinds)} ({group}) {'is' if len(kinds) == 1 else 'are'} used, but nothing in the repository installs {label}",
+                first.at(("kind",), label=f"kind: {first.kind}"),
+                related=[o.at(("kind",), label=f"kind: {o.kind}") for o in missing[1:4]],
+                evidence={"group": group, "kinds": kinds, "installs": others},
+                root_cause=(
+                    f"The repository installs {', '.join(others)} itself, but no CRD, chart, manifest URL or script mentions "
+                    f"{label} ({' / '.join(words)}): on a cluster without it, applying {first.kind} fails with 'no matches for kind'."
+                ),
+                params={"group": group, "kinds": kinds, "addon": label},
+            )
+
+
+def _install_text(ctx: ScanContext) -> str:
+    """Scripts, docs, workflows, charts and kustomizations, lower-cased: where installs are written."""
+    def read() -> str:
+        parts = []
+        for path in ctx.repo.walk(suffixes=_INSTALL_SUFFIXES):
+            if "node_modules/" in path:
+                continue
+            found = ctx.repo.text(path)
+            if found is not None:
+                parts.append(found.text.lower())
+        for name in ("Makefile", "Justfile", "Taskfile"):
+            found = ctx.repo.text(name)
+            if found is not None:
+                parts.append(found.text.lower())
+        text = "\n".join(parts)
+        for group in sorted(ADDONS, key=len, reverse=True):  # `cert-manager.io/v1` is a use, not an install
+            text = text.replace(group, "")
+        return text
+
+    return ctx.memo("addon-install-text", read)
+
+
+CHECKS = (ArgoSourceMissing, ArgoProjectDenies, ReplicasFightAutoscaler, AddonNotInstalled)

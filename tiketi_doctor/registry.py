@@ -25,7 +25,7 @@ FAMILY_LETTERS: dict[str, tuple[str, ...]] = {
     "checks.docs": ("DOC",),
     "checks.envconfig": ("ENV",),
     "checks.frontend_env": ("FE",),
-    "checks.gitops": ("ARGO",),
+    "checks.gitops": ("ARGO", "CRD"),
     "checks.gateway": ("GW",),
     "checks.health": ("HC",),
     "checks.images": ("IMG",),
