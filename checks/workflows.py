@@ -24,7 +24,7 @@ class WorkflowInvalid(Check):
     scope = "repository"
     summary = "A GitHub Actions workflow is not a valid workflow: GitHub refuses to run it."
     why = (
-        "A workflow with a YAML error (reported as SRC002 with its line), no `on:` trigger, a job without "
+        "A workflow with a YAML error, no `on:` trigger, a job without "
         "`runs-on`, a step with both or neither of `run` and `uses`, an unknown key or a `needs` on a job that "
         "does not exist fails to load: GitHub shows \"Invalid workflow file\" and none of its jobs run — the "
         "image builds and checks it should gate silently stop."
@@ -37,8 +37,10 @@ class WorkflowInvalid(Check):
         for path in workflow_files(ctx):
             workflow = parsed.get(path)
             if workflow is None:
-                docs = k8s.yaml_documents(ctx, path)  # None: a YAML error, already reported as SRC002
-                if docs is not None:
+                docs = k8s.yaml_documents(ctx, path)
+                if docs is None:
+                    yield from self._not_yaml(ctx, path)
+                else:
                     what = "is empty" if not docs else "is not a mapping of workflow keys"
                     yield self.finding(
                         f"GitHub rejects {path}: it {what}",
@@ -56,6 +58,29 @@ class WorkflowInvalid(Check):
                     root_cause=f"GitHub validates the whole file before running anything; \"{message}\" makes it an invalid workflow, so no job of it runs.",
                     params={"workflow": path, "path": [str(k) for k in key_path]},
                 )
+
+
+    def _not_yaml(self, ctx: ScanContext, path: str) -> Iterator[Finding]:
+        """A workflow that is not YAML: SRC002 says the doctor could not read it; this says GitHub runs none of it."""
+        from tiketi_doctor.parsing.yamldoc import parse_yaml_documents
+
+        source = ctx.repo.text(path)
+        if source is None:
+            return
+        try:
+            parse_yaml_documents(source.text)
+        except ValueError as exc:
+            line = getattr(exc, "line", None) or 1
+            yield self.finding(
+                f"GitHub rejects {path}: it is not valid YAML ({exc})",
+                Location(path, line, label=(source.lines[line - 1].strip() if 0 < line <= len(source.lines) else "")[:120]),
+                evidence={"workflow": path, "problem": str(exc)},
+                root_cause=(
+                    f"GitHub parses the whole workflow before running anything; the YAML error at line {line} makes it "
+                    "\"Invalid workflow file\", so none of its jobs run on any trigger."
+                ),
+                params={"workflow": path, "path": []},
+            )
 
 
 def problems(workflow: Workflow) -> Iterator[tuple[str, tuple]]:
