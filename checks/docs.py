@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.guide_paths import PathReference, path_references, resolve_reference
@@ -17,8 +18,9 @@ from tiketi_doctor.analysis.guides import (
     published_ports,
     repository_files,
 )
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.javascript import SOURCE_SUFFIXES
 
@@ -264,6 +266,87 @@ DURATION = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class UndefinedCommandFacts(Facts):
+    kind: str  # npm-script | make-target | alias
+    name: str
+    runner: str
+    command: str
+    looked_in: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+
+    @property
+    def error(self) -> str:
+        if self.kind == "npm-script":
+            return f'npm error Missing script: "{self.name}"'
+        if self.kind == "make-target":
+            return f"make: *** No rule to make target '{self.name}'.  Stop."
+        return f"{self.name}: command not found"
+
+    @property
+    def where(self) -> str:
+        return ", ".join(self.looked_in) or "the repository"
+
+
+class GuideCommandUndefined(Check):
+    code = "DOC005"
+    name = "guide-command-undefined"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A guide runs an npm script, a make target or a shell alias that nothing in the repository defines."
+    why = (
+        "`npm run X` needs a script X in the package.json of the folder it runs in, `make X` a rule X in the "
+        "Makefile there, and `k`/`dc` are aliases in someone's own shell. Scripts get renamed, targets dropped "
+        "and aliases copied from a terminal: the reader stops at `Missing script`, `No rule to make target` "
+        "or `command not found`."
+    )
+    example = 'README.md: cd frontend && npm run serve — frontend/package.json has scripts "dev", "build", "preview"'
+    fix = (
+        "Use the script or target that exists (or add the missing one); write `kubectl`/`docker compose` in full, "
+        "or tell the reader to define the alias first."
+    )
+    Facts = UndefinedCommandFacts
+    symptom = "{error}"
+    fix_title = "Make the guide run a command that {where} defines instead of `{command}`"
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.guide_commands import undefined_commands
+
+        for found in undefined_commands(ctx):
+            yield self._finding(found)
+
+    def _finding(self, found) -> Finding:
+        location = found.command.location(found.word)
+        facts = UndefinedCommandFacts(found.kind, found.name, found.runner, found.text[:160], found.looked_in, found.elsewhere)
+        severity = None
+        if found.kind == "alias":
+            message = Msg("{path}:{line} runs `{alias}`, a shell alias for `{meaning}` that the repository never defines",
+                          path=location.path, line=location.line, alias=found.name, meaning=found.meaning)
+            cause = Msg("`{alias}` is not a program: it is an alias in the author's shell. A reader who copies `{command}` "
+                        "gets `{alias}: command not found`.", alias=found.name, command=facts.command)
+        else:
+            what = Msg("script") if found.kind == "npm-script" else Msg("target")
+            known = ", ".join(found.known[:12]) or "none"
+            message = Msg("{path}:{line} runs `{runner} {name}`, but {files} defines no {what} {name} (it has: {known})",
+                          path=location.path, line=location.line, runner=found.runner, name=found.name,
+                          files=facts.where, what=what, known=known)
+            if found.elsewhere:
+                severity = Severity.WARNING
+                message = Msg("{message}; {others} defines it: the guide does not say to run it there",
+                              message=message, others=", ".join(found.elsewhere[:3]))
+            cause = Msg("The guide runs `{command}` in the folder of {files}, which has no {what} {name}: the reader stops at `{error}`.",
+                        command=facts.command, files=facts.where, what=what, name=found.name, error=facts.error)
+        return self.finding(
+            message,
+            location,
+            severity=severity,
+            evidence={"command": facts.command, "name": found.name, "looked_in": list(found.looked_in),
+                      "defined": list(found.known), "defined_elsewhere": list(found.elsewhere)},
+            root_cause=cause,
+            facts=facts,
+        )
+
+
 class GuideNotRunnableFromScratch(Check):
     code = "DOC004"
     name = "guide-not-runnable-from-scratch"
@@ -354,4 +437,4 @@ def _has_cleanup(guide: Guide, commands_said: list[str]) -> bool:
     return any(CLEANUP_COMMANDS.search(text) for text in commands_said)
 
 
-CHECKS = (GuideUrlUnknownPort, HardcodedPrivateIp, GuideReferencesMissingFile, GuideNotRunnableFromScratch)
+CHECKS = (GuideUrlUnknownPort, HardcodedPrivateIp, GuideReferencesMissingFile, GuideNotRunnableFromScratch, GuideCommandUndefined)

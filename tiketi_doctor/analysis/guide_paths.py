@@ -51,7 +51,23 @@ _WORKS_IN = re.compile(
 
 
 def path_references(ctx: ScanContext) -> list[PathReference]:
-    return ctx.memo("guide-path-references", lambda: [r for g in guide_files(ctx) for r in _references(ctx, g)])
+    return _walk(ctx)[0]
+
+
+def command_folders(ctx: ScanContext) -> list[tuple[Command, tuple[str, ...]]]:
+    """Each guide command whose folder is known, with the folders it may run in (innermost `cd` first)."""
+    return _walk(ctx)[1]
+
+
+def _walk(ctx: ScanContext) -> tuple[list[PathReference], list[tuple[Command, tuple[str, ...]]]]:
+    def walk():
+        refs: list[PathReference] = []
+        places: list[tuple[Command, tuple[str, ...]]] = []
+        for guide in guide_files(ctx):
+            refs += _references(ctx, guide, lambda command, bases: places.append((command, bases)))
+        return refs, places
+
+    return ctx.memo("guide-path-references", walk)
 
 
 @dataclass
@@ -70,7 +86,7 @@ class _Guide:
     written: set[str] = field(default_factory=set)
 
 
-def _references(ctx: ScanContext, guide: Guide) -> Iterator[PathReference]:
+def _references(ctx: ScanContext, guide: Guide, visit=None) -> Iterator[PathReference]:
     home = (guide.folder, ".") if guide.folder != "." else (".",)
     works_in = _works_in(ctx, guide)
     state = _Guide(clones={ctx.repo.root.name: True})
@@ -89,6 +105,8 @@ def _references(ctx: ScanContext, guide: Guide) -> Iterator[PathReference]:
             continue
         said = tuple(folder for line, end, folder, _ in works_in if line <= command.line.number <= end)
         bases = tuple(dict.fromkeys((*reversed(session.cwd), *said, *home)))
+        if visit is not None:
+            visit(command, bases)
         for word, target, kind, how in _command_paths(command, state):
             ref = _reference(guide, command, word, target, kind, how, bases)
             if ref is None or (how != "changes into" and ref.target in services):

@@ -1,0 +1,2 @@
+deploy:
+	kubectl apply -f k8s/
