@@ -614,6 +614,32 @@ class SecretCommitted(Check):
                 entries = [(e.name, e.value or "", e.location) for e in env_file_entries(ctx, path)]
                 yield from self._file(path, entries, seen)
             yield from self._dockerfile(ctx, component, seen)
+        yield from self._compose(ctx, seen)
+
+    def _compose(self, ctx: ScanContext, seen) -> Iterator:
+        """Compose `environment:` values written out where `${VAR}` (read from the host or .env) was meant."""
+        from tiketi_doctor.analysis.compose import compose_files
+
+        for compose in compose_files(ctx):
+            for service in compose.services:
+                for variable in service.environment:
+                    name, value, where = variable.name, variable.value, variable.location
+                    if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                        continue
+                    mark = (where.path, where.line, name)
+                    if mark in seen:
+                        continue
+                    seen.add(mark)
+                    yield self.finding(
+                        f"{name} is committed in plain text in compose service {service.name} (value not shown)",
+                        where,
+                        evidence={"key": name, "file": compose.path, "service": service.name},
+                        root_cause=(
+                            f"{compose.path} gives {name} a real-looking value instead of `${{{name}}}`, which compose "
+                            "reads from the shell or an uncommitted .env; the repository keeps the credential in its history."
+                        ),
+                        params={"key": name, "path": where.path, "line": where.line},
+                    )
 
     def _dockerfile(self, ctx: ScanContext, component: Component, seen) -> Iterator:
         """ENV (any stage) and ARG defaults: both stay readable in the image's history, not only in the repository."""
