@@ -110,6 +110,7 @@ class IngressPathUnrouted(Check):
     code = "ING001"
     name = "ingress-path-unrouted"
     severity = Severity.ERROR
+    fixable = True
     scope = "repository"
     summary = "A path the browser requests through the Ingress (/api calls, /socket.io) matches no Ingress rule."
     why = (
@@ -154,8 +155,22 @@ class IngressPathUnrouted(Check):
                 f"(unless the UI is built to call another origin); no rule matches it "
                 f"({'; '.join(r.describe() for r in found)}), so the controller answers 404."
             ),
-            params={"ingress": found[0].ingress, "host": host, "path": prefix, "targets": list(need.targets)},
+            params={"ingress": found[0].ingress, "host": host, "path": prefix, "targets": list(need.targets), **_backend_for(env, targets[0] if targets else None)},
         )
+
+
+def _backend_for(env: Environment, component: Component | None) -> dict:
+    """The Service and Service port a new rule for `component` names (empty when the environment has no such Service)."""
+    if component is None:
+        return {}
+    service = env.find("Service", component.k8s_service or component.name)
+    if service is None:
+        return {}
+    ports = [p for p in service.get("spec", "ports") or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
+    chosen = next((p for p in ports if component.port in (p.get("port"), p.get("targetPort"))), ports[0] if len(ports) == 1 else None)
+    if chosen is None:
+        return {}
+    return {"service": service.name, "service_port": chosen["port"]}
 
 
 class IngressPathMisrouted(Check):

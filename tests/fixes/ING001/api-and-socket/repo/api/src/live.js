@@ -1,0 +1,2 @@
+const { Server } = require('socket.io');
+module.exports = (http) => new Server(http);
