@@ -5,6 +5,7 @@ and listed as artifacts here. At run time a missing or stale .mo falls back to r
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -24,6 +25,8 @@ class CompileCatalogues(BuildHookInterface):
             with po.open("rb") as handle:
                 catalog = read_po(handle)
             mo = po.with_suffix(".mo")
-            with mo.open("wb") as handle:
+            partial = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+            with partial.open("wb") as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
+            os.replace(partial, mo)  # a reader never sees half a catalogue
             build_data.setdefault("artifacts", []).append(mo.relative_to(root).as_posix())

@@ -9,8 +9,9 @@ from tiketi_doctor.analysis.environments import Environment, environments, main_
 from tiketi_doctor.analysis.imageref import ImageRef, NameIndex, parse_image
 from tiketi_doctor.analysis.kustomize import containers_of, kustomizations, render
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.templates import is_unknown
 from tiketi_doctor.remediation import rebuild_commands
@@ -26,6 +27,47 @@ class RunImage:
     policy: str | None
     policy_location: Location | None
     workload: str
+
+
+@dataclass(frozen=True)
+class ImageFacts(Facts):
+    """IMG001: the component, the image its workload runs, and the names the builds produce."""
+
+    component: str
+    image: str
+    built: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadFacts(Facts):
+    """IMG002: the component, the local image its workload runs, and the kind cluster."""
+
+    component: str
+    image: str
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class PullPolicyFacts(Facts):
+    """IMG003: the local-only image, its pull policy (None: implied by the tag) and where to change it."""
+
+    component: str
+    image: str
+    policy: str | None = None
+    path: str = ""
+    line: int | None = None
+    image_line: int | None = None  # the `image:` line in the same file, where a missing policy goes
+
+
+@dataclass(frozen=True)
+class RewriteFacts(Facts):
+    """IMG004: the kustomize `images:` entry that matches nothing, and the bare name when that is what is used."""
+
+    kustomization: str
+    name: str
+    line: int | None = None
+    candidates: tuple[str, ...] = ()
+    bare: str | None = None
 
 
 def run_images(ctx: ScanContext, component: Component) -> list[RunImage]:
@@ -118,6 +160,9 @@ class DeployedImageNotBuilt(Check):
     )
     example = "scripts/build-and-load.sh: docker build -t tiketi-auth:local ...; k8s/06-auth-service.yaml: image: tiketi-auth-service:local"
     fix = "Use one name: change the Deployment's image (or the kustomize `images:` entry) or the build's `-t` so they match."
+    Facts = ImageFacts
+    symptom = "ErrImageNeverPull or ImagePullBackOff: {image} is never built"
+    fix_title = "Make {component}'s workload and its build use one image name"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         if not component.dockerfile:
@@ -142,23 +187,24 @@ class DeployedImageNotBuilt(Check):
         built = list(dict.fromkeys(str(n) for n, _ in names))
         same_name = [str(n) for n, _ in names if n.same_name(run.image)]
         if same_name:
-            what = f"builds {', '.join(dict.fromkeys(same_name))}, never with the tag {run.image.effective_tag}"
+            what = Msg("builds {names}, never with the tag {tag}", names=", ".join(dict.fromkeys(same_name)), tag=run.image.effective_tag)
         else:
-            what = f"builds {', '.join(built)}"
+            what = Msg("builds {names}", names=", ".join(built))
         return self.finding(
-            f"{component.name} runs {run.image} ({run.workload}, {run.environment.describe()}), but the repository "
-            f"{what}",
+            Msg("{component} runs {image} ({workload}, {environment}), but the repository {what}",
+                component=component.name, image=str(run.image), workload=run.workload, environment=run.environment.describe(), what=what),
             run.location,
             service=component.name,
             related=[where for _, where in names][:6],
             evidence={"runs": str(run.image), "built": built, "environment": run.environment.name, "dockerfile": component.dockerfile},
-            root_cause=(
-                f"Every build of {component.dockerfile} names its image {', '.join(built)}; {run.image} is never built, "
-                + ("so kind has no such image to start (ErrImageNeverPull/ImagePullBackOff)" if not run.image.has_registry
-                   else f"so {run.image.registry} has no such image unless someone pushes it by hand (ImagePullBackOff)")
-                + ", and rebuilding never changes what the pod runs."
+            root_cause=Msg(
+                "Every build of {dockerfile} names its image {built}; {image} is never built, {consequence}, "
+                "and rebuilding never changes what the pod runs.",
+                dockerfile=component.dockerfile, built=", ".join(built), image=str(run.image),
+                consequence=Msg("so kind has no such image to start (ErrImageNeverPull/ImagePullBackOff)") if not run.image.has_registry
+                else Msg("so {registry} has no such image unless someone pushes it by hand (ImagePullBackOff)", registry=run.image.registry),
             ),
-            params={"component": component.name, "image": str(run.image), "built": built},
+            facts=ImageFacts(component.name, str(run.image), tuple(built)),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
@@ -169,33 +215,36 @@ class DeployedImageNotBuilt(Check):
         if expected is None or expected.matches(run.image):
             return
         yield self.finding(
-            f"{component.name} runs {run.image} ({run.workload}, {run.environment.describe()}), but the catalogue "
-            f"builds it as {expected}",
+            Msg("{component} runs {image} ({workload}, {environment}), but the catalogue builds it as {expected}",
+                component=component.name, image=str(run.image), workload=run.workload, environment=run.environment.describe(),
+                expected=str(expected)),
             run.location,
             service=component.name,
             evidence={"runs": str(run.image), "catalogue_image": str(expected), "environment": run.environment.name},
-            root_cause=(
-                f"No script, workflow or compose file builds images here, so the catalogue's `{expected}` is the name "
-                f"builds use (tiketi-doctor's redeploy commands too); the workload's {run.image} is never produced."
+            root_cause=Msg(
+                "No script, workflow or compose file builds images here, so the catalogue's `{expected}` is the name "
+                "builds use (tiketi-doctor's redeploy commands too); the workload's {image} is never produced.",
+                expected=str(expected), image=str(run.image),
             ),
-            params={"component": component.name, "image": str(run.image), "built": [str(expected)]},
+            facts=ImageFacts(component.name, str(run.image), (str(expected),)),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
     def _never_built(self, ctx, component, run: RunImage, builds) -> Finding:
         others = sorted({b.dockerfile for b in builds})
         return self.finding(
-            f"{component.name} runs {run.image} ({run.workload}), but no script, workflow or compose file builds "
-            f"{component.dockerfile}",
+            Msg("{component} runs {image} ({workload}), but no script, workflow or compose file builds {dockerfile}",
+                component=component.name, image=str(run.image), workload=run.workload, dockerfile=component.dockerfile),
             run.location,
             service=component.name,
             related=[builds[0].location],
             evidence={"runs": str(run.image), "dockerfile": component.dockerfile, "built_dockerfiles": others},
-            root_cause=(
-                f"The repository builds {', '.join(others)} but never {component.dockerfile}; {run.image} has no "
-                "registry, so it exists only on a machine where someone built it by hand."
+            root_cause=Msg(
+                "The repository builds {others} but never {dockerfile}; {image} has no "
+                "registry, so it exists only on a machine where someone built it by hand.",
+                others=", ".join(others), dockerfile=component.dockerfile, image=str(run.image),
             ),
-            params={"component": component.name, "image": str(run.image), "built": []},
+            facts=ImageFacts(component.name, str(run.image), ()),
             remediation=rebuild_commands(ctx.catalogue, component),
         )
 
@@ -213,6 +262,9 @@ class ImageNotLoadedIntoKind(Check):
     )
     example = "scripts/build-and-load.sh builds tiketi-stats-service:local but has no `kind load docker-image tiketi-stats-service:local`"
     fix = "Add `kind load docker-image <image> --name <cluster>` after the build (for every image the cluster runs)."
+    Facts = LoadFacts
+    symptom = "ErrImageNeverPull or ImagePullBackOff: the kind nodes do not have {image}"
+    fix_title = "Load {image} into the kind cluster {cluster} after the build"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         inv = inventory(ctx)
@@ -227,17 +279,17 @@ class ImageNotLoadedIntoKind(Check):
             if any(a.image.repository.startswith("*") or a.image.matches(run.image) for a in loads):
                 continue
             yield self.finding(
-                f"{component.name} runs the local image {run.image}, but no `kind load docker-image` loads it",
+                Msg("{component} runs the local image {image}, but no `kind load docker-image` loads it", component=component.name, image=str(run.image)),
                 run.location,
                 service=component.name,
                 related=[a.location for a in loads[:3]],
                 evidence={"image": str(run.image), "loaded": sorted({str(a.image) for a in loads}), "cluster": cluster},
-                root_cause=(
-                    f"{run.image} is built on the host and never pushed; the repository loads "
-                    f"{', '.join(dict.fromkeys(str(a.image) for a in loads[:6]))} into kind but not this one, so the node "
-                    "cannot find it (ErrImageNeverPull with imagePullPolicy Never, ImagePullBackOff otherwise)."
+                root_cause=Msg(
+                    "{image} is built on the host and never pushed; the repository loads {loaded} into kind but not this one, "
+                    "so the node cannot find it (ErrImageNeverPull with imagePullPolicy Never, ImagePullBackOff otherwise).",
+                    image=str(run.image), loaded=", ".join(dict.fromkeys(str(a.image) for a in loads[:6])),
                 ),
-                params={"component": component.name, "image": str(run.image), "cluster": cluster},
+                facts=LoadFacts(component.name, str(run.image), cluster),
                 remediation=[f"kind load docker-image {run.image} --name {cluster}"],
             )
 
@@ -257,6 +309,9 @@ class PullPolicyBreaksKind(Check):
     )
     example = "image: tiketi-auth-service (no tag) or imagePullPolicy: Always for an image built by scripts/build-and-load.sh"
     fix = "Give local images an explicit tag (`:local`) and `imagePullPolicy: Never` (or IfNotPresent)."
+    Facts = PullPolicyFacts
+    symptom = "ErrImagePull or ImagePullBackOff for {image}, although it was loaded into kind"
+    fix_title = "Set imagePullPolicy to Never for the local image {image} in {path}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         inv = inventory(ctx)
@@ -266,28 +321,29 @@ class PullPolicyBreaksKind(Check):
             if run.policy == "Always":
                 why, where = "imagePullPolicy: Always", run.policy_location or run.location
             elif run.policy is None and run.image.latest:
-                tag = "is `latest`" if run.image.tag else "is missing"
-                why, where = f"no imagePullPolicy and the tag {tag} (Kubernetes then pulls Always)", run.location
+                tag = Msg("is `latest`") if run.image.tag else Msg("is missing")
+                why, where = Msg("no imagePullPolicy and the tag {tag} (Kubernetes then pulls Always)", tag=tag), run.location
             else:
                 continue
             yield self.finding(
-                f"{component.name} runs the local-only image {run.image} with {why}: kind cannot pull it",
+                Msg("{component} runs the local-only image {image} with {why}: kind cannot pull it", component=component.name, image=str(run.image), why=why),
                 where,
                 service=component.name,
                 related=[run.location] if where != run.location else [],
                 evidence={"image": str(run.image), "imagePullPolicy": run.policy, "environment": run.environment.name},
-                root_cause=(
-                    f"{run.image} is built on the host, has no registry and is never pushed, so a pull always fails; "
-                    "the kubelet ignores the copy `kind load` put on the node when the policy is Always."
+                root_cause=Msg(
+                    "{image} is built on the host, has no registry and is never pushed, so a pull always fails; "
+                    "the kubelet ignores the copy `kind load` put on the node when the policy is Always.",
+                    image=str(run.image),
                 ),
-                params={
-                    "component": component.name,
-                    "image": str(run.image),
-                    "policy": run.policy,
-                    "path": where.path,
-                    "line": where.line,
-                    "image_line": run.location.line if run.location.path == where.path else None,
-                },
+                facts=PullPolicyFacts(
+                    component=component.name,
+                    image=str(run.image),
+                    policy=run.policy,
+                    path=where.path,
+                    line=where.line,
+                    image_line=run.location.line if run.location.path == where.path else None,
+                ),
             )
 
 
@@ -306,6 +362,9 @@ class KustomizeImageRewriteUnmatched(Check):
     )
     example = "images: [{name: tiketi-auth-service:local, newTag: v2}] — `name` must not carry the tag"
     fix = "Write `name` exactly as the image name appears in the resources (without tag), or remove the entry."
+    Facts = RewriteFacts
+    symptom = "the overlay deploys the base's image: the rewrite of {name} is never applied"
+    fix_title = "Name the image {bare} (without tag) in {kustomization}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for k in kustomizations(ctx):
@@ -328,25 +387,20 @@ class KustomizeImageRewriteUnmatched(Check):
                     bare = bare.rsplit(":", 1)[0]
                 hint = ""
                 if bare != rewrite.name:
-                    hint = " (`name` carries a tag or digest; it must be the bare image name)"
+                    hint = Msg(" (`name` carries a tag or digest; it must be the bare image name)")
                 near = [n for n in names if n.rsplit("/", 1)[-1].split(":")[0] in rewrite.name or rewrite.name.split(":")[0].rsplit("/", 1)[-1] in n]
                 yield self.finding(
-                    f"{k.path}: images entry {rewrite.name!r} matches no container image{hint}; "
-                    f"the resources use {', '.join(names) or 'no images'}",
+                    Msg("{path}: images entry {name!r} matches no container image{hint}; the resources use {names}",
+                        path=k.path, name=rewrite.name, hint=hint, names=", ".join(names) or Msg("no images")),
                     rewrite.location,
                     evidence={"entry": rewrite.describe(), "images_in_resources": names, "renderer": rendering.renderer},
-                    root_cause=(
-                        f"kustomize compares `name` with each container's image name; none is {rewrite.name!r}, so "
-                        f"`{rewrite.describe()}` is never applied and the overlay runs "
-                        f"{', '.join(near) if near else 'the images of its resources'} unchanged."
+                    root_cause=Msg(
+                        "kustomize compares `name` with each container's image name; none is {name!r}, so "
+                        "`{rewrite}` is never applied and the overlay runs {images} unchanged.",
+                        name=rewrite.name, rewrite=rewrite.describe(),
+                        images=", ".join(near) if near else Msg("the images of its resources"),
                     ),
-                    params={
-                        "kustomization": k.path,
-                        "name": rewrite.name,
-                        "line": rewrite.location.line,
-                        "candidates": near,
-                        "bare": bare if bare in names else None,
-                    },
+                    facts=RewriteFacts(k.path, rewrite.name, rewrite.location.line, tuple(near), bare if bare in names else None),
                 )
 
 

@@ -293,3 +293,12 @@ def test_json_output_stays_english_whatever_the_language(tmp_path):
     korean, english = (json.loads((tmp_path / n).read_text())["findings"] for n in ("k.json", "e.json"))
     assert [f["message"] for f in korean] == [f["message"] for f in english]
     assert [f["fingerprint"] for f in korean] == [f["fingerprint"] for f in english]
+
+
+def test_a_broken_mo_falls_back_to_the_po(tmp_path):
+    folder = tmp_path / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "demo.po").write_text(PO, encoding="utf-8")
+    (mo,) = i18n_tools.compile_all(locale_dir=tmp_path)
+    mo.write_bytes(mo.read_bytes()[:20])  # truncated, newer than the .po
+    assert i18n._domain(folder, "demo") == {"hello {name}": "{name} 안녕"}

@@ -205,13 +205,16 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def _domain(folder: Path, domain: str) -> dict[str, str]:
     po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-        import gettext
+    try:
+        if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+            import gettext
 
-        with mo.open("rb") as handle:
-            entries = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
-        return {k: v for k, v in entries.items() if isinstance(k, str) and k and v}
-    return read_po(po)
+            with mo.open("rb") as handle:
+                entries = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+            return {k: v for k, v in entries.items() if isinstance(k, str) and k and v}
+    except Exception:  # noqa: BLE001 - a truncated or foreign .mo (struct.error, OSError...): the .po says the same
+        pass
+    return read_po(po) if po.is_file() else {}
 
 
 def read_po(path: Path) -> dict[str, str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import sys
 from pathlib import Path
@@ -242,9 +243,12 @@ def compile_all(selected: Iterable[str] = (), locale_dir: Path = LOCALE_DIR) -> 
             continue
         with po.open("rb") as handle:
             catalog = read_po(handle)
-        with po.with_suffix(".mo").open("wb") as handle:
+        mo = po.with_suffix(".mo")
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
-        written.append(po.with_suffix(".mo"))
+        os.replace(partial, mo)  # a reader never sees half a catalogue
+        written.append(mo)
     return written
 
 

@@ -54,9 +54,11 @@ class Environment:
         return None
 
     def describe(self) -> str:
+        from ..i18n import Msg
+
         if self.chart is not None:
-            return f"the Helm chart {self.chart}"
-        return "the plain manifests" if self.kustomization is None else f"the kustomization {self.name}"
+            return Msg("the Helm chart {chart}", chart=self.chart)
+        return Msg("the plain manifests") if self.kustomization is None else Msg("the kustomization {name}", name=self.name)
 
 
 def _same_namespace(a: str | None, b: str | None) -> bool:
