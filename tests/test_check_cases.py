@@ -1,6 +1,7 @@
 """Every check on its failing and passing fixtures (tests/checks/<CODE>/<case>/)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ from .conftest import CASES, build_case
 CASE_DIRS = sorted(p for p in CASES.glob("*/*") if (p / "expected.yaml").is_file())
 
 
+@lru_cache(maxsize=1)
+def _registry():
+    """Loaded once for every case, as one `check` run loads it once for every component (checks keep no state)."""
+    return load_registry()
+
+
 def _id(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
@@ -24,8 +31,7 @@ def test_case(case: Path, tmp_path: Path) -> None:
     code = case.parent.name
     spec = yaml.safe_load((case / "expected.yaml").read_text()) or {}
     repo = build_case(case, tmp_path / "repo")
-    registry = load_registry()
-    report = scan(repo, find_catalogue(repo), registry.runnable([code]))
+    report = scan(repo, find_catalogue(repo), _registry().runnable([code]))
     got = sorted((f.code, f.location.path, f.location.line, f.service) for f in report.findings)
     want = sorted(
         (item["code"], item["path"], item.get("line"), item.get("service")) for item in spec.get("findings") or []
