@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Iterable
 
 from tiketi_doctor.analysis.build_context import Missing, check_sources
@@ -141,4 +142,107 @@ class BuildContextMismatch(Check):
             )
 
 
-CHECKS = (CopySourceMissing, BuildContextMismatch)
+class BuildPathMissing(Check):
+    code = "CTX003"
+    name = "build-path-missing"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A compose `build:` or a workflow build names a context folder or Dockerfile that does not exist (Skaffold: SKF001)."
+    why = (
+        "Build paths are written once and forgotten: when a service folder is renamed or moved "
+        "(`services/auth` → `apps/auth-service`) or a Dockerfile is renamed (`Dockerfile.prod`), the compose file "
+        "and the CI workflow keep the old path. `docker compose build` stops with \"unable to prepare context: path "
+        "... not found\" or \"failed to read dockerfile\", and the workflow's build (and every deploy after it) fails."
+    )
+    example = "docker-compose.yml: build: {context: ./services/auth} — the folder is now apps/auth-service"
+    fix = "Point the build at the folder and Dockerfile that exist now (or restore the file that was moved)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.builds import _PATH_VARIABLE
+
+        seen: set[tuple] = set()
+        for build in inventory(ctx).builds:
+            if build.origin not in ("compose", "workflow") or build.context is None:
+                continue
+            if build.origin == "compose" and _inline_dockerfile(ctx, build):
+                continue
+            paths = [build.context] + ([build.dockerfile] if build.dockerfile else [])
+            if any(_PATH_VARIABLE.search(p) or p.startswith(("/", "..")) for p in paths):
+                continue  # computed, or outside the repository: not ours to judge
+            if not ctx.repo.is_dir(build.context) and build.context != ".":
+                missing, what = build.context, "build context folder"
+            elif build.dockerfile and not ctx.repo.exists(build.dockerfile):
+                missing, what = build.dockerfile, "Dockerfile"
+            else:
+                continue
+            if build.origin == "workflow" and _workflow_makes_files(ctx, build, missing):
+                continue
+            key = (build.location.path, build.location.line, missing)
+            if key in seen:
+                continue
+            seen.add(key)
+            near = _nearest(ctx, missing, what)
+            hint = f"; did it move to {near}?" if near else ""
+            kind = "compose service " + (build.service or "?") if build.origin == "compose" else "workflow build"
+            yield self.finding(
+                f"{kind} at {build.location.path}:{build.location.line} builds from {what} {missing}, which does not exist{hint}",
+                build.location,
+                evidence={"missing": missing, "what": what, "context": build.context, "dockerfile": build.dockerfile, "origin": build.origin, "candidate": near},
+                root_cause=(
+                    f"{missing} is not in the repository, so the build stops before its first step "
+                    + ("(\"unable to prepare context: path not found\")" if what.startswith("build context") else "(\"failed to read dockerfile: no such file\")")
+                    + " and nothing after it in that build runs."
+                ),
+                params={"missing": missing, "what": what, "origin": build.origin, "file": build.location.path, "line": build.location.line},
+            )
+
+
+def _inline_dockerfile(ctx: ScanContext, build: BuildCommand) -> bool:
+    from tiketi_doctor.analysis.compose import compose_files
+
+    for compose in compose_files(ctx):
+        if compose.path != build.location.path:
+            continue
+        for service in compose.services:
+            if service.name == build.service:
+                value = service.data.get("build")
+                return isinstance(value, dict) and "dockerfile_inline" in value
+    return False
+
+
+def _workflow_makes_files(ctx: ScanContext, build: BuildCommand, missing: str) -> bool:
+    """The workflow may create the path itself: a checkout into a subfolder or of another repository, a
+    downloaded artifact, or a command that writes, copies, moves, clones or unpacks something of that name."""
+    from tiketi_doctor.analysis.workflows import workflows
+
+    name = posixpath.basename(missing)
+    for workflow in workflows(ctx):
+        if workflow.path != build.location.path:
+            continue
+        for step in workflow.steps:
+            action = step.action() if step.uses else ""
+            if action == "actions/checkout" and (step.with_.get("path") or step.with_.get("repository")):
+                return True
+            if action.endswith("download-artifact"):
+                return True
+            for line in step.script:
+                if line.number != build.location.line and name in line.text and _WRITES.search(line.text):
+                    return True
+    return False
+
+
+_WRITES = re.compile(r">|\b(?:cp|mv|ln|mkdir|git\s+clone|curl|wget|tar|unzip|envsubst|sed|cat|tee|echo|printf|npx|npm|helm|kustomize)\b")
+
+
+def _nearest(ctx: ScanContext, missing: str, what: str) -> str | None:
+    """The one existing path with the same last name(s): where a moved folder or Dockerfile probably went."""
+    name = posixpath.basename(missing)
+    if what.startswith("build context"):
+        found = [p for p in {posixpath.dirname(f) for f in ctx.repo.walk() if posixpath.basename(posixpath.dirname(f)) == name}]
+    else:
+        folder = posixpath.basename(posixpath.dirname(missing))
+        found = [f for f in ctx.repo.walk() if posixpath.basename(f) == name and (not folder or posixpath.basename(posixpath.dirname(f)) == folder)]
+    return found[0] if len(found) == 1 else None
+
+
+CHECKS = (CopySourceMissing, BuildContextMismatch, BuildPathMissing)
