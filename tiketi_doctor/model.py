@@ -181,6 +181,9 @@ class Finding:
     # The check's typed facts (a `check.Facts` dataclass) when it declares them; `params` is their
     # serialised form. Not part of the JSON output: `params` is.
     facts: Any = field(default=None, repr=False, compare=False)
+    # Fingerprints of the static findings this (live) finding stands for: the runner does not report
+    # them a second time. Not part of the JSON output: `params["absorbed"]` names them.
+    absorbs: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:

@@ -20,9 +20,6 @@ from .context import LiveContext, StaticResults
 from .http import HttpProber, PortForwarder, parse_base_urls
 from .snapshot import ClusterSnapshot, take_snapshot
 
-ABSORBS = "absorbs"  # live finding params: fingerprints of the static findings it stands for
-
-
 @dataclass
 class LiveOptions:
     context: str | None = None  # default: the catalogue's (kind-tiketi-local)
@@ -129,7 +126,7 @@ def _skipped(report: Report, checks: list[Check], outcome: LiveOutcome, exc: Clu
 
 def absorb(report: Report, live_findings: list[Finding]) -> None:
     """A static finding a live finding explains is not reported a second time: the live one carries it."""
-    absorbed = {fp for f in live_findings for fp in f.params.get(ABSORBS, [])}
+    absorbed = {fp for f in live_findings for fp in f.absorbs}
     if absorbed:
         report.findings = [f for f in report.findings if f.fingerprint not in absorbed or f in live_findings]
 

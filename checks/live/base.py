@@ -1,0 +1,277 @@
+"""The shared machinery of the live checks: what a symptom is, why it happens, and one finding of both.
+
+A live finding names the failing component, what its pods show (status, restarts, last termination,
+quoted log lines, events), why (the static root cause with file:line, when one explains it) and what
+fixes it. A static finding that explains the symptom is absorbed: the live finding is located at the
+static cause, carries its code, places and fix, lists it in `Finding.absorbs`, and the runner does not
+report it a second time.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from tiketi_doctor.analysis import k8s
+from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import Check
+from tiketi_doctor.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    # The cluster code is imported where a live check runs: a static run only registers these checks.
+    from tiketi_doctor.cluster.context import LiveContext, Workload
+    from tiketi_doctor.cluster.logsigs import LogDiagnosis, LogMatch
+    from tiketi_doctor.cluster.snapshot import ContainerView, EventView, LogRead, PodView
+
+MAX_QUOTE = 8
+MAX_PODS_LISTED = 5
+CRASH_REASONS = frozenset({"CrashLoopBackOff", "Error", "RunContainerError", "StartError"})
+IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "ErrImageNeverPull", "InvalidImageName"})
+CONFIG_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError"})
+HOST_PORT = re.compile(r"\b(?P<host>[a-z][\w.-]*):(?P<port>\d{2,5})\b")
+
+
+# The cluster code and the masking patterns load on first use: a static run imports this family
+# only to register its checks.
+def is_live(ctx) -> bool:
+    """isinstance(ctx, LiveContext): a live context exists only once its module is loaded."""
+    module = sys.modules.get("tiketi_doctor.cluster.context")
+    return module is not None and isinstance(ctx, module.LiveContext)
+
+
+def diagnose(text: str | None) -> LogDiagnosis:
+    from tiketi_doctor.cluster.logsigs import diagnose as diagnose_log
+
+    return diagnose_log(text)
+
+
+def _no_diagnosis() -> LogDiagnosis:
+    from tiketi_doctor.cluster.logsigs import LogDiagnosis
+
+    return LogDiagnosis()
+
+
+def mask(text: str) -> str:
+    from tiketi_doctor.reporters.masking import mask as mask_secrets
+
+    return mask_secrets(text)
+
+
+
+# -- shared: building a live finding --------------------------------------------------------------
+
+@dataclass
+class Explanation:
+    """Why a symptom happens and what fixes it; `absorbed` static findings stand behind it."""
+
+    headline: str  # a clause after the symptom: "its image does not install it (services/auth-service/Dockerfile:9)"
+    cause: str  # the root-cause paragraph
+    location: Location | None = None
+    related: list[Location] = field(default_factory=list)
+    absorbed: list[Finding] = field(default_factory=list)
+    remediation: list[str] = field(default_factory=list)
+    ruled_out: str = ""
+    params: dict = field(default_factory=dict)
+    fix: str = ""  # what to change, in one sentence; the remediation commands follow it
+
+
+@dataclass
+class Symptom:
+    """What the pods of one workload show for one container."""
+
+    workload: Workload
+    pods: list[PodView]
+    pod: PodView  # the representative (most restarts)
+    container: ContainerView
+    state: str  # "CrashLoopBackOff", "ErrImageNeverPull", ...
+    log: LogRead | None = None
+    log_previous: bool = False
+    diagnosis: LogDiagnosis = field(default_factory=_no_diagnosis)
+    events: list[EventView] = field(default_factory=list)
+
+    def describe(self) -> str:
+        c = self.container
+        parts = [self.state]
+        if c.restarts:
+            parts.append(f"{c.restarts} restart{'s' if c.restarts != 1 else ''}")
+        term = c.last or c.current
+        if term is not None and self.state not in IMAGE_REASONS:
+            parts.append(f"last {term.describe()}")
+        pods = f"{len(self.pods)}/{len(self.workload.live_pods)} pods" if len(self.workload.live_pods) > 1 else f"pod {self.pod.name}"
+        return f"{pods}: " + ", ".join(parts)
+
+
+def pod_line(ctx: LiveContext, pod: PodView) -> str:
+    return f"{pod.name}  {pod.ready}  {pod.status}  {pod.restarts}  {ctx.snapshot.age(pod.created)}"
+
+
+def quoted(lines: Iterable[str]) -> list[str]:
+    return [mask(line) for line in list(lines)[:MAX_QUOTE]]
+
+
+def termination_facts(c: ContainerView) -> dict | None:
+    term = c.last or c.current
+    if term is None:
+        return None
+    return {"exit_code": term.exit_code, "reason": term.reason, "signal": term.signal, "finished_at": term.finished_at}
+
+
+def static_cause(findings: list[Finding]) -> list[dict]:
+    return [{"code": f.code, "fingerprint": f.fingerprint, "location": str(f.location), "message": mask(f.message)} for f in findings]
+
+
+def reported(ctx: LiveContext, findings: list[Finding]) -> list[Finding]:
+    """The static findings that can be absorbed: reported ones (suppressed ones stay suppressed)."""
+    return [f for f in findings if any(f is r for r in ctx.static.findings)]
+
+
+def read_log(ctx: LiveContext, symptom: Symptom) -> None:
+    """The previous container's log when it restarted (it holds the crash), else the current one."""
+    c, pod = symptom.container, symptom.pod
+    symptom.log_previous = bool(c.restarts or c.last)
+    symptom.log = ctx.snapshot.log(pod.name, c.name, previous=symptom.log_previous)
+    if symptom.log.text is None and symptom.log_previous:
+        symptom.log_previous = False
+        symptom.log = ctx.snapshot.log(pod.name, c.name)
+    symptom.diagnosis = diagnose(symptom.log.text)
+
+
+def pod_events(ctx: LiveContext, pods: list[PodView]) -> list[EventView]:
+    return [e for p in pods for e in ctx.snapshot.events_for("Pod", p.name)]
+
+
+class LiveCheck(Check):
+    live = True
+    scope = "cluster"
+
+    def applies_to(self, component: Component) -> bool:
+        return False
+
+    def check_repository(self, ctx) -> Iterable[Finding]:
+        if not is_live(ctx):
+            ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
+            return
+        for workload in ctx.workloads():
+            yield from self.check_workload(ctx, workload)
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        return ()
+
+    def live_finding(self, ctx: LiveContext, symptom: Symptom | None, workload: Workload, symptom_text: str,
+                     why: Explanation, *, severity: Severity | None = None, evidence: dict | None = None) -> Finding:
+        home = ctx.workload_location(workload)
+        location = why.location or home
+        related = [loc for loc in why.related if loc != location]
+        if home != location and home not in related:
+            related.append(home)
+        absorbed = reported(ctx, why.absorbed)
+        facts: dict = {"symptom": mask(symptom_text)}
+        params: dict = {"deployment": workload.name, **why.params}
+        if symptom is not None:
+            c = symptom.container
+            facts.update({
+                "pod_status": [pod_line(ctx, p) for p in symptom.pods[:MAX_PODS_LISTED]],
+                "pod": symptom.pod.name,
+                "phase": symptom.pod.phase,
+                "container": c.name + (" (init)" if c.init else ""),
+                "state": symptom.state,
+                "restarts": c.restarts,
+                "image": c.image,
+            })
+            if c.message:
+                facts["waiting_message"] = mask(c.message)
+            term = termination_facts(c)
+            if term:
+                facts["last_termination"] = term
+            if symptom.log is not None:
+                source = "previous container" if symptom.log_previous else "container"
+                facts["log_source"] = f"{source} {c.name} of {symptom.pod.name}, last {len(symptom.log.lines)} lines"
+                if symptom.log.text is None:
+                    facts["log_error"] = mask(symptom.log.error)
+            if symptom.events:
+                facts["events"] = [mask(e.describe()) for e in symptom.events[:MAX_QUOTE]]
+            params.update({"pod": symptom.pod.name, "container": c.name, "state": symptom.state})
+        facts.update(evidence or {})
+        if why.absorbed:
+            facts["static_cause"] = static_cause(why.absorbed)
+            params["absorbed"] = [{"code": f.code, "fingerprint": f.fingerprint, "location": str(f.location)} for f in why.absorbed]
+        remediation = why.remediation or next((f.remediation for f in why.absorbed if f.remediation), [])
+        fix = next((f.fix.title for f in absorbed if f.fix is not None), None) or why.fix
+        cause = why.cause + (f" Ruled out: {why.ruled_out}" if why.ruled_out else "")
+        if fix or remediation:
+            cause += " Fix: " + (fix.rstrip(".") + "." if fix else "") + (
+                (" Then run: " if fix else "run: ") + "; ".join(f"`{c}`" for c in remediation) + "." if remediation else "")
+        finding = self.finding(
+            f"{symptom_text} — {why.headline}" if why.headline else symptom_text,
+            location,
+            service=workload.service,
+            severity=severity,
+            related=related,
+            evidence=facts,
+            root_cause=cause,
+            params=params,
+            remediation=remediation,
+        )
+        finding.fix = next((f.fix for f in absorbed if f.fix is not None), None)
+        finding.absorbs = [f.fingerprint for f in absorbed]
+        return finding
+
+
+def log_excerpt(symptom: Symptom, matches: list[LogMatch] | None = None) -> list[str]:
+    """The quoted lines of the diagnosis, else the last lines of the log."""
+    chosen = matches if matches is not None else symptom.diagnosis.failures
+    lines: list[str] = []
+    for match in chosen:
+        lines += [line for line in match.quote if line not in lines]
+    if not lines and symptom.log is not None:
+        lines = [line for line in symptom.log.lines if line.strip()][-5:]
+    return quoted(lines)
+
+
+def from_static(found: list[Finding], headline: str, extra: str = "") -> Explanation:
+    lead = found[0]
+    return Explanation(
+        headline=headline,
+        cause=(extra + " " if extra else "") + f"{lead.code} ({lead.name}): {lead.root_cause or lead.message}",
+        location=lead.location,
+        related=[loc for f in found for loc in [f.location, *f.related] if loc != lead.location],
+        absorbed=found,
+        remediation=lead.remediation,
+    )
+
+
+
+
+def availability(ctx: LiveContext, workload: Workload) -> str:
+    if workload.deployment is None and not workload.pods:
+        return "is not deployed in the namespace"
+    if workload.desired == 0:
+        return "is scaled to 0 replicas"
+    pods = workload.live_pods
+    ready = sum(1 for p in pods if p.ready.split("/")[0] == p.ready.split("/")[1] and p.phase == "Running")
+    if ready:
+        return f"has {ready} ready pod{'s' if ready != 1 else ''} (it may have been starting when the connection was refused)"
+    states = ", ".join(sorted({p.status for p in pods})) or "no pods"
+    return f"has no ready pod ({states})"
+
+
+def repo_definitions(ctx: LiveContext, variable: str, component: Component | None) -> list[Location]:
+    """Where the repository's manifests and config files define a variable (Secret/ConfigMap key or env entry)."""
+    paths: list[str] = []
+    folders = {posixpath.dirname(m) for c in ctx.catalogue.components for m in c.manifests}
+    for folder in sorted(folders):  # every manifest beside the components' ones: the Secret and ConfigMap files
+        paths += [p for p in ctx.repo.walk(folder or ".", (".yaml", ".yml")) if posixpath.dirname(p) == folder]
+    for pattern in ctx.catalogue.config_files:
+        paths += ctx.repo.glob(pattern)
+    found = []
+    for path in dict.fromkeys(paths):
+        if path.endswith(".example"):
+            continue
+        for obj in k8s.objects(ctx, path):
+            for section in ("data", "stringData"):
+                data = obj.get(section)
+                if isinstance(data, dict) and variable in data:
+                    found.append(obj.at((section, variable), label=f"{obj.kind} {obj.name}: {variable}"))
+    return found

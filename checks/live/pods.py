@@ -1,0 +1,553 @@
+"""Pod-state checks: what the pods of a component show (crash loops, images, OOM, scheduling, init
+containers, probes, container configuration, restarts), each explained by the repository."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from tiketi_doctor.analysis import k8s
+from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.remediation import reapply_commands, rebuild_commands
+
+from .base import (
+    CONFIG_REASONS, CRASH_REASONS, HOST_PORT, IMAGE_REASONS, Explanation, LiveCheck, Symptom, availability, diagnose,
+    from_static, log_excerpt, mask, pod_events, quoted, read_log, repo_definitions,
+)
+from .explainers import explain_crash
+
+if TYPE_CHECKING:
+    from tiketi_doctor.cluster.context import LiveContext, Workload
+    from tiketi_doctor.cluster.snapshot import ContainerView, PodView
+
+RESTART_WARNING = 3
+_PROBE_EVENT = re.compile(r"^(?P<probe>Liveness|Readiness|Startup) probe failed: (?P<detail>.*)$", re.DOTALL)
+_PROBE_TARGET = re.compile(r"(?:https?://|dial tcp )?(?P<host>[\w.-]+|\[[0-9a-f:]+\]):(?P<port>\d+)")
+_PROBE_STATUS = re.compile(r"statuscode: (?P<status>\d+)")
+_MISSING_KEY = re.compile(r"couldn't find key (?P<key>\S+) in (?P<kind>Secret|ConfigMap) (?:(?P<namespace>[\w.-]+)/)?(?P<name>[\w.-]+)")
+_MISSING_OBJECT = re.compile(r"(?P<kind>secret|configmap) \"(?P<name>[\w.-]+)\" not found", re.IGNORECASE)
+_NC_TARGET = re.compile(r"\b(?:nc|ncat|netcat)\b[^;|&]*?\s(?P<host>[a-z][\w.-]*)\s+(?P<port>\d{2,5})\b")
+
+
+# -- CL001 -------------------------------------------------------------------------------------------
+
+class ContainerCrashLoop(LiveCheck):
+    code = "CL001"
+    name = "container-crash-loop"
+    severity = Severity.ERROR
+    summary = "A component's container keeps exiting (CrashLoopBackOff/Error): its log says why, the repository says what to fix."
+    why = (
+        "A crash-looping pod serves nothing, and Kubernetes waits longer after each crash (up to five minutes). "
+        "The reason is in the previous container's last log lines — `Cannot find module`, `EADDRINUSE`, a missing "
+        "environment variable, a refused connection — and usually in the repository too: a Dockerfile that does not "
+        "install a package, a port or URL that disagrees. This check reads that log and ties it to the static finding "
+        "that explains it, so the crash and its cause are one finding."
+    )
+    example = (
+        "auth-service-86c5d99cc6-ppx8j  0/1  CrashLoopBackOff  5\n"
+        "  Error: Cannot find module 'google-auth-library'  (previous container)\n"
+        "  services/auth-service/Dockerfile:9 writes a package.json without it"
+    )
+    fix = (
+        "Fix the cause the finding names (often: install from the real package.json in the Dockerfile), then rebuild "
+        "the image, `kind load docker-image` it and `kubectl rollout restart` the deployment. When the repository is "
+        "already right, the image in the cluster is older than the repository: rebuild and load it."
+    )
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        for symptom in crash_symptoms(ctx, workload):
+            read_log(ctx, symptom)
+            symptom.events = [e for e in pod_events(ctx, [symptom.pod]) if e.reason in ("BackOff", "Failed")]
+            why = explain_crash(ctx, workload, symptom)
+            evidence = {"log_excerpt": log_excerpt(symptom)}
+            primary = symptom.diagnosis.primary
+            if primary is not None:
+                evidence["log_signature"] = {"kind": primary.kind, **{k: mask(v) for k, v in primary.facts.items()}}
+                why.params.setdefault("signature", primary.kind)
+                why.params.update({k: v for k, v in primary.facts.items() if k not in why.params})
+            if symptom.diagnosis.origin is not None:
+                origin = symptom.diagnosis.origin
+                evidence["log_origin"] = f"{origin.file}:{origin.line}"
+            if symptom.diagnosis.node_version:
+                evidence["node_version"] = symptom.diagnosis.node_version
+            title = primary.title if primary is not None else "exits without a known error in its log"
+            text = f"{workload.service} crash-loops ({symptom.describe()}): {mask(title)}"
+            yield self.live_finding(ctx, symptom, workload, text, why, evidence=evidence)
+
+
+def crash_symptoms(ctx: LiveContext, workload: Workload) -> list[Symptom]:
+    """One symptom per container name: the pods whose container crashes (not for OOM, images or config)."""
+    groups: dict[str, list[tuple[PodView, ContainerView]]] = {}
+    for pod in workload.live_pods:
+        for c in pod.containers:
+            last = c.last or c.current
+            if last is not None and (last.reason == "OOMKilled" or last.exit_code == 137 and last.reason != "Error"):
+                continue
+            crashing = c.reason in CRASH_REASONS or (c.state == "terminated" and last is not None and last.exit_code not in (0, None))
+            if crashing:
+                groups.setdefault(c.name, []).append((pod, c))
+    symptoms = []
+    for name, members in groups.items():
+        pod, c = max(members, key=lambda m: (m[1].restarts, m[0].name))
+        state = c.reason or (f"ExitCode:{c.current.exit_code}" if c.current else "Error")
+        symptoms.append(Symptom(workload, [p for p, _ in members], pod, c, state))
+    return symptoms
+
+
+
+# -- CL002 -------------------------------------------------------------------------------------------
+
+class ImageNotAvailable(LiveCheck):
+    code = "CL002"
+    name = "image-not-available"
+    severity = Severity.ERROR
+    summary = "A container cannot start because its image cannot be pulled or was never loaded into kind."
+    why = (
+        "On kind, locally built images (`tiketi-auth-service:local`) exist in the cluster only after "
+        "`kind load docker-image`; with imagePullPolicy Never the pod waits in ErrImageNeverPull, with Always (the "
+        "default for :latest) containerd tries Docker Hub and ends in ImagePullBackOff. Nothing in the pod's log "
+        "says so — the container never ran."
+    )
+    example = "stats-service-75464b579-h4ctt  0/1  ErrImageNeverPull: tiketi-stats-service:local was never loaded into kind"
+    fix = (
+        "Build the image and load it: `docker build -t IMAGE -f DOCKERFILE .` then `kind load docker-image IMAGE "
+        "--name CLUSTER`, and restart the rollout. When the manifest names a tag nobody builds (`:latest`), use the "
+        "catalogue's image and imagePullPolicy Never (or IfNotPresent)."
+    )
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        groups: dict[str, list[tuple[PodView, ContainerView]]] = {}
+        for pod in workload.live_pods:
+            for c in pod.init_containers + pod.containers:
+                if c.reason in IMAGE_REASONS:
+                    groups.setdefault(c.name, []).append((pod, c))
+        for name, members in groups.items():
+            pod, c = members[0]
+            symptom = Symptom(workload, [p for p, _ in members], pod, c, c.reason)
+            symptom.events = [e for e in pod_events(ctx, symptom.pods) if e.reason in ("Failed", "ErrImageNeverPull", "BackOff")]
+            image = pod.spec_container(c.name, c.init).get("image") or c.image
+            policy = pod.spec_container(c.name, c.init).get("imagePullPolicy") or ("Always" if image.endswith(":latest") or ":" not in image else "IfNotPresent")
+            why = self._explain(ctx, workload, image, policy, c.reason)
+            text = f"{workload.service} cannot start ({symptom.describe()}): image {image}"
+            yield self.live_finding(ctx, symptom, workload, text, why, evidence={"image_pull_policy": policy})
+
+    def _explain(self, ctx: LiveContext, workload: Workload, image: str, policy: str, reason: str) -> Explanation:
+        component = workload.component
+        expected = component.image if component else None
+        manifest = ctx.manifest_container(component)
+        image_at = manifest.workload.at(manifest.path + ("image",), label=f"image: {manifest.data.get('image')}") if manifest else None
+        cluster = ctx.kind_cluster
+        params = {"image": image, "pull_policy": policy, "kind_cluster": cluster}
+        if expected and image != expected:
+            return Explanation(
+                headline=f"the catalogue's image is {expected}; nothing builds {image}",
+                cause=(
+                    f"The pod asks for {image} (imagePullPolicy {policy}), but the image the project builds and loads is "
+                    f"{expected}. No registry has {image}, so the pull fails. Use {expected} in the manifest (with "
+                    "imagePullPolicy Never on kind), re-apply it."
+                ),
+                location=image_at,
+                remediation=(reapply_commands(ctx.catalogue, component, manifest.workload.path) if manifest and component else []),
+                params={**params, "expected_image": expected},
+            )
+        if cluster is not None:
+            commands = rebuild_commands(ctx.catalogue, component) if component else []
+            if not commands:
+                commands = [f"kind load docker-image {image} --name {cluster}", f"kubectl rollout restart deployment/{workload.name} -n {ctx.snapshot.namespace}"]
+            never = reason == "ErrImageNeverPull" or policy == "Never"
+            return Explanation(
+                headline=f"it was never loaded into the kind cluster {cluster}: run `kind load docker-image {image} --name {cluster}`",
+                cause=(
+                    f"{image} is a locally built image; kind nodes see it only after `kind load docker-image {image} --name {cluster}`. "
+                    + ("With imagePullPolicy Never the kubelet does not even try to pull it." if never else
+                       f"With imagePullPolicy {policy} containerd tries a registry, which does not have it.")
+                ),
+                location=image_at,
+                remediation=commands,
+                params=params,
+            )
+        return Explanation(
+            headline="the cluster cannot pull it",
+            cause=f"The node cannot pull {image} (imagePullPolicy {policy}); push it to a registry the cluster can reach, or fix the name.",
+            location=image_at,
+            params=params,
+        )
+
+
+# -- CL003 -------------------------------------------------------------------------------------------
+
+class ContainerOomKilled(LiveCheck):
+    code = "CL003"
+    name = "container-oom-killed"
+    severity = Severity.ERROR
+    summary = "A container was killed for exceeding its memory limit (OOMKilled, exit code 137)."
+    why = (
+        "The kernel kills the process the moment it passes the container's memory limit: no JavaScript error, no "
+        "stack trace, just exit code 137 and reason OOMKilled in the last termination state. The log ends "
+        "mid-work, typically while loading a large data set into memory."
+    )
+    example = "stats-service: lastState.terminated reason OOMKilled, exit code 137, limit 128Mi, 4 restarts"
+    fix = "Raise resources.limits.memory in the manifest (and the request with it), or make the code stream/page the data; re-apply."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        groups: dict[str, list[tuple[PodView, ContainerView]]] = {}
+        for pod in workload.live_pods:
+            for c in pod.containers:
+                term = c.last or c.current
+                if term is not None and (term.reason == "OOMKilled" or (term.exit_code == 137 and term.reason != "Error")):
+                    groups.setdefault(c.name, []).append((pod, c))
+        for name, members in groups.items():
+            pod, c = max(members, key=lambda m: m[1].restarts)
+            symptom = Symptom(workload, [p for p, _ in members], pod, c, "OOMKilled")
+            read_log(ctx, symptom)
+            limits = (pod.spec_container(c.name).get("resources") or {}).get("limits") or {}
+            memory = limits.get("memory")
+            manifest = ctx.manifest_container(workload.component, c.name)
+            limit_at = None
+            if manifest is not None:
+                limit_at = manifest.workload.at(manifest.path + ("resources", "limits", "memory"), label=f"memory limit {manifest.data.get('resources', {}).get('limits', {}).get('memory')}")
+            heap = symptom.diagnosis.first("heap-out-of-memory")
+            repo_limit = ((manifest.data.get("resources") or {}).get("limits") or {}).get("memory") if manifest else None
+            drift = (f" The repository's manifest says {repo_limit} ({limit_at}): the Deployment in the cluster differs, "
+                     "re-applying the manifest may be the whole fix." if repo_limit and memory and str(repo_limit) != str(memory) else "")
+            why = Explanation(
+                headline=f"it exceeded its memory limit {memory or '(none set: the node ran out)'}",
+                cause=(
+                    f"The kernel killed {c.name} for using more than {memory or 'the node’s free memory'} "
+                    f"({(c.last or c.current).describe()}). "
+                    + ("The log shows the JavaScript heap running out first. " if heap else "The log ends mid-work (see log_excerpt): the process was killed, it did not fail. ")
+                    + "Raise the limit in the manifest or make the work use less memory (stream or page the data), then re-apply."
+                    + drift
+                ),
+                location=limit_at,
+                remediation=reapply_commands(ctx.catalogue, workload.component, manifest.workload.path) if manifest and workload.component else [],
+                params={"memory_limit": memory},
+            )
+            text = f"{workload.service} is OOMKilled ({symptom.describe()})"
+            yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": log_excerpt(symptom, []), "memory_limit": memory})
+
+
+# -- CL004 -------------------------------------------------------------------------------------------
+
+class PodUnschedulable(LiveCheck):
+    code = "CL004"
+    name = "pod-unschedulable"
+    severity = Severity.ERROR
+    summary = "A pod stays Pending because the scheduler cannot place it (FailedScheduling)."
+    why = (
+        "A pod the scheduler cannot place never starts: no container, no log. The reason is only in the "
+        "FailedScheduling event — most often a memory or CPU request larger than the kind node has, a node "
+        "selector or taint nothing matches, or an unbound volume claim."
+    )
+    example = "payment-service-…  0/1  Pending: 0/1 nodes are available: 1 Insufficient memory. (requests 4Gi)"
+    fix = "Lower the requests in the manifest to what the node can give (kind shares the laptop's memory), or fix the selector/taint; re-apply."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        pending = [p for p in workload.live_pods if p.phase == "Pending" and (p.conditions.get("PodScheduled") or {}).get("status") == "False"]
+        if not pending:
+            return
+        pod = pending[0]
+        events = [e for e in pod_events(ctx, pending) if e.reason == "FailedScheduling"]
+        condition = pod.conditions.get("PodScheduled") or {}
+        message = events[0].message if events else condition.get("message") or condition.get("reason") or "not scheduled"
+        from tiketi_doctor.cluster.snapshot import ContainerView
+
+        container = pod.containers[0] if pod.containers else ContainerView(
+            ((pod.raw.get("spec") or {}).get("containers") or [{}])[0].get("name", ""), False, "", "", False, 0, "waiting", "Pending", "", None, None, None)
+        symptom = Symptom(workload, pending, pod, container, "Pending", events=events)
+        resources = (pod.spec_container(container.name).get("resources") or {}).get("requests") or {}
+        manifest = ctx.manifest_container(workload.component, container.name)
+        short = "memory" if "memory" in message.lower() else "cpu" if "cpu" in message.lower() else None
+        location = None
+        if manifest is not None and short:
+            location = manifest.workload.at(manifest.path + ("resources", "requests", short), label=f"requests.{short}: {resources.get(short)}")
+        repo_request = ((manifest.data.get("resources") or {}).get("requests") or {}).get(short) if manifest and short else None
+        drift = (f"The repository's manifest requests {repo_request} ({location}), the Deployment in the cluster "
+                 f"{resources.get(short)}: re-apply the manifest. " if repo_request and str(repo_request) != str(resources.get(short)) else "")
+        why = Explanation(
+            headline=message,
+            cause=(
+                f"The scheduler cannot place {pod.name}: \"{message}\". " + drift
+                + (f"The container requests {short} {resources.get(short)}, more than any node can offer; lower the request in the manifest. " if short else "")
+                + "Nothing runs until it is scheduled."
+            ),
+            location=location,
+            remediation=reapply_commands(ctx.catalogue, workload.component, manifest.workload.path) if manifest and workload.component else [],
+            params={"requests": resources, "scheduling_message": message},
+        )
+        age = ctx.snapshot.age(pod.created)
+        yield self.live_finding(ctx, symptom, workload, f"{workload.service} is Pending{f' for {age}' if age else ''}, unscheduled", why)
+
+
+# -- CL005 -------------------------------------------------------------------------------------------
+
+class InitContainerBlocked(LiveCheck):
+    code = "CL005"
+    name = "init-container-blocked"
+    severity = Severity.ERROR
+    summary = "A pod never gets past an init container (still waiting, or failing): the app container never starts."
+    why = (
+        "Init containers run to completion before the app starts. One that waits for a dependency (`until nc -z "
+        "postgres-service 5432`) waits forever when that dependency is down or scaled to zero, and the pod stays "
+        "in Init:0/1 with no app log at all."
+    )
+    example = "auth-service  0/1  Init:0/1 — wait-for-postgres: \"waiting for postgres\"; postgres is scaled to 0 replicas"
+    fix = "Bring the dependency up (scale it, fix its own failure); if the init container's target is wrong, correct the host/port in the manifest."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        for pod in workload.live_pods:
+            if not pod.status.startswith("Init:"):
+                continue
+            blocked = next((c for c in pod.init_containers if not (c.state == "terminated" and c.current and c.current.exit_code == 0)), None)
+            if blocked is None:
+                continue
+            symptom = Symptom(workload, [pod], pod, blocked, pod.status)
+            symptom.log = ctx.snapshot.log(pod.name, blocked.name, previous=bool(blocked.restarts))
+            symptom.diagnosis = diagnose(symptom.log.text)
+            spec = pod.spec_container(blocked.name, init=True)
+            command = " ".join(str(x) for x in (spec.get("command") or []) + (spec.get("args") or []))
+            target = _NC_TARGET.search(command) or HOST_PORT.search(command)
+            why = self._explain(ctx, workload, blocked, command, target)
+            lines = [l for l in symptom.log.lines if l.strip()][-3:]
+            text = f"{workload.service} is stuck in {pod.status}: init container {blocked.name} " + (
+                "is still running" if blocked.state == "running" else f"is {blocked.reason or blocked.state}")
+            yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": quoted(lines), "init_command": mask(command)})
+            return
+
+    def _explain(self, ctx: LiveContext, workload: Workload, init: ContainerView, command: str, target) -> Explanation:
+        obj = ctx.manifest_workload(workload.component)
+        location = None
+        if obj is not None:
+            for i, c in enumerate(k8s.containers(obj, init=True)):
+                if c.name == init.name:
+                    location = obj.at(c.path + ("name",), label=f"initContainer {c.name}")
+        if target is None:
+            return Explanation(
+                headline="it has not finished",
+                cause=f"The init container runs `{command}` and has not completed; the app container waits for it.",
+                location=location,
+            )
+        host, port = target.group("host"), int(target.group("port"))
+        dependency = ctx.component_by_host(host)
+        dep_workload = ctx.workload_of(dependency) if dependency else None
+        state = availability(ctx, dep_workload) if dep_workload else f"is not a known component (no Service {host})"
+        related = [ctx.workload_location(dep_workload)] if dep_workload else []
+        name = dependency.name if dependency else host
+        remediation = []
+        if dep_workload is not None and dep_workload.desired == 0:
+            remediation = [f"kubectl scale deployment/{dep_workload.name} -n {ctx.snapshot.namespace} --replicas=1"]
+        return Explanation(
+            headline=f"it waits for {host}:{port}, and {name} {state}",
+            cause=(
+                f"The init container loops on `{command}` until {host}:{port} accepts connections; {name} {state}, "
+                f"so it never does. Start {name} and the pod continues by itself."
+            ),
+            location=location,
+            related=related,
+            remediation=remediation,
+            params={"waits_for": f"{host}:{port}", "dependency": name},
+        )
+
+
+# -- CL006 -------------------------------------------------------------------------------------------
+
+class ProbeFailing(LiveCheck):
+    code = "CL006"
+    name = "probe-failing"
+    severity = Severity.ERROR
+    summary = "Liveness or readiness probes fail (Unhealthy events): compared with the port and path the app really serves."
+    why = (
+        "A failing readiness probe keeps the pod out of its Service (callers get connection refused or 503); a "
+        "failing liveness probe makes the kubelet kill a process that may be perfectly healthy. \"connection "
+        "refused\" on a port usually means the app listens on another one — the log line where it says so and the "
+        "pod's env PORT show which."
+    )
+    example = "stats-service: Readiness probe failed: dial tcp 10.244.0.12:3004: connect: connection refused — the app says \"running on port 3002\""
+    fix = "Make the app's port, containerPort, env PORT and the probes' port agree (the catalogue's port), re-apply and restart."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        events = [e for e in pod_events(ctx, workload.live_pods) if e.reason == "Unhealthy"]
+        failed = [(e, _PROBE_EVENT.match(e.message)) for e in events]
+        failed = [(e, m) for e, m in failed if m]
+        if not failed:
+            return
+        pod = next((p for p in workload.live_pods if p.name == failed[0][0].name), workload.live_pods[0])
+        container = pod.containers[0] if pod.containers else None
+        if container is None:
+            return
+        symptom = Symptom(workload, [pod], pod, container, "Unhealthy" if container.ready else ("NotReady" if container.state == "running" else container.reason or container.state))
+        symptom.events = [e for e, _ in failed]
+        probes = sorted({m.group("probe") for _, m in failed})
+        detail = failed[0][1].group("detail")
+        target = _PROBE_TARGET.search(detail)
+        status = _PROBE_STATUS.search(detail)
+        probe_port = int(target.group("port")) if target else None
+        symptom.log = ctx.snapshot.log(pod.name, container.name)
+        symptom.diagnosis = diagnose(symptom.log.text)
+        why = self._explain(ctx, workload, pod, container, probe_port, int(status.group("status")) if status else None, detail, symptom)
+        listening = symptom.diagnosis.first("listening")
+        evidence = {"log_excerpt": quoted(listening.quote) if listening else [], "probes": probes, "probe_port": probe_port}
+        refused = "connection refused" in detail
+        what = f"connection refused on :{probe_port}" if refused and probe_port else (f"HTTP {status.group('status')}" if status else detail.strip()[:120])
+        text = f"{workload.service}'s {' and '.join(p.lower() for p in probes)} probe{'s' if len(probes) > 1 else ''} fail ({what}; {sum(e.count for e in symptom.events)} times, {container.restarts} restarts)"
+        yield self.live_finding(ctx, symptom, workload, text, why, evidence=evidence)
+
+    def _explain(self, ctx, workload: Workload, pod: PodView, container: ContainerView, probe_port, status, detail, symptom: Symptom) -> Explanation:
+        component = workload.component
+        service = workload.service
+        listening = symptom.diagnosis.first("listening")
+        log_port = int(listening.facts["port"]) if listening else None
+        env_port = next((e.get("value") for e in pod.spec_container(container.name).get("env") or [] if e.get("name") == "PORT"), None)
+        expected = component.port if component else None
+        facts = {"probe_port": probe_port, "app_port": log_port, "env_port": env_port, "catalogue_port": expected}
+        if status == 404:
+            found = ctx.static.find("HC002", service)
+            if found:
+                return from_static(found, "the probe path is not served by the app")
+            return Explanation(headline="the app answers 404 on the probe path", cause=f"The probe gets 404: {detail.strip()}", params=facts)
+        found = ctx.static.find("PORT003", service) + ctx.static.find("PORT001", service)
+        app_port = log_port or (int(env_port) if env_port and env_port.isdigit() else None)
+        if found:
+            why = from_static(found, f"the probes use {probe_port} but the app listens on {app_port or '?'}"
+                              + (f" (catalogue: {expected})" if expected else ""))
+            why.params.update(facts)
+            return why
+        if app_port and probe_port and app_port != probe_port:
+            said = f"the log says \"{listening.quote[0].strip()}\"" if listening else f"env PORT={env_port}"
+            manifest = ctx.manifest_container(component, container.name)
+            repo_env = None
+            env_at = None
+            if manifest is not None:
+                for i, entry in enumerate(manifest.data.get("env") or []):
+                    if isinstance(entry, dict) and entry.get("name") == "PORT":
+                        repo_env = str(entry.get("value"))
+                        env_at = manifest.workload.at(manifest.path + ("env", i, "value"), label=f"PORT={repo_env}")
+            drift = env_port is not None and repo_env is not None and str(env_port) != repo_env
+            cause = (
+                f"The kubelet probes port {probe_port}, but the app listens on {app_port} ({said}"
+                + (f"; the live Deployment sets env PORT={env_port}" if env_port else "") + "). "
+            )
+            ruled_out = ""
+            if drift:
+                cause += (f"The repository's manifest sets PORT={repo_env} ({env_at}): the Deployment in the cluster differs from it. "
+                          "Re-apply the manifest.")
+                ruled_out = f"PORT003 and PORT001 find the repository consistent on {expected}; the drift is in the cluster only."
+            else:
+                cause += f"Make the app's port and the probes agree on {expected or probe_port}."
+            return Explanation(
+                headline=f"the app listens on {app_port}, not {probe_port}",
+                cause=cause,
+                location=env_at,
+                remediation=reapply_commands(ctx.catalogue, component, manifest.workload.path) if manifest and component else [],
+                ruled_out=ruled_out,
+                params=facts,
+            )
+        return Explanation(
+            headline=detail.strip()[:160],
+            cause=(
+                f"The probe fails with \"{detail.strip()}\" although the app's port ({app_port or 'unknown'}) matches. "
+                "The app may be too slow to answer (raise timeoutSeconds/initialDelaySeconds) or its health route may "
+                "depend on something that is down."
+            ),
+            params=facts,
+        )
+
+
+# -- CL007 -------------------------------------------------------------------------------------------
+
+class ContainerConfigError(LiveCheck):
+    code = "CL007"
+    name = "container-config-error"
+    severity = Severity.ERROR
+    summary = "The kubelet cannot create a container: a Secret/ConfigMap or one of its keys that the pod references is missing."
+    why = (
+        "With `secretKeyRef`/`configMapKeyRef` (or envFrom of a missing object) the kubelet refuses to create the "
+        "container at all: the pod sits in CreateContainerConfigError with no log, until the object or key exists."
+    )
+    example = "payment-service  0/1  CreateContainerConfigError: couldn't find key TOSS_SECRET_KEY in Secret tiketi/tiketi-secret"
+    fix = "Create the missing key (re-apply the repository's Secret/ConfigMap, or `kubectl create secret ...`), then restart the deployment."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        for pod in workload.live_pods:
+            c = next((x for x in pod.init_containers + pod.containers if x.reason in CONFIG_REASONS), None)
+            if c is None:
+                continue
+            symptom = Symptom(workload, [p for p in workload.live_pods if any(x.reason in CONFIG_REASONS for x in p.containers)], pod, c, c.reason)
+            symptom.events = [e for e in pod_events(ctx, [pod]) if e.reason == "Failed"]
+            message = c.message or (symptom.events[0].message if symptom.events else "")
+            key = _MISSING_KEY.search(message)
+            missing = _MISSING_OBJECT.search(message)
+            why = self._explain(ctx, workload, message, key, missing)
+            yield self.live_finding(ctx, symptom, workload, f"{workload.service} cannot create its container ({c.reason}): {mask(message)}", why)
+            return
+
+    def _explain(self, ctx: LiveContext, workload: Workload, message: str, key, missing) -> Explanation:
+        ns = ctx.snapshot.namespace
+        restart = f"kubectl rollout restart deployment/{workload.name} -n {ns}"
+        if key is not None:
+            name, kind, obj = key.group("key"), key.group("kind"), key.group("name")
+            defined = [loc for loc in repo_definitions(ctx, name, workload.component) if obj in (loc.label or "")]
+            if defined:
+                loc = defined[0]
+                return Explanation(
+                    headline=f"the repository's {loc.path} defines it: the {kind} in the cluster is older",
+                    cause=f"The pod references key {name} of {kind} {obj}; {loc.path}:{loc.line} defines it but the object in the cluster lacks it. Re-apply {loc.path}.",
+                    location=loc,
+                    remediation=[f"kubectl apply -f {loc.path}", restart],
+                    params={"key": name, "object": f"{kind}/{obj}"},
+                )
+            return Explanation(
+                headline=f"{kind} {obj} has no key {name}, neither in the cluster nor in the repository",
+                cause=f"The pod references key {name} of {kind} {obj}, which defines no such key. Add it to the {kind} (and to its manifest, if it has one).",
+                remediation=[f"kubectl create secret generic {obj} -n {ns} --from-literal={name}=... --dry-run=client -o yaml | kubectl apply -f -" if kind == "Secret" else f"kubectl edit configmap {obj} -n {ns}", restart],
+                params={"key": name, "object": f"{kind}/{obj}"},
+            )
+        if missing is not None:
+            kind, obj = missing.group("kind"), missing.group("name")
+            return Explanation(
+                headline=f"{kind} {obj} does not exist in namespace {ns}",
+                cause=f"The pod references {kind} {obj}, which is not in the namespace. Apply its manifest (or create it) before the deployment.",
+                remediation=[restart],
+                params={"object": f"{kind}/{obj}"},
+            )
+        return Explanation(headline="the container configuration is invalid", cause=message)
+
+
+# -- CL008 -------------------------------------------------------------------------------------------
+
+class ContainerRestarting(LiveCheck):
+    code = "CL008"
+    name = "container-restarting"
+    severity = Severity.WARNING
+    summary = f"A running container has restarted {RESTART_WARNING} or more times: it fails now and then."
+    why = (
+        "A container that runs now but has restarted several times is failing intermittently: a liveness probe that "
+        "times out under load, a crash on some requests, memory growth. Every restart drops in-flight requests and "
+        "WebSocket connections. The previous container's log shows the last failure."
+    )
+    example = "payment-service-86db46bfbd-zdqwt  1/1  Running  7 — last exit code 1: Error: connect ETIMEDOUT"
+    fix = "Read the quoted previous log and the last termination reason; fix that failure (or the probe that kills a healthy process)."
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        restarting = [(p, c) for p in workload.live_pods for c in p.containers
+                      if c.restarts >= RESTART_WARNING and c.state == "running" and c.ready]
+        if not restarting:
+            return
+        pod, c = max(restarting, key=lambda m: m[1].restarts)
+        symptom = Symptom(workload, [p for p, _ in restarting], pod, c, "Running")
+        read_log(ctx, symptom)
+        primary = symptom.diagnosis.primary
+        term = c.last
+        why = Explanation(
+            headline=(primary.title if primary else (f"last {term.describe()}" if term else "no termination record")),
+            cause=(
+                f"{c.name} runs, but has restarted {c.restarts} times"
+                + (f"; its last instance ended with {term.describe()}" if term else "")
+                + (f" after \"{primary.title}\"" if primary else "")
+                + ". " + ("A liveness probe killed it (see events)." if any(e.reason == "Unhealthy" for e in pod_events(ctx, [pod])) else "")
+            ).strip(),
+            params={"restarts": c.restarts},
+        )
+        text = f"{workload.service} keeps restarting ({c.restarts} restarts in {ctx.snapshot.age(pod.created)}, running now)"
+        yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": log_excerpt(symptom)})
+
+
