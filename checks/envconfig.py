@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from tiketi_doctor.analysis.envsources import (
     secret_values,
 )
 from tiketi_doctor.analysis.build_inputs import build_sources, is_input
+from tiketi_doctor.analysis.compose import ComposeService, compose_files
 from tiketi_doctor.analysis.envvars import env_use, local_packages
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.kustomize import Placed, containers_of
@@ -54,7 +56,9 @@ class EnvVarNotProvided(Check):
         "`process.env.X` is `undefined` when nobody sets X. Used as a value — a JWT secret, a service URL, "
         "`.split(',')` — it throws or sends requests to `undefined/...` the first time that code runs, often "
         "long after the pod looked healthy. Variables must come from the Deployment (env, envFrom "
-        "ConfigMap/Secret), the image (ENV) or, for local runs, .env.example."
+        "ConfigMap/Secret), the image (ENV) or, for local runs, .env.example. Each deployed environment is "
+        "checked on its own: every kustomize overlay, and every compose file that runs the component's image "
+        "(with its env_file), so a variable set for one environment but not for another is named with both sides."
     )
     example = "src/routes/auth.js: jwt.sign(payload, process.env.JWT_SIGNING_KEY) — no ConfigMap, Secret, env entry or .env.example sets JWT_SIGNING_KEY"
     fix = (
@@ -88,6 +92,11 @@ class EnvVarNotProvided(Check):
                 yield self._nothing(ctx, component, name, read, others, targets, in_bundle)
             elif lacking:
                 yield self._cluster_lacks(ctx, component, name, read, others, lacking, local.get(name), setting)
+            elif not in_bundle:
+                missing = [run for run in _compose_runs(ctx, component) if run.complete and name not in run.names]
+                provider = next((s for s in local_sources(ctx, component) if s.name == name and all(s.location.path not in r.files for r in missing)), None)
+                if missing and (provider is not None or setting):
+                    yield self._compose_lacks(ctx, component, name, read, others, missing, provider, setting)
 
     def _where_looked(self, ctx: ScanContext, component: Component, targets: list[ContainerEnv], in_bundle: bool) -> list[str]:
         looked = []
@@ -148,6 +157,90 @@ class EnvVarNotProvided(Check):
             params={"variable": name, "component": component.name, "environments": [ce.environment.name for ce in lacking]},
             remediation=reapply_commands(ctx.catalogue, component, first.workload.source) if first.workload.source else [],
         )
+
+
+    def _compose_lacks(self, ctx, component, name, read, others, missing: list["_ComposeRun"], provider: EnvSource | None, setting) -> Finding:
+        first = missing[0]
+        service = first.service
+        provided = [_with_line(provider)] if provider else []
+        provided += [f"{ce.environment.describe()} ({ce.of(name)[0].location.path}:{ce.of(name)[0].location.line})" for ce in setting]
+        env_files = ", ".join(first.env_files) or "no env_file"
+        return self.finding(
+            f"{component.name} reads {name} without a default; it is set in {' and '.join(provided)}, "
+            f"but compose service {service.name} in {service.file} does not set it",
+            read.location,
+            service=component.name,
+            severity=Severity.WARNING,
+            related=[service.location] + ([provider.location] if provider else []) + others,
+            evidence={
+                "variable": name,
+                "set_in": provided,
+                "missing_in": [f"compose service {r.service.name} ({r.service.file})" for r in missing],
+                "env_file": list(first.env_files),
+            },
+            root_cause=(
+                f"`docker compose -f {service.file} up` starts {service.name} from {component.dockerfile} with only its "
+                f"environment entries and env_file ({env_files}), none of which sets {name}, and the image has no ENV for it, "
+                f"so {name} is undefined in that environment."
+            ),
+            params={"variable": name, "component": component.name, "environments": [f"{r.service.file}#{r.service.name}" for r in missing]},
+        )
+
+
+@dataclass
+class _ComposeRun:
+    """A compose service that runs the component's image, with every variable it hands the container."""
+
+    service: ComposeService
+    names: set[str]
+    complete: bool  # False: an env_file the repository does not hold, or `extends:` another service
+    env_files: tuple[str, ...]
+    files: set[str]  # the compose and env files read for it
+
+
+def _compose_runs(ctx: ScanContext, component: Component) -> list[_ComposeRun]:
+    """Each compose service built from the component's Dockerfile. Files in one folder are often merged
+    (`-f docker-compose.yml -f docker-compose.prod.yml`, the override file): a service is read as the union
+    of the services of that name in its folder, so a variable counts as set when any of them sets it."""
+    def collect() -> list[_ComposeRun]:
+        if not component.dockerfile:
+            return []
+        files = compose_files(ctx)
+        runs = []
+        for compose in files:
+            for service in compose.services:
+                if service.build is None or service.build.dockerfile != component.dockerfile:
+                    continue
+                run = _ComposeRun(service, set(), True, (), set())
+                for other in files:
+                    if other.folder != compose.folder:
+                        continue
+                    for same in other.services:
+                        if same.name != service.name:
+                            continue
+                        run.files.add(other.path)
+                        run.complete = run.complete and "extends" not in same.data
+                        run.names |= {v.name for v in same.environment}
+                        for path in _env_file_paths(same):
+                            run.env_files += (path,)
+                            run.files.add(path)
+                            if not ctx.repo.exists(path):
+                                run.complete = False
+                            run.names |= {e.name for e in env_file_entries(ctx, path)}
+                runs.append(run)
+        return runs
+
+    return ctx.memo(("env-compose-runs", component.name), collect)
+
+
+def _env_file_paths(service: ComposeService) -> list[str]:
+    value = service.data.get("env_file")
+    found = []
+    for item in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+        rel = item.get("path") if isinstance(item, dict) else item
+        if isinstance(rel, str):
+            found.append(posixpath.normpath(posixpath.join(posixpath.dirname(service.file), rel)))
+    return found
 
 
 # -- ENV002 ---------------------------------------------------------------------------------------
