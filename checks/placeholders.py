@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 
 # `<your-registry>`, `<REGISTRY>`, `<ACR_NAME>.azurecr.io`; not `</div>`, `<a href=...>`, `Name <a@b.c>`.
@@ -17,6 +19,18 @@ _HOST = re.compile(r"^(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|[A-Za-z0-9-]+\.invalid|invalid)$", re.IGNORECASE)
 _HOST_KEYS = {"host", "hosts", "hostname", "domain", "domains", "dnsnames", "server_name", "servername"}
 _IMAGE_KEYS = {"image", "newname", "repository", "registry", "images", "tags"}
+
+
+@dataclass(frozen=True)
+class PlaceholderFacts(Facts):
+    """CFG001: the file and the key path (as strings) of the placeholder value."""
+
+    file: str
+    key: tuple[str, ...] = ()
+
+    @property
+    def dotted(self) -> str:
+        return _dotted(tuple(int(k) if k.isdigit() else k for k in self.key))
 
 
 class PlaceholderInConfig(Check):
@@ -39,6 +53,9 @@ class PlaceholderInConfig(Check):
         "Put the real value in, or make it a real parameter: a kustomize `images:` rewrite, a Helm value the "
         "install sets, `${VAR}` that compose or the workflow fills in."
     )
+    Facts = PlaceholderFacts
+    symptom = "{dotted} in {file} is deployed as a placeholder"
+    fix_title = "Put the real value for {dotted} in {file}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for path, doc, roots in deployable_yaml(ctx):
@@ -47,13 +64,13 @@ class PlaceholderInConfig(Check):
                 if kind is None:
                     continue
                 where = Location(path, doc.line(key_path), doc.column(key_path), label=_dotted(key_path))
-                breaks = _what_breaks(key_path, kind) if roots == [()] else "the workflow passes the placeholder text on as it is"
+                breaks = _what_breaks(key_path, kind) if roots == [()] else Msg("the workflow passes the placeholder text on as it is")
                 yield self.finding(
-                    f"{_dotted(key_path)} is still a placeholder ({kind}): {value!r} — {breaks}",
+                    Msg("{key} is still a placeholder ({kind}): {value!r} — {breaks}", key=_dotted(key_path), kind=kind, value=value, breaks=breaks),
                     where,
                     evidence={"value": value, "placeholder": kind, "key": _dotted(key_path), "breaks": breaks},
-                    root_cause=f"{path} is deployed as written and nothing fills in {value!r}: {breaks}.",
-                    params={"file": path, "key": [str(k) for k in key_path]},
+                    root_cause=Msg("{path} is deployed as written and nothing fills in {value!r}: {breaks}.", path=path, value=value, breaks=breaks),
+                    facts=PlaceholderFacts(path, tuple(str(k) for k in key_path)),
                 )
 
 
@@ -118,16 +135,16 @@ def placeholder_kind(value: str, key_path: tuple = ()) -> str | None:
     if "${{" in value or "{{" in value:
         return None  # filled in by the workflow or a template engine
     if _WHOLE.match(value):
-        return f"the whole value is {value!r}"
+        return Msg("the whole value is {value!r}", value=value)
     angle = _ANGLE.search(value)
     if angle and "=" not in value:
-        return f"<{angle.group(1)}> token"
+        return Msg("{token} token", token=f"<{angle.group(1)}>")
     your = _YOUR.search(value)
     if your:
-        return "a your-… token"
+        return Msg("a your-… token")
     host = _host_of(value, key_path)
     if host and _RESERVED.search(host):
-        return f"reserved example host {host}"
+        return Msg("reserved example host {host}", host=host)
     return None
 
 
@@ -145,12 +162,12 @@ def _what_breaks(key_path: tuple, kind: str) -> str:
     keys = [str(k).lower() for k in key_path if isinstance(k, str)]
     last = keys[-1] if keys else ""
     if last in _IMAGE_KEYS or (len(keys) >= 2 and keys[-2] == "image"):
-        return "the image cannot be pulled (InvalidImageName or ImagePullBackOff)"
+        return Msg("the image cannot be pulled (InvalidImageName or ImagePullBackOff)")
     if kind.startswith("reserved example host") and last in _HOST_KEYS:
-        return "the Ingress serves a domain nobody reaches (and no certificate is issued for it)"
+        return Msg("the Ingress serves a domain nobody reaches (and no certificate is issued for it)")
     if kind.startswith("reserved example host"):
-        return "requests go to a reserved example domain, not to a real service"
-    return "the application receives the placeholder text literally"
+        return Msg("requests go to a reserved example domain, not to a real service")
+    return Msg("the application receives the placeholder text literally")
 
 
 def _dotted(path: tuple) -> str:

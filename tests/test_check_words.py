@@ -17,7 +17,7 @@ PENDING = {
     "checks.buildctx", "checks.compose", "checks.dockerfile", "checks.docs",
     "checks.envconfig", "checks.frontend_env", "checks.gitops", "checks.gateway", "checks.health",
     "checks.ingress", "checks.install", "checks.kubeschema", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout", "checks.manifests",
-    "checks.modules", "checks.placeholders", "checks.platforms", "checks.service_names", "checks.skaffold",
+    "checks.modules", "checks.platforms", "checks.service_names", "checks.skaffold",
     "checks.workflow_steps", "checks.workflows",
 }
 

@@ -85,7 +85,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
         "the browser's bundle has {variable} = undefined (requests to undefined/...)",
         "브라우저 번들에서 {variable} 값이 undefined (undefined/... 로 요청)",
     ),
-    "CFG001": ("{breaks}: {value!r} is still a placeholder", "{value!r} 값이 아직 자리표시자(placeholder)임: 그대로 배포됨"),
 }
 
 
