@@ -218,6 +218,98 @@ class NpmScriptMissing(_DockerfileCheck):
             )
 
 
+class ServerStartedByRun(_DockerfileCheck):
+    code = "DKF005"
+    name = "server-started-by-run"
+    severity = Severity.ERROR
+    summary = "A RUN starts the server (`npm start`, `node server.js`) where CMD was meant: the build hangs, and the image starts nothing."
+    why = (
+        "RUN executes while the image is built and waits for the command to exit. A server never exits, so "
+        "`docker build` hangs at that step until CI times out (or fails when the server cannot reach its database "
+        "at build time); and as the image has no CMD of its own, a container of it runs the base image's default "
+        "(`node`, a REPL that exits at once) — the pod completes or crash-loops."
+    )
+    example = "COPY . .\nRUN npm start      # no CMD after it"
+    fix = "Start the server with CMD (`CMD [\"npm\", \"start\"]` or `CMD [\"node\", \"server.js\"]`); keep RUN for steps that finish (install, build)."
+
+    def check_dockerfile(self, ctx, component, dockerfile):
+        chain = _stage_chain(dockerfile, dockerfile.final)
+        commands = [i for stage in chain for i in stage.instructions if i.cmd in ("CMD", "ENTRYPOINT")]
+        start_words = _start_words(commands[-1]) if commands else None
+        for inst in dockerfile.final.instructions:
+            if inst.cmd != "RUN" or inst.json and not inst.value:
+                continue
+            text = inst.shell if not inst.json else " ".join(inst.value)
+            try:
+                run = split_commands(text)
+            except ValueError:
+                continue
+            for index, command in enumerate(run):
+                backgrounded = index + 1 < len(run) and run[index + 1].joined_by == "&"
+                if backgrounded or command.depth or not _starts_server(ctx, component, command.words):
+                    continue
+                words = [w for w in command.words if not _ASSIGNMENT.match(w)]
+                if commands and words != start_words:
+                    continue  # with a CMD, only a RUN of the very command CMD runs is surely the server
+                what = "and CMD runs the same command" if commands else "and the image has no CMD or ENTRYPOINT"
+                yield self.finding(
+                    f"RUN `{' '.join(command.words)}` starts the server while the image is built {what}: "
+                    f"`docker build` waits at line {inst.start_line} for a process that never exits",
+                    _located(dockerfile, inst, command.words[0]),
+                    service=component.name,
+                    root_cause=(
+                        "RUN runs at build time and waits for its command to finish; a server runs until stopped, so the "
+                        "build hangs (or fails if the server cannot start without its services)"
+                        + ("." if commands else ", and the container would run the base image's default command instead.")
+                    ),
+                    params={"command": " ".join(command.words), "line": inst.start_line, "has_cmd": bool(commands)},
+                )
+                break
+
+
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SERVER_FILES = {"server", "index", "app", "main", "www"}
+
+
+def _stage_chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
+    chain, seen = [], set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        chain.insert(0, stage)
+        stage = dockerfile.stage(stage.base)
+    return chain
+
+
+def _start_words(inst: Instruction) -> list[str] | None:
+    if inst.json:
+        return list(inst.value)
+    try:
+        commands = split_commands(inst.shell)
+    except ValueError:
+        return None
+    return [w for w in commands[0].words if not _ASSIGNMENT.match(w)] if len(commands) == 1 else None
+
+
+def _starts_server(ctx: ScanContext, component: Component, words: list[str]) -> bool:
+    """`npm start`, `npm run start*|serve`, `node server.js`, nodemon/pm2-runtime: the command that runs the service."""
+    words = [w for w in words if not _ASSIGNMENT.match(w)]
+    if not words:
+        return False
+    call = script_call(words)
+    if call is not None:
+        return call.verb == "start" or (call.verb in ("run", "implicit") and (call.script == "start" or call.script.startswith("start:") or call.script in ("serve", "start-prod", "prod")))
+    program = posixpath.basename(words[0])
+    if program in ("nodemon", "pm2-runtime", "ts-node-dev"):
+        return True
+    if program in ("node", "ts-node", "tsx"):
+        files = [w for w in words[1:] if not w.startswith("-")]
+        if not files or not files[0].endswith((".js", ".mjs", ".cjs", ".ts")):
+            return False
+        stem = posixpath.splitext(posixpath.basename(files[0]))[0]
+        return stem in _SERVER_FILES and not any(part in ("scripts", "script", "tools", "migrations", "seed", "seeds") for part in files[0].split("/"))
+    return False
+
+
 def _copied_manifest(ctx: ScanContext, inst: Instruction, context: str, workdir: str) -> str | None:
     """The repository package.json that a COPY puts into the working directory, if it does."""
     if len(inst.value) < 2:
@@ -260,4 +352,4 @@ def _last(stage: Stage, cmd: str) -> Instruction | None:
     return found[-1] if found else None
 
 
-CHECKS = (ExecFormVariable, CopyShellSyntax, BuildArgAtRuntime, NpmScriptMissing)
+CHECKS = (ExecFormVariable, CopyShellSyntax, BuildArgAtRuntime, NpmScriptMissing, ServerStartedByRun)
