@@ -1,14 +1,16 @@
 """ARCH: an image built for one CPU architecture, scheduled only on nodes of another."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.environments import environments, workload_in
 from tiketi_doctor.analysis.image import dockerfile_of
 from tiketi_doctor.analysis.kustomize import Placed
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.dockerfile import Dockerfile
 
@@ -71,6 +73,18 @@ def node_arches(workload: Placed) -> tuple[set[str], tuple] | None:
     return allowed, spec + ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
 
 
+@dataclass(frozen=True)
+class ArchFacts(Facts):
+    component: str
+    image_arch: str
+    node_arch: tuple[str, ...]
+    dockerfile: str
+
+    @property
+    def nodes(self) -> str:
+        return ", ".join(self.node_arch)
+
+
 class ImageArchMismatch(Check):
     code = "ARCH001"
     name = "image-arch-mismatch"
@@ -83,6 +97,9 @@ class ImageArchMismatch(Check):
     )
     example = "api/Dockerfile: FROM --platform=linux/amd64 node:20-alpine; k8s/api.yaml: nodeSelector: {kubernetes.io/arch: arm64}"
     fix = "Build for the nodes' architecture (drop the pin and build with `docker buildx build --platform linux/arm64,linux/amd64`), or schedule the pods on nodes of the image's architecture."
+    symptom = "`exec format error` (CrashLoopBackOff) or `no match for platform in manifest` on {nodes} nodes"
+    fix_title = "Build {component}'s image for {nodes} instead of linux/{image_arch}"
+    Facts = ArchFacts
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         dockerfile = dockerfile_of(ctx, component)
@@ -104,19 +121,24 @@ class ImageArchMismatch(Check):
                 continue
             seen.add((place.path, place.line))
             wanted = ", ".join(sorted(nodes))
+            facts = ArchFacts(component.name, arch, tuple(sorted(nodes)), where.path)
             yield self.finding(
-                f"{component.name}'s image is built for linux/{arch} ({where.path}:{where.line}), but {workload.kind} "
-                f"{workload.name} runs only on {wanted} nodes",
+                Msg(
+                    "{component}'s image is built for linux/{arch} ({place}), but {kind} {workload} runs only on {nodes} nodes",
+                    component=component.name, arch=arch, place=f"{where.path}:{where.line}", kind=workload.kind,
+                    workload=workload.name, nodes=wanted,
+                ),
                 place,
                 service=component.name,
                 related=[where],
                 evidence={"image_arch": arch, "node_arch": sorted(nodes), "environment": env.name},
-                root_cause=(
-                    f"{where.path} pins the final image to linux/{arch}; {workload.name} may be scheduled only where "
-                    f"kubernetes.io/arch is {wanted}, so the pull finds no matching platform or the process fails with "
-                    "'exec format error'."
+                root_cause=Msg(
+                    "{dockerfile} pins the final image to linux/{arch}; {workload} may be scheduled only where "
+                    "kubernetes.io/arch is {nodes}, so the pull finds no matching platform or the process fails with "
+                    "`exec format error`.",
+                    dockerfile=where.path, arch=arch, workload=workload.name, nodes=wanted,
                 ),
-                params={"component": component.name, "image_arch": arch, "node_arch": sorted(nodes), "dockerfile": where.path},
+                facts=facts,
             )
 
 
