@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
 
 BUILD_TIME = re.compile(r"^(?:REACT_APP_|VITE_|NEXT_PUBLIC_)[A-Z0-9_]+$")
@@ -16,6 +18,15 @@ _BUILD_STEP = re.compile(r"\b(?:(?:npm|pnpm|yarn)\s+(?:run\s+)?build[\w:-]*|(?:v
 # Files the bundlers (Vite, Create React App, Next.js) load in production builds.
 DOTENV_FILES = (".env", ".env.production", ".env.local", ".env.production.local")
 _BUNDLER_CONFIG = re.compile(r"^(?:vite|next|webpack|craco|rsbuild|rspack)\.config\.[cm]?[jt]s$")
+
+
+@dataclass(frozen=True)
+class BuildEnvFacts(Facts):
+    """FE001: the variable the bundle inlines, and the Dockerfile line that bundles without it."""
+
+    variable: str
+    dockerfile: str = ""
+    line: int | None = None
 
 
 class FrontendEnvNotAtBuild(Check):
@@ -44,6 +55,9 @@ class FrontendEnvNotAtBuild(Check):
         "`.env.production` with the value; a value that must change per environment needs a runtime config "
         "file (`/config.js`) the page loads instead."
     )
+    Facts = BuildEnvFacts
+    symptom = "the browser's bundle has {variable} = undefined (requests to undefined/...)"
+    fix_title = "Declare ARG {variable} in {dockerfile} before the build step"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         from tiketi_doctor.analysis.envvars import env_use
@@ -67,7 +81,7 @@ class FrontendEnvNotAtBuild(Check):
         stage = dockerfile.stages[build.stage]
         before = [i for i in stage.instructions if i.start_line <= build.start_line]
         if any(i.cmd in ("COPY", "ADD") and _names_missing_dotenv(ctx, component, i) for i in before):
-            ctx.undecided(f"{dockerfile.path} copies an env file the repository does not hold (written at deploy time)")
+            ctx.undecided(Msg("{path} copies an env file the repository does not hold (written at deploy time)", path=dockerfile.path))
             return
         folder = posixpath.dirname(component.package_json or dockerfile.path) or "."
         known = set(dict(build.env)) | _dotenv_names(ctx, folder) | _bundler_mentions(ctx, folder)
@@ -78,23 +92,31 @@ class FrontendEnvNotAtBuild(Check):
             if name in known or re.search(rf"\b{name}\b", scripts):
                 continue
             first = found[0].location
-            note = ""
+            notes = []
             if name in build_args:
-                note += f" The build passes it as a build arg ({_at(build_args[name])}), but the Dockerfile declares no `ARG {name}`, so the build step never sees it."
+                notes.append(Msg(
+                    " The build passes it as a build arg ({where}), but the Dockerfile declares no `ARG {name}`, so the build step never sees it.",
+                    where=_at(build_args[name]), name=name,
+                ))
             if name in runtime:
-                note += f" It is set at run time ({_at(runtime[name])}), which does not help: the bundle was built before the container starts."
+                notes.append(Msg(
+                    " It is set at run time ({where}), which does not help: the bundle was built before the container starts.",
+                    where=_at(runtime[name]),
+                ))
             yield self.finding(
-                f"{name} is read in {_at(first)} but `{_build_command(build)}` ({dockerfile.path}:{build.start_line}) runs without it: "
-                f"the bundle ships `undefined`.{note}",
+                Msg("{name} is read in {where} but `{command}` ({step}) runs without it: the bundle ships `undefined`.{notes}",
+                    name=name, where=_at(first), command=_build_command(build), step=f"{dockerfile.path}:{build.start_line}",
+                    notes=Joined(notes, "")),
                 first,
                 service=component.name,
                 related=[Location(dockerfile.path, build.start_line)] + ([runtime[name]] if name in runtime else []),
                 evidence={"variable": name, "build_step": f"{dockerfile.path}:{build.start_line}", "read_at": _at(first)},
-                root_cause=(
-                    f"The bundler inlines {name} while `{_build_command(build)}` runs; the build stage of {dockerfile.path} "
-                    f"has no ARG/ENV {name} and no env file it copies defines it."
+                root_cause=Msg(
+                    "The bundler inlines {name} while `{command}` runs; the build stage of {dockerfile} "
+                    "has no ARG/ENV {name} and no env file it copies defines it.",
+                    name=name, command=_build_command(build), dockerfile=dockerfile.path,
                 ),
-                params={"variable": name, "dockerfile": dockerfile.path, "line": build.start_line},
+                facts=BuildEnvFacts(name, dockerfile.path, build.start_line),
             )
 
 

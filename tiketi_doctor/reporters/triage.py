@@ -81,10 +81,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
         "calls through {key} fail: {host} cannot be reached (ENOTFOUND, ECONNREFUSED or a failed handshake)",
         "{key}를 통한 호출 실패: {host}에 연결할 수 없음 (ENOTFOUND, ECONNREFUSED 또는 핸드셰이크 실패)",
     ),
-    "FE001": (
-        "the browser's bundle has {variable} = undefined (requests to undefined/...)",
-        "브라우저 번들에서 {variable} 값이 undefined (undefined/... 로 요청)",
-    ),
 }
 
 
