@@ -671,6 +671,10 @@ def _entropy(text: str) -> float:
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
 
 
+_LOCAL_ENV_NAME = re.compile(r"^\.env(\.[\w.-]+)?$")
+_EXAMPLE_ENV_NAME = re.compile(r"example|sample|template|tmpl|dist|defaults|schema", re.IGNORECASE)
+
+
 class SecretCommitted(Check):
     code = "ENV004"
     name = "secret-committed"
@@ -708,6 +712,37 @@ class SecretCommitted(Check):
                 yield from self._file(path, entries, seen)
             yield from self._dockerfile(ctx, component, seen)
         yield from self._compose(ctx, seen)
+        yield from self._committed_env_files(ctx, seen)
+
+    def _committed_env_files(self, ctx: ScanContext, seen) -> Iterator:
+        """`.env`, `.env.production`...: local files that no .gitignore rule keeps out of the repository."""
+        from tiketi_doctor.files import ignoring_rule
+
+        for path in ctx.repo.walk():
+            name = posixpath.basename(path)
+            if not _LOCAL_ENV_NAME.match(name) or _EXAMPLE_ENV_NAME.search(name) or ignoring_rule(ctx, path):
+                continue
+            gitignores = [p for p in (".gitignore", posixpath.join(posixpath.dirname(path), ".gitignore")) if ctx.repo.exists(p)]
+            why = f"no rule of {' or '.join(dict.fromkeys(gitignores))} matches it" if gitignores else "the repository has no .gitignore"
+            for entry in env_file_entries(ctx, path):
+                name, value, where = entry.name, entry.value or "", entry.location
+                if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                    continue
+                mark = (where.path, where.line, name)
+                if mark in seen:
+                    continue
+                seen.add(mark)
+                yield self.finding(
+                    f"{path} is committed with a real-looking {name} (value not shown): {why}",
+                    where,
+                    evidence={"key": name, "file": path, "gitignore": gitignores},
+                    root_cause=(
+                        f"{path} is a local environment file, and git tracks it because {why}; its credentials are "
+                        f"readable by everyone with the repository. Add `{posixpath.basename(path)}` to .gitignore, "
+                        "remove the file from the index (`git rm --cached`), and rotate the values."
+                    ),
+                    params={"key": name, "path": path, "line": where.line},
+                )
 
     def _compose(self, ctx: ScanContext, seen) -> Iterator:
         """Compose `environment:` values written out where `${VAR}` (read from the host or .env) was meant."""

@@ -198,3 +198,23 @@ def minified(text: str) -> bool:
         return False
     lines = text.count("\n") + 1
     return len(text) / lines > MINIFIED_AVG_LINE
+
+
+def ignoring_rule(ctx: "ScanContext", rel: str) -> str | None:
+    """The `.gitignore` that makes git leave `rel` untracked, or None when git would commit it.
+
+    Git's semantics: every `.gitignore` from the root down to the file's folder applies to the paths
+    below it, a deeper file's rules override a shallower one's, and within a file the last matching
+    rule wins (`!` re-includes).
+    """
+    parts = rel.split("/")
+    folders = ["."] + ["/".join(parts[:i]) for i in range(1, len(parts))]
+    verdict: str | None = None
+    for folder in folders:
+        ignore = _folder_rules(ctx, folder)[0]
+        if ignore is None:
+            continue
+        result = ignore.check_file(_below(rel, folder))
+        if result.include is not None:
+            verdict = (posixpath.join(folder, ".gitignore") if folder != "." else ".gitignore") if result.include else None
+    return verdict
