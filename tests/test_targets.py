@@ -288,6 +288,11 @@ def test_the_fake_argo_cd_follows_git(tmp_path):
             kube.settle()
             kube.tick()
             assert read()["health"]["status"] == "Healthy"
+            git(repo, "revert", "--no-edit", "HEAD")  # the overlay renders the base image again
+            git(repo, "push", "--quiet", "origin", "main")
+            kube.tick(2)
+            assert read()["sync"]["revision"] == git(origin, "rev-parse", "main")
+            assert image_of(kube, "auth-service") == "tiketi-auth-service:local"
 
 
 def test_a_gitops_heal_whose_verification_fails_is_reverted_in_git_and_synced_back(tmp_path):
@@ -313,3 +318,14 @@ def test_a_gitops_heal_whose_verification_fails_is_reverted_in_git_and_synced_ba
     assert git(repo, "diff", head, "HEAD") == ""  # the tree is the one before the heal
     assert snapshot(repo) == before
     assert status["sync"]["status"] == "Synced" and status["sync"]["revision"] == git(repo, "rev-parse", "HEAD")
+
+
+@pytest.mark.parametrize("command", ["rebuild", "redeploy"])
+def test_rebuild_and_redeploy_stay_kind_commands(tmp_path, command):
+    repo, _ = gitops_repo(tmp_path, GITOPS)
+    with FakeKube("broken") as kube:
+        config = kube.write_kubeconfig(tmp_path / "kubeconfig", context="prod-eks", namespace="tiketi")
+        result = runner.invoke(app, [command, "auth-service", "--repo", str(repo), "--yes", "--context", "prod-eks",
+                                     "--kubeconfig", str(config)])
+        assert mutations(kube) == []
+    assert result.exit_code == 2 and "the catalogue's target is gitops: use heal" in result.stderr

@@ -98,12 +98,16 @@ def _sync(cluster: "Cluster", app: dict, repo: str, revision: str) -> str | None
     entries = _images(repo, revision, source.get("path", "."))
     if entries is None:
         return f"{source.get('path')}: app path does not contain a kustomization at {revision[:7]}"
+    # What the base manifests say, before any overlay: the image each container had when Argo CD first
+    # synced it. Each sync renders the overlay's images: over it, as kustomize build does.
+    bases = cluster.__dict__.setdefault("argo_base_images", {})
     for deploy in cluster.store.items("deployments", destination.get("namespace")):
         if not tracks(app["metadata"]["name"], deploy):
             continue
         changed = False
         for container in deploy["spec"]["template"]["spec"].get("containers") or []:
-            image = _rewrite(container.get("image", ""), entries)
+            key = (deploy["metadata"]["namespace"], deploy["metadata"]["name"], container.get("name"))
+            image = _rewrite(bases.setdefault(key, container.get("image", "")), entries)
             if image != container.get("image"):
                 container["image"], changed = image, True
         if changed:
