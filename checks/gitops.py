@@ -1,15 +1,54 @@
 """ARGO: Argo CD Applications and AppProjects that cannot sync as written, and replicas they keep fighting over."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.environments import PLAIN, environments
 from tiketi_doctor.analysis.gitops import Application, applications, glob_allows, is_this_repository, projects
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Severity
 
 _SCALED = ("Deployment", "StatefulSet")
+
+
+@dataclass(frozen=True)
+class SourceFacts(Facts):
+    application: str
+    repo_url: str
+    path: str
+    closest: str | None
+    this_repository: bool | None
+
+
+@dataclass(frozen=True)
+class ProjectFacts(Facts):
+    application: str
+    project: str
+    field: str  # sourceRepos | destinations
+    value: str
+
+
+@dataclass(frozen=True)
+class ReplicasFacts(Facts):
+    workload: str
+    kind: str
+    replicas: int | str
+    hpa: str
+    application: str
+
+
+@dataclass(frozen=True)
+class AddonFacts(Facts):
+    group: str
+    kinds: tuple[str, ...]
+    addon: str
+
+    @property
+    def kind_list(self) -> str:
+        return ", ".join(self.kinds)
 
 
 class ArgoSourceMissing(Check):
@@ -25,6 +64,9 @@ class ArgoSourceMissing(Check):
     )
     example = "argocd/app.yaml: repoURL: https://github.com/acme/shop, path: k8s/overlays/prod — the folder is deploy/overlays/prod"
     fix = "Point `path` at the folder that holds the manifests (a kustomization, a chart or plain YAML), or restore the folder."
+    symptom = "Argo CD cannot sync {application}: `app path does not exist`; the cluster keeps the last deployed version"
+    fix_title = "Point {application}'s source path at an existing folder"
+    Facts = SourceFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for app in applications(ctx):
@@ -37,16 +79,27 @@ class ArgoSourceMissing(Check):
                 where = app.placed.at(source.index + ("path",), label=f"path: {source.path}")
                 near = _nearest(ctx, source.folder)
                 if ours:
-                    message = f"Application {app.name} deploys {source.path} of this repository ({source.repo_url}), which has no such folder"
-                    cause = f"The Git remote of this checkout is {source.repo_url}, and {source.folder} does not exist in it: Argo CD cannot render the Application and every sync fails."
+                    message = Msg(
+                        "Application {application} deploys {path} of this repository ({url}), which has no such folder",
+                        application=app.name, path=source.path, url=source.repo_url,
+                    )
+                    cause = Msg(
+                        "The Git remote of this checkout is {url}, and {folder} does not exist in it: Argo CD cannot render "
+                        "the Application and every sync fails.",
+                        url=source.repo_url, folder=source.folder,
+                    )
                 else:
-                    message = f"Application {app.name} deploys {source.path} of {source.repo_url}; this repository has no such folder"
-                    cause = (
-                        f"{source.folder} does not exist here. This checkout has no Git remote, so whether {source.repo_url} is "
-                        "this repository is unknown: if it is, every sync fails with 'app path does not exist'."
+                    message = Msg(
+                        "Application {application} deploys {path} of {url}; this repository has no such folder",
+                        application=app.name, path=source.path, url=source.repo_url,
+                    )
+                    cause = Msg(
+                        "{folder} does not exist here. This checkout has no Git remote, so whether {url} is this repository "
+                        "is unknown: if it is, every sync fails with `app path does not exist`.",
+                        folder=source.folder, url=source.repo_url,
                     )
                 if near:
-                    cause += f" The closest existing folder is {near}."
+                    cause = Msg("{cause} The closest existing folder is {near}.", cause=cause, near=near)
                 yield self.finding(
                     message,
                     where,
@@ -54,7 +107,7 @@ class ArgoSourceMissing(Check):
                     related=[source.location],
                     evidence={"application": app.name, "repoURL": source.repo_url, "path": source.path, "closest": near},
                     root_cause=cause,
-                    params={"application": app.name, "repo_url": source.repo_url, "path": source.path, "closest": near, "this_repository": ours},
+                    facts=SourceFacts(app.name, source.repo_url, source.path, near, ours),
                 )
 
 
@@ -81,6 +134,9 @@ class ArgoProjectDenies(Check):
     )
     example = "AppProject shop: destinations [{namespace: shop, server: https://kubernetes.default.svc}]; Application api: destination.namespace: shop-prod"
     fix = "Add the repository or destination to the AppProject, or move the Application to the project that allows it."
+    symptom = "Argo CD refuses {application}: `{field}` of project {project} does not permit {value}; nothing is deployed"
+    fix_title = "Allow {value} in AppProject {project}'s {field}"
+    Facts = ProjectFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         declared = projects(ctx)
@@ -93,12 +149,18 @@ class ArgoProjectDenies(Check):
                 if glob_allows(repos, source.repo_url):
                     continue
                 yield self.finding(
-                    f"Application {app.name} uses {source.repo_url}, which AppProject {app.project} does not allow (sourceRepos: {', '.join(repos) or 'none'})",
+                    Msg(
+                        "Application {application} uses {url}, which AppProject {project} does not allow (sourceRepos: {allowed})",
+                        application=app.name, url=source.repo_url, project=app.project, allowed=", ".join(repos) or "-",
+                    ),
                     source.location,
                     related=[project.at(("spec", "sourceRepos"), label="sourceRepos")],
                     evidence={"application": app.name, "project": app.project, "repoURL": source.repo_url, "sourceRepos": repos},
-                    root_cause=f"Argo CD refuses the Application: 'application repo {source.repo_url} is not permitted in project {app.project}'.",
-                    params={"application": app.name, "project": app.project, "field": "sourceRepos", "value": source.repo_url},
+                    root_cause=Msg(
+                        "Argo CD refuses the Application: `application repo {url} is not permitted in project {project}`.",
+                        url=source.repo_url, project=app.project,
+                    ),
+                    facts=ProjectFacts(app.name, app.project, "sourceRepos", source.repo_url),
                 )
             finding = self._destination(app, project)
             if finding is not None:
@@ -113,16 +175,22 @@ class ArgoProjectDenies(Check):
         allowed = _destination_allowed(rules, server, cluster, namespace)
         if allowed is not False:
             return None
-        target = f"{server or cluster or 'the cluster'}{', namespace ' + namespace if namespace else ''}"
-        listed = "; ".join(f"{d.get('server') or d.get('name') or '*'} / {d.get('namespace') or '*'}" for d in rules) or "none"
+        target = f"{server or cluster or '*'}{' / ' + namespace if namespace else ''}"
+        listed = "; ".join(f"{d.get('server') or d.get('name') or '*'} / {d.get('namespace') or '*'}" for d in rules) or "-"
         where = app.placed.at(("spec", "destination", "namespace") if namespace else ("spec", "destination"), label=f"destination: {target}")
         return self.finding(
-            f"Application {app.name} deploys to {target}, which AppProject {app.project} does not allow (destinations: {listed})",
+            Msg(
+                "Application {application} deploys to {target}, which AppProject {project} does not allow (destinations: {allowed})",
+                application=app.name, target=target, project=app.project, allowed=listed,
+            ),
             where,
             related=[project.at(("spec", "destinations"), label="destinations")],
             evidence={"application": app.name, "project": app.project, "destination": dest, "destinations": rules},
-            root_cause=f"Argo CD refuses the sync: 'application destination {{{server or cluster} {namespace}}} is not permitted in project {app.project}'.",
-            params={"application": app.name, "project": app.project, "field": "destinations", "value": target},
+            root_cause=Msg(
+                "Argo CD refuses the sync: `application destination {{{destination}}} is not permitted in project {project}`.",
+                destination=f"{server or cluster} {namespace}", project=app.project,
+            ),
+            facts=ProjectFacts(app.name, app.project, "destinations", target),
         )
 
 
@@ -172,6 +240,9 @@ class ReplicasFightAutoscaler(Check):
     )
     example = "deployment.yaml: replicas: 2; hpa.yaml: scaleTargetRef: Deployment api; Application: syncPolicy.automated.selfHeal: true"
     fix = "Remove `replicas` from the Deployment (the HPA's minReplicas takes over), or add `ignoreDifferences` for /spec/replicas to the Application."
+    symptom = "{workload}'s replica count flaps between the HPA's and {replicas}; pods are killed mid-request and {application} shows OutOfSync"
+    fix_title = "Remove `replicas` from {kind} {workload}"
+    Facts = ReplicasFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         healing = [a for a in applications(ctx) if a.self_heal]
@@ -193,16 +264,20 @@ class ReplicasFightAutoscaler(Check):
                 replicas = workload.get("spec", "replicas")
                 hpa_range = f"{hpa.get('spec', 'minReplicas') or 1}–{hpa.get('spec', 'maxReplicas')}"
                 yield self.finding(
-                    f"{workload.kind} {workload.name} fixes replicas: {replicas} while HPA {hpa.name} scales it ({hpa_range}) "
-                    f"and Application {app.name} self-heals: each undoes the other",
+                    Msg(
+                        "{kind} {workload} fixes `replicas: {replicas}` while HPA {hpa} scales it ({range}) and Application "
+                        "{application} self-heals: each undoes the other",
+                        kind=workload.kind, workload=workload.name, replicas=replicas, hpa=hpa.name, range=hpa_range, application=app.name,
+                    ),
                     workload.at(("spec", "replicas"), label=f"replicas: {replicas}"),
                     related=[hpa.at(("spec", "scaleTargetRef"), label=f"HPA {hpa.name}"), app.placed.at(("spec", "syncPolicy", "automated", "selfHeal"), label="selfHeal: true")],
                     evidence={"workload": workload.name, "replicas": replicas, "hpa": hpa.name, "application": app.name, "environment": env.name},
-                    root_cause=(
-                        f"HPA {hpa.name} sets spec.replicas of {workload.name}; Argo CD compares it with the {replicas} in Git, "
-                        f"finds drift and, with selfHeal, writes {replicas} back — the replica count flaps after every scale."
+                    root_cause=Msg(
+                        "HPA {hpa} sets spec.replicas of {workload}; Argo CD compares it with the {replicas} in Git, finds drift "
+                        "and, with selfHeal, writes {replicas} back — the replica count flaps after every scale.",
+                        hpa=hpa.name, workload=workload.name, replicas=replicas,
                     ),
-                    params={"workload": workload.name, "kind": workload.kind, "replicas": replicas, "hpa": hpa.name, "application": app.name},
+                    facts=ReplicasFacts(workload.name, workload.kind, replicas, hpa.name, app.name),
                 )
 
 
@@ -256,6 +331,9 @@ class AddonNotInstalled(Check):
     )
     example = "k8s/secret.yaml: kind: SealedSecret; scripts/setup.sh installs ingress-nginx and cert-manager, nothing installs sealed-secrets"
     fix = "Install the add-on where the others are installed (its Helm chart or release manifest), or say in the docs that the cluster provides it."
+    symptom = "`no matches for kind` when {kind_list} is applied, or the object is never acted on"
+    fix_title = "Install {addon} with the other add-ons"
+    Facts = AddonFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         used: dict[str, list] = {}
@@ -283,15 +361,19 @@ class AddonNotInstalled(Check):
             kinds = sorted({o.kind for o in missing})
             others = sorted({ADDONS[g][0] for g in installed if g != group} | ({"CustomResourceDefinitions"} if defined else set()))
             yield self.finding(
-                f"{', '.join(kinds)} ({group}) {'is' if len(kinds) == 1 else 'are'} used, but nothing in the repository installs {label}",
+                Msg(
+                    "{kinds} ({group}) used, but nothing in the repository installs {addon}",
+                    kinds=", ".join(kinds), group=group, addon=label,
+                ),
                 first.at(("kind",), label=f"kind: {first.kind}"),
                 related=[o.at(("kind",), label=f"kind: {o.kind}") for o in missing[1:4]],
                 evidence={"group": group, "kinds": kinds, "installs": others},
-                root_cause=(
-                    f"The repository installs {', '.join(others)} itself, but no CRD, chart, manifest URL or script mentions "
-                    f"{label} ({' / '.join(words)}): on a cluster without it, applying {first.kind} fails with 'no matches for kind'."
+                root_cause=Msg(
+                    "The repository installs {others} itself, but no CRD, chart, manifest URL or script mentions {addon} "
+                    "({words}): on a cluster without it, applying {kind} fails with `no matches for kind`.",
+                    others=", ".join(others), addon=label, words=" / ".join(words), kind=first.kind,
                 ),
-                params={"group": group, "kinds": kinds, "addon": label},
+                facts=AddonFacts(group, tuple(kinds), label),
             )
 
 
