@@ -47,6 +47,8 @@ def _folders(component: Component) -> list[str]:
             continue
         folder = posixpath.dirname(path) if path in (component.package_json, component.dockerfile) else path
         folder = posixpath.normpath(folder)
+        if folder in (".", ""):
+            continue  # the repository root holds every component's files, not this gateway's
         if folder not in found:
             found.append(folder)
         # `web/src` holds the code; nginx.conf and kong.yml sit beside it in `web/`.
