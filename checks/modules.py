@@ -8,8 +8,9 @@ from tiketi_doctor import files as roles
 from tiketi_doctor.analysis.resolution import resolve_import
 from tiketi_doctor.analysis.source import js_module, source_files
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.javascript import is_type_only, string_value
 
@@ -227,6 +228,16 @@ def _at(path: str, node: Node, statement: Node) -> Location:
     return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, label=statement.text.decode().splitlines()[0][:120])
 
 
+@dataclass(frozen=True)
+class ExportFacts(Facts):
+    """MOD001: the import (file and line), the module it reads and the name it asks for."""
+
+    path: str
+    line: int | None
+    module: str
+    name: str
+
+
 class ExportMissing(Check):
     code = "MOD001"
     name = "import-not-exported"
@@ -240,6 +251,9 @@ class ExportMissing(Check):
     )
     example = "import authMiddleware from './middleware/auth' — auth.js has `export function requireAuth`, no default"
     fix = "Import the name the module exports (`import { requireAuth } from ...`), or export the name the importer expects."
+    Facts = ExportFacts
+    symptom = "`TypeError: {name} is not a function` (the import is undefined), or a failed TypeScript build"
+    fix_title = "Import a name {module} exports in {path}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         table = roles.file_roles(ctx)
@@ -254,22 +268,24 @@ class ExportMissing(Check):
                     continue
                 if use.name == "default" and exports.kind == "cjs":
                     continue  # Node and esModuleInterop give a CommonJS module's exports object as the default
-                known = ", ".join(sorted(n for n in exports.names if n != "default")) or "none"
-                what = "has no default export" if use.name == "default" else f"does not export {use.name!r}"
+                known = ", ".join(sorted(n for n in exports.names if n != "default")) or Msg("none")
+                what = Msg("has no default export") if use.name == "default" else Msg("does not export {name!r}", name=use.name)
                 first = min(exports.names.values())
                 yield self.finding(
-                    f"{use.location.path}:{use.location.line} imports {'the default' if use.name == 'default' else repr(use.name)} "
-                    f"from {use.specifier}, but {use.target} {what} (it exports: {known}) — the binding is undefined",
+                    Msg("{where} imports {name} from {specifier}, but {module} {what} (it exports: {known}) — the binding is undefined",
+                        where=f"{use.location.path}:{use.location.line}", name=Msg("the default") if use.name == "default" else repr(use.name),
+                        specifier=use.specifier, module=use.target, what=what, known=known),
                     use.location,
                     service=component.name,
                     related=[Location(use.target, first, label=f"exports: {known}")],
                     evidence={"module": use.target, "name": use.name, "exports": sorted(exports.names), "kind": exports.kind},
-                    root_cause=(
-                        f"{use.target} is {'an ES module' if exports.kind == 'esm' else 'a CommonJS module'} whose exports are "
-                        f"{known}; {use.name!r} is not one of them, so {use.location.path}:{use.location.line} gets undefined "
-                        "and the first use of it throws TypeError."
+                    root_cause=Msg(
+                        "{module} is {kind} whose exports are {known}; {name!r} is not one of them, so {where} gets undefined "
+                        "and the first use of it throws TypeError.",
+                        module=use.target, kind=Msg("an ES module") if exports.kind == "esm" else Msg("a CommonJS module"),
+                        known=known, name=use.name, where=f"{use.location.path}:{use.location.line}",
                     ),
-                    params={"path": use.location.path, "line": use.location.line, "module": use.target, "name": use.name},
+                    facts=ExportFacts(use.location.path, use.location.line, use.target, use.name),
                 )
 
 

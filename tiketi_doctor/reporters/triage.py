@@ -67,10 +67,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
         "docker build fails: npm ci can only install packages when your package.json and package-lock.json are in sync",
         "docker build 실패: npm ci can only install packages when your package.json and package-lock.json are in sync",
     ),
-    "MOD001": (
-        "TypeError: {name} is not a function (the import is undefined), or a failed TypeScript build",
-        "TypeError: {name} is not a function (import 값이 undefined), 또는 TypeScript 빌드 실패",
-    ),
     "CI002": ("the workflow never runs: no build, test or deploy from it", "워크플로가 실행되지 않음: 빌드·테스트·배포가 일어나지 않음"),
     "CI003": ("the job fails: npm error Missing script: \"{script}\"", "작업 실패: npm error Missing script: \"{script}\""),
     "CI004": (
