@@ -35,6 +35,7 @@ FAMILY_LETTERS: dict[str, tuple[str, ...]] = {
     "checks.live": ("CL",),
     "checks.manifests": ("KUBE",),
     "checks.modules": ("MOD",),
+    "checks.origins": ("ORG",),
     "checks.placeholders": ("CFG",),
     "checks.platforms": ("ARCH",),
     "checks.ports": ("PORT",),
