@@ -26,6 +26,7 @@ from tiketi_doctor.analysis.compose import ComposeService, compose_files
 from tiketi_doctor.analysis.envvars import env_use, local_packages
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.kustomize import Placed, containers_of
+from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
@@ -42,7 +43,6 @@ CONSUMED = re.compile(
     r"HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|SSL_CERT_(?:FILE|DIR)|GENERATE_SOURCEMAP|BROWSER|CHOKIDAR_[A-Z_]+|WDS_[A-Z_]+|"
     r"SENTRY_[A-Z_]+|ELASTIC_APM_[A-Z_]+|NEW_RELIC_[A-Z_]+|DD_[A-Z_]+|INSTANA_[A-Z_]+)$"
 )
-_CORS_KEY = re.compile(r"CORS|ALLOWED_ORIGINS?$|(?:^|_)ORIGINS?$")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 
 
@@ -551,7 +551,7 @@ def _disagreement(ctx: ScanContext, name: str, a: str | None, b: str | None, cor
     """Why two values of one setting contradict each other, or None when the difference is legitimate."""
     if a is None or b is None or a == b:
         return None
-    if cors and _CORS_KEY.search(name.upper()):
+    if cors and CORS_KEY.search(name.upper()):
         left, right = _origins(a), _origins(b)
         if left and right and not left & right:
             return f"the allowed origins {sorted(left)} and {sorted(right)} have none in common, so the browser is refused in one of the two setups"
@@ -606,22 +606,7 @@ def _url_target(ctx: ScanContext, value: str) -> tuple[str, int] | None:
 
 
 def _origins(value: str) -> set[str]:
-    found = set()
-    for item in re.split(r"[,\s]+", value.strip()):
-        if not item or item == "*":
-            if item == "*":
-                return set()  # any origin: nothing can contradict it
-            continue
-        try:
-            parts = urlsplit(item)
-            port = parts.port
-        except ValueError:
-            continue
-        if not parts.hostname:
-            continue
-        default = 443 if parts.scheme == "https" else 80
-        found.add(f"{parts.scheme}://{parts.hostname.lower()}:{port or default}")
-    return found
+    return allowed_origins(value) or set()  # any origin (`*`): nothing can contradict it
 
 
 # -- ENV004 ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""ORG: origins the browser is sent to — hardcoded backend origins in frontend code that bypass the Ingress."""
+"""ORG: origins the browser deals with — hardcoded backend origins in frontend code that bypass the Ingress,
+CORS allow-lists that leave out the host the frontend is served from."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis.environments import environments
+from tiketi_doctor.analysis.envsources import container_envs
+from tiketi_doctor.analysis.envvars import env_use
 from tiketi_doctor.analysis.ingress import IngressRoute, route_for, routes
+from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins, origin_host
 from tiketi_doctor.analysis.source import js_module, source_files
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts
@@ -146,4 +150,86 @@ def _dev_only(node: "Node") -> bool:
     return False
 
 
-CHECKS = (HardcodedBackendOrigin,)
+@dataclass(frozen=True)
+class CorsFacts(Facts):
+    variable: str
+    allowed: tuple[str, ...]
+    frontend_host: str
+    api_host: str
+    backend: str
+    environment: str
+    path: str = ""
+    line: int | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"https://{self.frontend_host}"
+
+
+class CorsMissesFrontendHost(Check):
+    code = "ORG002"
+    name = "cors-origin-misses-frontend-host"
+    severity = Severity.ERROR
+    summary = "A backend served on another Ingress host allows CORS origins that do not include the host the frontend is served from."
+    why = (
+        "When the page comes from one host (`shop.example.com`) and the API from another (`api.example.com`), every "
+        "request is cross-origin and the browser sends it only if the API answers with the page's origin in "
+        "`Access-Control-Allow-Origin`. An allow-list that still holds `http://localhost:3000` works in local runs "
+        "and blocks every request in the cluster."
+    )
+    example = (
+        "k8s/config.yaml: CORS_ORIGIN: http://localhost:3000 — k8s/ingress.yaml serves the frontend on shop.example.com "
+        "and the api on api.example.com"
+    )
+    fix = "Add the frontend's origin (`https://shop.example.com`) to the allow-list of that environment, or serve the API on the frontend's host under a path."
+    Facts = CorsFacts
+    symptom = "Browser: blocked by CORS policy — {api_host} does not allow {origin}"
+    fix_title = "Allow {origin} in {variable}"
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        if component.role == "frontend":
+            return
+        use = env_use(ctx, component)
+        frontends = [c for c in ctx.catalogue.components if c.role == "frontend"]
+        service = component.k8s_service or component.name
+        for ce in container_envs(ctx, component):
+            found = routes(ce.environment)
+            api_hosts = {r.host for r in found if r.service == service and not r.default}
+            if not api_hosts or None in api_hosts:
+                continue  # not published, or on every host (then the page's own host serves it too)
+            page_hosts = {r.host for f in frontends for r in found if r.service == (f.k8s_service or f.name) and not r.default}
+            if not page_hosts or None in page_hosts or page_hosts & api_hosts:
+                continue  # the frontend is not published by host, or pages and API share a host: same origin
+            for source in ce.sources:
+                if not CORS_KEY.search(source.name.upper()) or source.value is None or source.name not in use.reads:
+                    continue
+                allowed = allowed_origins(source.value)
+                if allowed is None or not allowed:
+                    continue  # any origin, or not a list of origins (a flag, a regular expression)
+                hosts = {origin_host(o) for o in allowed}
+                for page in sorted(page_hosts - hosts):
+                    yield self._finding(component, ce.environment.describe(), source, sorted(allowed), page, sorted(api_hosts)[0])
+
+    def _finding(self, component: Component, environment: str, source, allowed: list[str], page: str, api: str) -> Finding:
+        facts = CorsFacts(source.name, tuple(allowed), page, api, component.name, environment, source.location.path, source.location.line)
+        return self.finding(
+            Msg(
+                "{backend} is served on {api} and allows the origins {allowed} ({variable}), but the frontend is served "
+                "from {page} in {environment}: the browser blocks its requests",
+                backend=component.name, api=api, allowed=", ".join(allowed), variable=source.name, page=page,
+                environment=environment,
+            ),
+            source.location,
+            service=component.name,
+            evidence={"variable": source.name, "allowed": allowed, "frontend_host": page, "api_host": api,
+                      "set_in": source.describe, "environment": environment},
+            root_cause=Msg(
+                "The page and the API are on different hosts, so every request from {page} to {api} is cross-origin; "
+                "{backend} answers only for {allowed}, so the browser refuses the response.",
+                page=page, api=api, backend=component.name, allowed=", ".join(allowed),
+            ),
+            facts=facts,
+        )
+
+
+CHECKS = (HardcodedBackendOrigin, CorsMissesFrontendHost)

@@ -1,0 +1,3 @@
+const cors = require('cors');
+
+module.exports = cors({ origin: (process.env.CORS_ORIGIN || '').split(','), credentials: true });
