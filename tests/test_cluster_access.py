@@ -72,11 +72,17 @@ def test_unreachable_server(tmp_path):
     assert error.kind == UNREACHABLE and error.reason.endswith("Connection refused")
 
 
-def test_forbidden_carries_the_servers_message(fake_kube, fake_kubeconfig):
+def test_forbidden_carries_the_missing_permission_and_the_servers_message(fake_kube, fake_kubeconfig):
     fake_kube.inject(403, resource="pods", verb="list")
-    error = _failure(_target(fake_kubeconfig))
+    with connect(_target(fake_kubeconfig)) as session:
+        with pytest.raises(ClusterError) as err:
+            session.list("pods")
+        snapshot = take_snapshot(session)  # a forbidden list is recorded, the others are still read
+    error = err.value
     assert error.kind == FORBIDDEN and error.status == 403
+    assert (error.permission.verb, error.permission.resource, error.permission.group, error.permission.namespace) == ("list", "pods", "", "tiketi")
     assert 'cannot list resource "pods"' in error.reason
+    assert list(snapshot.denied) == ["pods"] and snapshot.pods == [] and snapshot.deployments
 
 
 def test_rejected_credentials(fake_kube, fake_kubeconfig):

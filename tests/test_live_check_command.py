@@ -91,7 +91,9 @@ def test_exit_4_when_only_the_live_part_failed(fake_kube, fake_kubeconfig, tmp_p
     fake_kube.inject(403, resource="pods", verb="list")
     code, _ = _check(CASES / "_base", tmp_path, LiveOptions(kubeconfig=str(fake_kubeconfig), context="kind-tiketi-local", namespace="tiketi"))
     assert code == EXIT_LIVE_SKIPPED
-    assert "live checks skipped (forbidden): permission denied (403)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "live checks skipped (forbidden): cannot list pods in namespace tiketi: RBAC forbids 'list' on 'pods'" in err
+    assert 'permission denied (403): pods is forbidden: User "kubernetes-admin"' in err  # the server's words too
 
 
 def test_an_unreachable_cluster_is_exit_4_too(tmp_path):

@@ -145,13 +145,25 @@ def pod_events(ctx: LiveContext, pods: list[PodView]) -> list[EventView]:
 class LiveCheck(Check):
     live = True
     scope = "cluster"
+    # The lists of the snapshot this check cannot decide without: when RBAC forbids one, the check
+    # says which permission is missing instead of reading an empty list as "nothing there".
+    reads: tuple[str, ...] = ("pods", "replicasets", "deployments")
 
     def applies_to(self, component: Component) -> bool:
         return False
 
-    def check_repository(self, ctx) -> Iterable[Finding]:
+    def can_decide(self, ctx) -> bool:
+        """A live context whose snapshot holds every list the check reads; else the reason is recorded."""
         if not is_live(ctx):
             ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
+            return False
+        missing = ctx.snapshot.missing(self.reads)
+        for error in missing:
+            ctx.undecided(error.reason)
+        return not missing
+
+    def check_repository(self, ctx) -> Iterable[Finding]:
+        if not self.can_decide(ctx):
             return
         for workload in ctx.workloads():
             yield from self.check_workload(ctx, workload)

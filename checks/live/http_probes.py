@@ -8,7 +8,7 @@ from tiketi_doctor.catalogue import Component
 from tiketi_doctor.model import Finding, Severity
 from tiketi_doctor.remediation import rebuild_commands
 
-from .base import Explanation, LiveCheck, from_static, is_live, mask
+from .base import Explanation, LiveCheck, from_static, mask
 
 if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext
@@ -41,6 +41,7 @@ class HealthEndpointFailing(LiveCheck):
     code = "CL009"
     name = "health-endpoint-failing"
     severity = Severity.ERROR
+    reads = LiveCheck.reads + ("services",)  # the port to reach comes from the Service
     summary = "A running component's health route does not answer 2xx over HTTP."
     why = (
         "A pod can be Running and even Ready (a TCP probe, or no probe) while its health route fails — the database "
@@ -51,8 +52,7 @@ class HealthEndpointFailing(LiveCheck):
     fix = "Read the body of the answer and the component's log; fix the dependency it reports, or the health route."
 
     def check_repository(self, ctx) -> Iterable[Finding]:
-        if not is_live(ctx):
-            ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
+        if not self.can_decide(ctx):
             return
         from tiketi_doctor.cluster.context import Workload
 
@@ -84,6 +84,7 @@ class GatewayRouteMissingLive(LiveCheck):
     code = "CL010"
     name = "gateway-route-404"
     severity = Severity.ERROR
+    reads = LiveCheck.reads + ("services",)  # the port to reach comes from the Service
     summary = "A path the frontend calls answers 404 from the running gateway."
     why = (
         "The frontend talks only to the gateway; a 404 there is what the user's browser gets. When the repository's "
@@ -94,8 +95,7 @@ class GatewayRouteMissingLive(LiveCheck):
     fix = "Route the path in the gateway (see GW001's fix), then rebuild, load and restart the gateway; if the repository already routes it, just rebuild and roll out."
 
     def check_repository(self, ctx) -> Iterable[Finding]:
-        if not is_live(ctx):
-            ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
+        if not self.can_decide(ctx):
             return
         gateway = next((c for c in ctx.catalogue.components if c.role == "gateway"), None)
         if gateway is None:

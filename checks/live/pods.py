@@ -354,6 +354,7 @@ class ProbeFailing(LiveCheck):
     code = "CL006"
     name = "probe-failing"
     severity = Severity.ERROR
+    reads = LiveCheck.reads + ("events",)  # the Unhealthy events are the symptom
     summary = "Liveness or readiness probes fail (Unhealthy events): compared with the port and path the app really serves."
     why = (
         "A failing readiness probe keeps the pod out of its Service (callers get connection refused or 503); a "

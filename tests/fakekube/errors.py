@@ -89,10 +89,10 @@ def forbidden(resource: Resource | None, verb: str, namespace: str | None, name:
 
 
 def injected(code: int, message: str | None, resource: Resource | None, verb: str,
-             namespace: str | None, name: str | None, subresource: str | None) -> ApiError:
+             namespace: str | None, name: str | None, subresource: str | None, user: str | None = None) -> ApiError:
     """The Status a real server would send for this code, for fault injection."""
     if code == 403:
-        error = forbidden(resource, verb, namespace, name, subresource)
+        error = forbidden(resource, verb, namespace, name, subresource, **({"user": user} if user else {}))
         if message:
             error.message = message
         return error

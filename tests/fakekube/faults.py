@@ -26,6 +26,7 @@ class Fault:
     name: str | None = None
     path: str | None = None         # regex searched in the request path
     times: int | None = None        # apply to this many matching requests, then retire
+    user: str | None = None         # 403: the user the Status message names (default: kubernetes-admin)
     hits: int = 0
     active: bool = True
     _owner: "FaultSet | None" = field(default=None, repr=False, compare=False)

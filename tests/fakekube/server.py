@@ -248,6 +248,13 @@ class FakeKube:
         inject(hang=True, path='/version'). Usable as a context manager."""
         return self.faults.add(Fault(status=status, **rule))
 
+    def forbid(self, verb: str, resource: str, *, namespace: str | None = None,
+               user: str = "system:serviceaccount:tiketi:tiketi-doctor") -> Fault:
+        """RBAC that does not grant `verb` on `resource` ('pods', 'pods/log', ...) to `user`: every such
+        request gets the 403 Status a real API server sends (`pods is forbidden: User "..." cannot list
+        resource "pods" in API group "" in the namespace "tiketi"`)."""
+        return self.inject(403, verb=verb, resource=resource, namespace=namespace, user=user)
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
@@ -306,7 +313,7 @@ class FakeKube:
             response = json_response(fault.body, fault.status or 200)
         elif fault and fault.status:
             error = errors.injected(fault.status, fault.message, route.resource, record.verb or "get",
-                                    route.namespace, route.name, route.subresource)
+                                    route.namespace, route.name, route.subresource, fault.user)
             response = json_response(error.body(), fault.status)
             if fault.status == 429:
                 response.headers["Retry-After"] = "1"

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,13 @@ CONNECT_TIMEOUT = 5.0
 # All API calls of one session together: a server that answers one byte a second passes every
 # per-read timeout, so the whole live phase also has one deadline.
 DEFAULT_DEADLINE = 60.0
+# `--context in-cluster`: the pod's service account (the CronJob in manifests/cronjob.yaml).
+IN_CLUSTER = "in-cluster"
 
 # resource -> (api attribute, namespaced list method, read method)
+# The API group of each resource the session reads ("" is the core group): RBAC names it.
+API_GROUPS = {"pods": "", "pods/log": "", "events": "", "services": "", "configmaps": "", "secrets": "",
+              "nodes": "", "deployments": "apps", "replicasets": "apps"}
 _LISTS = {
     "pods": ("core", "list_namespaced_pod"),
     "events": ("core", "list_namespaced_event"),
@@ -54,15 +60,38 @@ _CREATES = {
 }
 
 
-class ClusterError(Exception):
-    """The cluster could not be used; `reason` is one line a person can act on."""
+RBAC_MANIFEST = "manifests/rbac.yaml"  # the read-only ClusterRole the doctor ships
 
-    def __init__(self, kind: str, reason: str, *, status: int | None = None):
+
+@dataclass(frozen=True)
+class Permission:
+    """One RBAC permission: a verb on a resource of an API group, in a namespace."""
+
+    verb: str
+    resource: str  # plural, with its subresource: "pods", "pods/log"
+    group: str = ""
+    namespace: str | None = None
+
+    def denied(self) -> str:
+        """"cannot list pods in namespace tiketi: RBAC forbids 'list' on 'pods'; grant it with ..."."""
+        where = f" in namespace {self.namespace}" if self.namespace else ""
+        group = f" (API group {self.group!r})" if self.group else ""
+        return (f"cannot {self.verb} {self.resource}{where}: RBAC forbids {self.verb!r} on {self.resource!r}{group}; "
+                f"grant it with the ClusterRole in {RBAC_MANIFEST}")
+
+
+class ClusterError(Exception):
+    """The cluster could not be used; `reason` is one line a person can act on.
+
+    A 403 on a call whose permission is known carries it in `permission`."""
+
+    def __init__(self, kind: str, reason: str, *, status: int | None = None, permission: Permission | None = None):
         assert kind in KINDS, kind
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.status = status
+        self.permission = permission
 
     def __str__(self) -> str:
         return self.reason
@@ -195,7 +224,8 @@ class Session:
         """Every object of a namespaced resource in one call (no paging: the call count stays constant)."""
         api, method = _LISTS[resource]
         self._count(f"list {resource}")
-        body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
+        with self._needs("list", resource):
+            body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             if isinstance(body, dict) and items is None and body.get("kind", "").endswith("List"):
@@ -210,11 +240,24 @@ class Session:
 
     def log(self, pod: str, container: str, *, previous: bool = False, tail: int = 50) -> str:
         self._count("get pods/log")
-        response = self._call(
-            self.core.read_namespaced_pod_log, pod, self.namespace,
-            container=container, previous=previous, tail_lines=tail, _preload_content=False,
-        )
-        return self._body(response).decode("utf-8", errors="replace")
+        with self._needs("get", "pods/log"):
+            response = self._call(
+                self.core.read_namespaced_pod_log, pod, self.namespace,
+                container=container, previous=previous, tail_lines=tail, _preload_content=False,
+            )
+            return self._body(response).decode("utf-8", errors="replace")
+
+    @contextmanager
+    def _needs(self, verb: str, resource: str):
+        """A 403 of the calls inside becomes a ClusterError naming the missing permission."""
+        try:
+            yield
+        except ClusterError as exc:
+            if exc.status != 403:
+                raise
+            permission = Permission(verb, resource, API_GROUPS.get(resource, ""), self.namespace)
+            # the server's own words name the user it refused
+            raise ClusterError(FORBIDDEN, f"{permission.denied()} — {exc.reason}", status=403, permission=permission) from exc
 
     def patch(self, resource: str, name: str, body: Any) -> dict:
         """Strategic merge for a dict body, JSON patch for a list (the client picks the content type)."""
@@ -289,6 +332,8 @@ def connect(target: ClusterTarget) -> Session:
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import list_kube_config_contexts, load_kube_config
 
+    if target.context == IN_CLUSTER:
+        return _connect_in_cluster(target)
     kubeconfig = target.kubeconfig or default_kubeconfig()
     paths = [p for p in kubeconfig.split(os.pathsep) if p]
     if not any(Path(p).expanduser().is_file() for p in paths):
@@ -312,6 +357,22 @@ def connect(target: ClusterTarget) -> Session:
     except unusable as exc:
         raise ClusterError(NO_CONFIG, f"context {target.context!r} in {kubeconfig} cannot be used: {_first_line(exc)}") from None
     configuration.retries = 0  # a dead server must fail in one timeout, not four
+    api_client = client.ApiClient(configuration)
+    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client))
+
+
+def _connect_in_cluster(target: ClusterTarget) -> Session:
+    """Inside a pod: the service account's token and CA, and the API server Kubernetes names in the environment."""
+    from kubernetes import client
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import load_incluster_config
+
+    configuration = client.Configuration()
+    try:
+        load_incluster_config(client_configuration=configuration)
+    except (ConfigException, OSError) as exc:
+        raise ClusterError(NO_CONFIG, f"context {IN_CLUSTER!r} works only inside a pod with a service account: {_first_line(exc)}") from None
+    configuration.retries = 0
     api_client = client.ApiClient(configuration)
     return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client))
 

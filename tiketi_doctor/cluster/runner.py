@@ -101,6 +101,10 @@ def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Chec
             StaticResults(list(report.findings), list(report.suppressed), list(report.runs)), prober,
             kind_cluster=target.context[len("kind-"):] if is_kind_context(target.context) else None,
         )
+        if "pods" in snapshot.denied:  # no live check can decide anything without the pods
+            return _skipped(report, checks, outcome, snapshot.denied["pods"], started)
+        for error in snapshot.denied.values():
+            report.notes.append(f"live checks: {error.reason}")
         live_findings = scan_live(report, checks, ctx)
         absorb(report, live_findings)
         report.pods = pod_rows(ctx.snapshot, catalogue)

@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .access import ClusterError, Session
+from .access import API_GROUPS, ClusterError, Permission, Session
 
 RESOURCES = ("pods", "events", "deployments", "replicasets", "services")
+# Every read of a live check: one list per resource above, and container logs (`ClusterSnapshot.log`).
+READS = tuple(Permission("list", r, API_GROUPS[r]) for r in RESOURCES) + (Permission("get", "pods/log", API_GROUPS["pods/log"]),)
 LOG_TAIL = 50
 # Only warnings explain failures; a busy namespace has ~7 Normal events per pod.
 EVENT_QUERY = {"field_selector": "type=Warning"}
@@ -256,6 +258,9 @@ class ClusterSnapshot:
     replicasets: list[dict]
     services: list[dict]
     session: Session | None = None
+    # Resources RBAC does not let us list (their lists above are empty): resource -> the 403, whose
+    # `permission` names what is missing.
+    denied: dict[str, ClusterError] = field(default_factory=dict)
     _logs: dict[tuple, LogRead] = field(default_factory=dict, repr=False)
     _by_deployment: dict[str, list[PodView]] = field(default_factory=dict, repr=False)
     _events_by_object: dict[tuple[str, str], list[EventView]] = field(default_factory=dict, repr=False)
@@ -289,6 +294,10 @@ class ClusterSnapshot:
             rs for rs in self.replicasets
             if any(o.get("kind") == "Deployment" and o.get("name") == deployment for o in (rs.get("metadata") or {}).get("ownerReferences") or [])
         ]
+
+    def missing(self, resources) -> list[ClusterError]:
+        """The lists of `resources` RBAC refused."""
+        return [self.denied[r] for r in resources if r in self.denied]
 
     def events_for(self, kind: str, name: str) -> list[EventView]:
         return self._events_by_object.get((kind, name), [])
@@ -336,13 +345,21 @@ def _deployment_by_name(replicaset: str | None, deployments: set[str]) -> str | 
 
 
 def take_snapshot(session: Session, now: dt.datetime | None = None) -> ClusterSnapshot:
-    """List the five resources together; any failure is the ClusterError of the first that failed."""
+    """List the five resources together. A list RBAC forbids is empty and recorded in `denied`
+    (read-only RBAC may grant less than everything); any other failure is the ClusterError of the
+    first that failed."""
     queries = {name: (EVENT_QUERY if name == "events" else {}) for name in RESOURCES}
+    denied: dict[str, ClusterError] = {}
     with ThreadPoolExecutor(max_workers=len(RESOURCES), thread_name_prefix="snapshot") as pool:
         futures = {name: pool.submit(session.list, name, **query) for name, query in queries.items()}
         results: dict[str, Any] = {}
         for name in RESOURCES:
-            results[name] = futures[name].result()  # re-raises the ClusterError
+            try:
+                results[name] = futures[name].result()  # re-raises the ClusterError
+            except ClusterError as exc:
+                if exc.permission is None:
+                    raise
+                denied[name], results[name] = exc, []
     return ClusterSnapshot(
         context=session.context,
         namespace=session.namespace,
@@ -354,4 +371,5 @@ def take_snapshot(session: Session, now: dt.datetime | None = None) -> ClusterSn
         replicasets=results["replicasets"],
         services=results["services"],
         session=session,
+        denied=denied,
     )
