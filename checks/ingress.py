@@ -27,6 +27,7 @@ class Need:
     label: str  # what needs it: "the UI", "GET /api/stats/overview", "Socket.IO"
     targets: tuple[str, ...]  # component names that serve it
     location: Location | None  # where the need is written (a frontend call), if anywhere
+    host: str | None = None  # a guide's request names the host it is sent to
 
 
 def _service_component(ctx: ScanContext, env: Environment, name: str | None) -> tuple[Placed | None, Component | None]:
@@ -81,6 +82,39 @@ def _needs(ctx: ScanContext) -> list[Need]:
     socket = _socket_need(ctx, frontends, gateway)
     if socket is not None:
         found.append(socket)
+    found.extend(_guide_needs(ctx, gateway, seen))
+    return found
+
+
+_URL = re.compile(r"^['\"]?https?://(?P<host>[A-Za-z0-9.-]+)(?::\d+)?(?P<path>/[^\s'\"?#]*)?")
+_CLIENTS = {"curl", "wget", "http", "https", "xh"}
+
+
+def _guide_needs(ctx: ScanContext, gateway: list[str], seen: set[str]) -> list[Need]:
+    """API paths the guides request from a named host (`curl http://shop.local/api/products`)."""
+    from tiketi_doctor.analysis.guides import commands, guide_files
+
+    found = []
+    for guide in guide_files(ctx):
+        for command in commands(ctx, guide):
+            if not command.words or command.words[0].text not in _CLIENTS:
+                continue
+            for word in command.words[1:]:
+                match = _URL.match(word.text)
+                path = match.group("path") if match else None
+                if not path or path == "/" or any(c in path for c in "$<>{}*"):
+                    continue
+                host = match.group("host")
+                key = host + " " + "/".join(path.split("/")[:3])
+                if key in seen or host in ("localhost", "127.0.0.1"):
+                    continue
+                seen.add(key)
+                owner = ctx.catalogue.owner_of_route(path)
+                if owner is None and not path.startswith("/api/"):
+                    continue  # the UI's own pages and files are the frontend's, not a backend route
+                targets = tuple(dict.fromkeys(gateway + ([owner.name] if owner else [])))
+                if targets:
+                    found.append(Need(path, f"{command.words[0].text} {path} in {guide.path}", targets, command.location(word), host))
     return found
 
 
@@ -127,15 +161,21 @@ class IngressPathUnrouted(Check):
             found = routes(env)
             if not found:
                 continue
-            for host in _serves_frontend(ctx, env, found):
-                for need in needs(ctx):
+            ui_hosts = _serves_frontend(ctx, env, found)
+            for need in needs(ctx):
+                if need.host is not None:
+                    # A guide's request: checked on the host it names, when an Ingress rule names that host.
+                    hosts = [need.host] if any(r.host == need.host for r in found) else []
+                else:
+                    hosts = ui_hosts
+                for host in hosts:
                     if route_for(found, need.path.split("?")[0], host) is not None:
                         continue
                     yield from self._report(ctx, env, found, host, need, seen)
 
     def _report(self, ctx, env: Environment, found: list[IngressRoute], host, need: Need, seen) -> Iterator[Finding]:
         ui = route_for(found, "/", host)
-        where = ui.location if ui else found[0].location
+        where = ui.location if ui else next((r.location for r in found if r.host == host), found[0].location)
         key = (where.path, where.line, need.path.split("/")[1] if need.path != "/" else "/")
         if key in seen:
             return
@@ -143,9 +183,15 @@ class IngressPathUnrouted(Check):
         targets = [ctx.catalogue.component(t) for t in need.targets]
         suggestion = " or ".join(_service_text(c) for c in targets if c)
         prefix = _prefix(need)
+        if need.host is not None:
+            message = f"The guides send {prefix} requests to {host} ({need.label}), but no Ingress rule for {host} matches it; it should route to {suggestion}"
+        else:
+            message = (
+                f"The Ingress serves the UI on {host or 'every host'}, but no rule matches {prefix} ({need.label}); "
+                f"it should route to {suggestion}"
+            )
         yield self.finding(
-            f"The Ingress serves the UI on {host or 'every host'}, but no rule matches {prefix} ({need.label}); "
-            f"it should route to {suggestion}",
+            message,
             where,
             service=need.targets[0],
             related=[need.location] if need.location else [],
@@ -196,6 +242,8 @@ class IngressPathMisrouted(Check):
             hosts = list(dict.fromkeys(r.host for r in found if not r.default)) or [None]
             for host in hosts:
                 for need in needs(ctx):
+                    if need.host is not None and need.host != host:
+                        continue
                     route = route_for(found, need.path.split("?")[0], host)
                     if route is None or (need.path == "/" and route.path != "/"):
                         continue
