@@ -283,4 +283,92 @@ def _shell_of(workflow: Workflow, step: Step) -> str | None:
     return "bash"
 
 
-CHECKS = (WorkflowIgnored, WorkflowScriptMissing, WorkflowInputShellVariable, WorkflowRunShellError)
+# -- CI006 --------------------------------------------------------------------------------------
+class WorkflowPathFilterMissesInput(Check):
+    code = "CI006"
+    name = "workflow-path-filter-misses-input"
+    severity = Severity.WARNING
+    scope = "repository"
+    summary = "A workflow that builds an image runs only on `paths:` that leave out one of the image's build inputs (its Dockerfile or a COPY source)."
+    why = (
+        "`on.push.paths` decides whether the workflow runs at all. When it lists `api/src/**` but the image also "
+        "copies `api/package.json`, or is built from `docker/api.Dockerfile`, a commit that changes only those "
+        "files builds and deploys nothing: the dependency bump or Dockerfile fix never reaches the cluster, and the "
+        "running image silently differs from the repository."
+    )
+    example = "on: {push: {paths: [\"api/src/**\"]}} — the job builds api/Dockerfile, which COPYs api/package*.json"
+    fix = "Add the missing inputs to `paths:` (usually the service folder `api/**` and the Dockerfile), or drop the filter."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.build_context import copy_sources
+        from tiketi_doctor.analysis.builds import inventory
+        from tiketi_doctor.parsing.dockerfile import parse_dockerfile
+
+        builds = [b for b in inventory(ctx).builds if b.origin == "workflow" and b.dockerfile and b.context is not None]
+        for workflow in workflows(ctx):
+            trigger = workflow.data.get("on", workflow.data.get(True))
+            push = trigger.get("push") if isinstance(trigger, dict) else None
+            patterns = push.get("paths") if isinstance(push, dict) else None
+            if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+                continue
+            key = "on" if "on" in workflow.data else True
+            for build in (b for b in builds if b.location.path == workflow.path):
+                if not ctx.repo.exists(build.dockerfile):
+                    continue  # CTX003 reports a Dockerfile that is not there
+                path = build.dockerfile
+                dockerfile = ctx.repo.parsed("dockerfile", path, lambda f: parse_dockerfile(f.text, path))
+                if dockerfile is None:
+                    continue
+                inputs = [build.dockerfile]
+                for source in copy_sources(dockerfile):
+                    text = source.text.lstrip("/").removeprefix("./")
+                    if text in ("", ".") or "$" in text:
+                        continue  # the whole context, or a path only known at build time
+                    inputs.append(posixpath.normpath(posixpath.join(build.context, text)))
+                missed = [i for i in dict.fromkeys(inputs) if not _filtered_in(ctx, i, patterns)]
+                if not missed:
+                    continue
+                shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+                yield self.finding(
+                    f"{workflow.path} builds {build.dockerfile} but runs on push only for paths {', '.join(patterns)}: "
+                    f"a change to {shown} builds nothing",
+                    workflow.at((key, "push", "paths"), label="paths: " + ", ".join(patterns)[:110]),
+                    related=[build.location],
+                    evidence={"paths": patterns, "missed": missed, "dockerfile": build.dockerfile, "context": build.context},
+                    root_cause=(
+                        f"GitHub starts the workflow only when a pushed file matches one of {', '.join(patterns)}; "
+                        f"{shown} {'is an input' if len(missed) == 1 else 'are inputs'} of the image built at "
+                        f"{build.location.path}:{build.location.line} and {'matches' if len(missed) == 1 else 'match'} none of them."
+                    ),
+                    params={"workflow": workflow.path, "dockerfile": build.dockerfile, "missed": missed},
+                )
+
+
+def _filtered_in(ctx: ScanContext, path: str, patterns: list[str]) -> bool:
+    """Whether a push that changes `path` (a file, or any file of a folder or glob) starts the workflow."""
+    from tiketi_doctor.globs import is_glob
+
+    if is_glob(path):
+        files = [f for p in ctx.repo.glob(path) for f in (ctx.repo.walk(p) if ctx.repo.is_dir(p) else [p])]
+    elif ctx.repo.is_dir(path):
+        files = list(ctx.repo.walk(path))
+    else:
+        files = [path]
+    return not files or any(_github_paths_match(f, patterns) for f in files)
+
+
+def _github_paths_match(path: str, patterns: list[str]) -> bool:
+    """GitHub's `paths:` filter: patterns in order, a later `!pattern` excludes what earlier ones included."""
+    from tiketi_doctor.globs import matches
+
+    included = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        body = pattern[1:] if negated else pattern
+        body = body.removeprefix("./")
+        if matches(body, path) or (body.endswith("/") and path.startswith(body)):
+            included = not negated
+    return included
+
+
+CHECKS = (WorkflowIgnored, WorkflowScriptMissing, WorkflowInputShellVariable, WorkflowRunShellError, WorkflowPathFilterMissesInput)
