@@ -5,8 +5,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?([A-Za-z0-9_.-]+)(?::(\d+))?(?:[/?#]|$)", re.IGNORECASE)
@@ -45,6 +46,21 @@ class Address:
     loopback_ok: bool  # compose network_mode host/service: localhost is shared
 
 
+@dataclass(frozen=True)
+class AddressFacts(Facts):
+    """NET001: the setting, the host it names, and what was meant: a name (misspelt host), a
+    port (localhost), or a scheme (the wrong protocol). Unset ones are left out of the params."""
+
+    host: str
+    key: str
+    meant: str | None = None
+    port: int | None = None
+    scheme: str | None = None
+
+    def params(self):
+        return {k: v for k, v in super().params().items() if v is not None or k in ("host", "key")}
+
+
 class ServiceAddressWrong(Check):
     code = "NET001"
     name = "service-address-unreachable"
@@ -66,6 +82,9 @@ class ServiceAddressWrong(Check):
         "Use the exact Service/compose service name (and a port it exposes), the other component's name instead "
         "of localhost, and the scheme its port speaks (`nats://` for NATS, `http://` for a plain HTTP Service)."
     )
+    Facts = AddressFacts
+    symptom = "calls through {key} fail: {host} cannot be reached (ENOTFOUND, ECONNREFUSED or a failed handshake)"
+    fix_title = "Correct the address in {key}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         everywhere = _all_names(ctx)
@@ -95,13 +114,14 @@ class ServiceAddressWrong(Check):
             return None  # none, or ambiguous: the name may come from elsewhere
         target = close[0]
         return self.finding(
-            f"{address.key} names host {host!r}, which nothing here defines; did you mean {target.name!r} "
-            f"(defined at {target.location.path}:{target.location.line})?",
+            Msg("{key} names host {host!r}, which nothing here defines; did you mean {meant!r} (defined at {where})?",
+                key=address.key, host=host, meant=target.name, where=f"{target.location.path}:{target.location.line}"),
             address.location,
             related=[target.location],
             evidence={"host": host, "meant": target.name, "value": address.value, "problem": "name"},
-            root_cause=f"DNS has no {host!r} in this environment: the lookup fails (ENOTFOUND/EAI_AGAIN) and every call through {address.key} fails.",
-            params={"host": host, "meant": target.name, "key": address.key},
+            root_cause=Msg("DNS has no {host!r} in this environment: the lookup fails (ENOTFOUND/EAI_AGAIN) and every call through {key} fails.",
+                           host=host, key=address.key),
+            facts=AddressFacts(host, address.key, meant=target.name),
         )
 
     def _loopback(self, address: Address, scheme: str, host: str, port: int | None, targets: dict[str, Target]) -> Finding | None:
@@ -112,13 +132,16 @@ class ServiceAddressWrong(Check):
             return None
         target = owners[0]
         return self.finding(
-            f"{address.key} sends {scheme}://{host}:{port} from inside a container, but port {port} belongs to "
-            f"{target.name!r} (defined at {target.location.path}:{target.location.line}); localhost is the container itself",
+            Msg("{key} sends {url} from inside a container, but port {port} belongs to {meant!r} (defined at {where}); "
+                "localhost is the container itself",
+                key=address.key, url=f"{scheme}://{host}:{port}", port=port, meant=target.name,
+                where=f"{target.location.path}:{target.location.line}"),
             address.location,
             related=[target.location],
             evidence={"host": host, "meant": target.name, "value": address.value, "port": port, "problem": "localhost"},
-            root_cause=f"Nothing in this container listens on {port}: the connection is refused; {target.name!r} is reached as {target.name}:{port}.",
-            params={"host": host, "meant": target.name, "key": address.key, "port": port},
+            root_cause=Msg("Nothing in this container listens on {port}: the connection is refused; {meant!r} is reached as {address}.",
+                           port=port, meant=target.name, address=f"{target.name}:{port}"),
+            facts=AddressFacts(host, address.key, meant=target.name, port=port),
         )
 
     def _scheme(self, address: Address, scheme: str, host: str, port: int | None, target: Target) -> Finding | None:
@@ -129,19 +152,21 @@ class ServiceAddressWrong(Check):
             return None
         if speaks == "http":
             wrong = scheme in ("https", "wss") or (scheme not in HTTP_SCHEMES and any(scheme in s for s in PROTOCOL_SCHEMES.values()))
-            why = "a plain HTTP port"
+            why = Msg("a plain HTTP port")
         else:
             wrong = scheme in HTTP_SCHEMES or (scheme not in PROTOCOL_SCHEMES[speaks] and any(scheme in s for s in PROTOCOL_SCHEMES.values()))
-            why = f"a {speaks} port"
+            why = Msg("a {protocol} port", protocol=speaks)
         if not wrong:
             return None
         return self.finding(
-            f"{address.key} uses {scheme}:// for {host}:{port}, which is {why} ({target.location.path}:{target.location.line})",
+            Msg("{key} uses {scheme}:// for {address}, which is {why} ({where})",
+                key=address.key, scheme=scheme, address=f"{host}:{port}", why=why, where=f"{target.location.path}:{target.location.line}"),
             address.location,
             related=[target.location],
             evidence={"host": host, "meant": target.name, "value": address.value, "port": port, "problem": "scheme", "scheme": scheme, "speaks": speaks},
-            root_cause=f"{host}:{port} speaks {speaks}, not {scheme}: the client's handshake fails on the first bytes.",
-            params={"host": host, "key": address.key, "port": port, "scheme": scheme},
+            root_cause=Msg("{address} speaks {protocol}, not {scheme}: the client's handshake fails on the first bytes.",
+                           address=f"{host}:{port}", protocol=speaks, scheme=scheme),
+            facts=AddressFacts(host, address.key, port=port, scheme=scheme),
         )
 
 

@@ -17,7 +17,7 @@ PENDING = {
     "checks.buildctx", "checks.compose", "checks.dockerfile", "checks.docs",
     "checks.envconfig", "checks.gateway", "checks.health",
     "checks.ingress", "checks.install", "checks.kubeschema", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout", "checks.manifests",
-    "checks.service_names", "checks.skaffold",
+    "checks.skaffold",
     "checks.workflow_steps", "checks.workflows",
 }
 

@@ -7,7 +7,8 @@
     python -m tiketi_doctor.i18n_tools compile [DOMAIN...]   write the .mo files next to the .po files
     python -m tiketi_doctor.i18n_tools extract DOMAIN [-o F]  write the domain's template (.pot)
 
-Domains: one per check family (`checks/<name>.py` and `fixes/<name>.py` form the domain `<name>`),
+Domains: one per check family (`checks/<name>.py` or the package `checks/<name>/`, and `fixes/<name>.py`
+form the domain `<name>`),
 and `tiketi_doctor` for everything under tiketi_doctor/ (reports, CLI, input and suppression codes).
 
 What is extracted (`extract_words`, also usable as a Babel extraction method, see babel.cfg):
@@ -166,6 +167,8 @@ def domains(root: Path = ROOT) -> dict[str, list[Path]]:
         for path in sorted((root / folder).glob("*.py")):
             if path.stem != "__init__":
                 found.setdefault(DOMAIN_OF.get(f"{folder}/{path.name}", path.stem), []).append(path)
+        for package in sorted(p.parent for p in (root / folder).glob("*/__init__.py")):
+            found.setdefault(package.name, []).extend(sorted(package.rglob("*.py")))  # a family split into a package
     found[PACKAGE] = sorted(p for p in (root / PACKAGE).rglob("*.py") if p.name != "i18n_tools.py")
     return found
 

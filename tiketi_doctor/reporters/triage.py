@@ -73,10 +73,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
         "the action receives the literal text ${variable} (e.g. an image tagged with it)",
         "액션이 ${variable} 문자열을 그대로 받음 (예: 그 이름으로 태그된 이미지)",
     ),
-    "NET001": (
-        "calls through {key} fail: {host} cannot be reached (ENOTFOUND, ECONNREFUSED or a failed handshake)",
-        "{key}를 통한 호출 실패: {host}에 연결할 수 없음 (ENOTFOUND, ECONNREFUSED 또는 핸드셰이크 실패)",
-    ),
 }
 
 
