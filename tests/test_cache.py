@@ -265,3 +265,27 @@ def test_concurrent_checks_leave_a_valid_cache(tmp_path):
     assert raw[:head] == MAGIC and hashlib.sha256(raw[head + 32:]).digest() == raw[head:head + 32]
     stored = cache_module._Unpickler(__import__("io").BytesIO(raw[head + 32:]), ("tiketi_doctor", "checks")).load()
     assert cache_module._well_formed(stored) and len(stored.runs) > 100
+
+
+def test_an_index_computed_again_with_the_same_value_keeps_its_users(tmp_path, monkeypatch):
+    """Early cut-off: a comment added to one source file re-computes the repository-wide port
+    index, finds it unchanged, and keeps every other component's PORT runs. A file the index reads
+    only since then is recorded: changing it later re-runs them."""
+    root = _generated(tmp_path / "repo")
+    folder = tmp_path / "cache"
+    counting = _Counting(monkeypatch)
+    _scans(root, folder)
+    route = root / "services" / "svc-0003" / "src" / "routes" / "r0.js"
+    route.write_text(route.read_text() + "\n// a comment\n")
+    counting.ran.clear()
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    rerun = counting.ran[len(cold.runs):]
+    assert rerun and len([code for code, _ in rerun if code.startswith("PORT")]) <= 6, rerun
+
+    added = root / "services" / "svc-0004" / "src" / "extra.js"
+    added.write_text("module.exports = {};\n")
+    _scans(root, folder)
+    added.write_text("module.exports = { peer: 'http://svc-0001:9999' };\n")  # a port the index now holds
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)

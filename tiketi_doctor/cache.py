@@ -123,6 +123,10 @@ def catalogue_fingerprint(catalogue: object) -> bytes:
 # nodes:    analyses (memo entries): (key ids it read, node ids it used); a node only uses earlier ones
 # runs:     (check code, component or None) -> (key ids, node ids, findings, CheckRun)
 # problems: (key id, finding) for the input problems (unreadable, malformed files)
+# cutoffs:  node id -> (its memo key, pickled; a digest of its value, pickled) for analyses used by
+#           many runs: when such an analysis computed again gives the same value, the runs that
+#           depend on it through that analysis alone are still taken (an edit of a comment does not
+#           re-run every check that uses a repository-wide index)
 
 
 @dataclass
@@ -134,6 +138,7 @@ class Stored:
     nodes: list
     runs: dict
     problems: list
+    cutoffs: dict = field(default_factory=dict)
 
 
 class Warm:
@@ -146,6 +151,14 @@ class Warm:
         self.taken: set = set()  # run keys reused by this scan
         self.valid_runs: set = set()
         self.position: dict[object, int] = {}
+        self.bad_keys: set[int] = set()
+        self.bad_nodes: set[int] = set()
+        self.scan: Any = None  # the ScanContext (bind): which analyses it computed, and their values
+        self._verified: dict[int, bool] = {}
+        # Nodes found unchanged by computing them again: their memo keys. The file records the new
+        # computation's inputs for them (the same value may now come from other files).
+        self.recomputed: dict[int, object] = {}
+        self._unclean: dict[int, int] = {}  # node -> the number of analyses computed when it was found unclean
         self.changed = stored is None
         self.key_ok: list[bool] = []
         if stored is None:
@@ -168,12 +181,55 @@ class Warm:
         for run_key, (reads, uses, _findings, _run) in stored.runs.items():
             if bad_keys.isdisjoint(reads) and bad_nodes.isdisjoint(uses):
                 self.valid_runs.add(run_key)
+        self.bad_keys, self.bad_nodes = bad_keys, bad_nodes
         self.changed = True
+
+    def bind(self, scan: Any) -> None:
+        """The scan's context, to compare the analyses it computes again with the stored ones."""
+        self.scan = scan
+
+    def _clean(self, node: int) -> bool:
+        """Whether the analysis `node` has the value it had: its inputs did not change, or it was
+        computed again by this scan with the same value, or it only uses such analyses."""
+        if node not in self.bad_nodes or self._verified.get(node):
+            return True
+        computed = self.scan.computed_count() if self.scan is not None else 0
+        if self._unclean.get(node) == computed:
+            return False  # nothing new was computed since it was found unclean
+        stored = self.stored
+        clean = False
+        cutoff = stored.cutoffs.get(node) if stored is not None else None
+        if cutoff is not None and self.scan is not None:
+            clean = self._same_value(node, cutoff)
+        if not clean and stored is not None:
+            reads, uses = stored.nodes[node]
+            clean = self.bad_keys.isdisjoint(reads) and all(self._clean(n) for n in uses)
+        if clean:
+            self._verified[node] = True
+        else:
+            self._unclean[node] = computed
+        return clean
+
+    def _same_value(self, node: int, cutoff: tuple[bytes, bytes]) -> bool:
+        try:
+            key = _Unpickler(io.BytesIO(cutoff[0]), ("tiketi_doctor",)).load()
+            found, value = self.scan.memo_lookup(key)
+            same = found and value_digest(value) == cutoff[1]
+        except Exception:  # a key or value that cannot be compared: not the same
+            return False
+        if same:
+            self.recomputed[node] = key
+        return same
 
     def take(self, run_key: tuple) -> tuple[list, object] | None:
         """The findings and run record of an unchanged run, or None when it must run."""
         if run_key not in self.valid_runs:
-            return None
+            if self.stored is None or run_key not in self.stored.runs:
+                return None
+            reads, uses, _findings, _run = self.stored.runs[run_key]
+            if not self.bad_keys.isdisjoint(reads) or not all(self._clean(n) for n in uses):
+                return None
+            self.valid_runs.add(run_key)
         self.taken.add(run_key)
         entry = self.stored.runs[run_key]  # type: ignore[union-attr]
         return entry[2], entry[3]
@@ -199,6 +255,20 @@ class Warm:
             needed.update(reads)
             pending.extend(uses)
         return [f for key, f in stored.problems if key in needed and self.key_ok[key]]
+
+
+def value_digest(value: object) -> bytes | None:
+    """A digest of an analysis' value, or None when it cannot be pickled."""
+    try:
+        return digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return None
+
+
+# Analyses used by at least this many runs or analyses, and by half as many as there are
+# components, get a value digest (early cut-off): the repository-wide indexes every component's
+# runs use. Hashing every small per-file analysis would cost more than it saves.
+CUTOFF_USERS = 8
 
 
 def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, known: tuple | None = None) -> tuple:
@@ -275,6 +345,7 @@ class RunCache:
         if not fresh and not warm.changed:
             return  # everything was reused: the file already says all of it
         writer = _Writer(warm, self.started_ns)
+        writer.deps = ctx.memo_deps
         runs: dict = {}
         for run_key, (reads, uses, produced, run) in fresh.items():
             if run.status == RunStatus.ERROR:
@@ -303,7 +374,8 @@ class RunCache:
             if path in writer.index and (finding.code, path) not in seen:
                 seen.add((finding.code, path))
                 problems.append((writer.index[path], finding))
-        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems))
+        cutoffs = writer.cutoffs(ctx, runs, stored)
+        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems, cutoffs))
 
     def _write(self, stored: Stored) -> None:
         try:
@@ -350,7 +422,7 @@ class _Writer:
         self.nodes: list = []
         self._fresh: dict[object, int] = {}
         self._old: dict[int, int] = {}
-        self._nodes: dict[tuple, int] = {}
+        self.deps: dict | None = None  # the scan's memo dependencies
 
     def key_id(self, key: object) -> int:
         found = self.index.get(key)
@@ -403,16 +475,50 @@ class _Writer:
         return self._fresh[key]
 
     def _node(self, node: tuple) -> int:
-        """The id of a node; one id for equal nodes (the same analysis recorded fresh and carried)."""
-        found = self._nodes.get(node)
-        if found is None:
-            found = self._nodes[node] = len(self.nodes)
-            self.nodes.append(node)
+        """A new node. Equal nodes are not merged: two analyses with the same inputs may have
+        different values, and a node's value digest (cutoffs) speaks for one analysis only."""
+        self.nodes.append(node)
+        return len(self.nodes) - 1
+
+    def cutoffs(self, ctx: Any, runs: dict, stored: Stored | None) -> dict:
+        """Memo key and value digest of the analyses many runs or analyses use."""
+        users: dict[int, int] = {}
+        for _reads, uses, _f, _r in runs.values():
+            for node in uses:
+                users[node] = users.get(node, 0) + 1
+        for _reads, uses in self.nodes:
+            for node in uses:
+                users[node] = users.get(node, 0) + 1
+        least = max(CUTOFF_USERS, len(ctx.catalogue.components) // 2)
+        found: dict[int, tuple[bytes, bytes]] = {}
+        if stored is not None:
+            for old, new in self._old.items():
+                if old in stored.cutoffs and users.get(new, 0) >= least:
+                    found[new] = stored.cutoffs[old]
+        for key, node in self._fresh.items():
+            if node is None or node < 0 or node in found or users.get(node, 0) < least:
+                continue
+            known, value = ctx.memo_lookup(key)
+            if not known:
+                continue
+            value_hash = value_digest(value)
+            try:
+                key_bytes = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                continue
+            if value_hash is not None:
+                found[node] = (key_bytes, value_hash)
         return found
 
     def old_node(self, stored: Stored, node: int) -> int:
         if node in self._old:
             return self._old[node]
+        again = self.warm.recomputed.get(node)
+        if again is not None and self.deps is not None:
+            fresh = self._fresh_node(self.deps, again)
+            if fresh is not None and fresh >= 0:
+                self._old[node] = fresh
+                return fresh
         reads, uses = stored.nodes[node]
         used = tuple(sorted(self.old_node(stored, n) for n in uses))
         self._old[node] = self._node((tuple(sorted(self.key_id(stored.keys[k]) for k in reads)), used))
@@ -431,6 +537,8 @@ def _well_formed(stored: Stored) -> bool:
         for reads, uses, findings, _run in stored.runs.values():
             if any(not 0 <= k < count for k in reads) or any(not 0 <= n < nodes for n in uses) or not isinstance(findings, list):
                 return False
+        if any(not 0 <= n < nodes for n in stored.cutoffs):
+            return False
         return all(0 <= k < count for k, _ in stored.problems)
     except (TypeError, ValueError, AttributeError):
         return False

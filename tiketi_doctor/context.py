@@ -38,6 +38,16 @@ class ScanContext:
                 self.memo_deps[key] = (frozenset(reads), frozenset(uses))
         return self._memo[key]  # type: ignore[return-value]
 
+    def memo_lookup(self, key: object) -> tuple[bool, object]:
+        """(whether this scan computed the analysis `key`, its value) — for the run cache."""
+        try:
+            return (key in self._memo, self._memo.get(key))
+        except TypeError:  # an unhashable key from a stored file
+            return (False, None)
+
+    def computed_count(self) -> int:
+        return len(self._memo)
+
     @contextmanager
     def reading(self) -> Iterator[tuple[set, set]]:
         """Collect what the block reads itself and the analyses (memo keys) it uses."""

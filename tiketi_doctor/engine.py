@@ -65,6 +65,8 @@ def scan(
     repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes))
     ctx = context or ScanContext(repo, catalogue, track_reads=cache is not None)
     warm = cache.open(repo) if cache is not None and ctx.track_reads and not repo.overlay else None
+    if warm is not None:
+        warm.bind(ctx)
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     with _without_cycle_collection():
