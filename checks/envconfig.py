@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from tiketi_doctor.analysis.envvars import env_use, local_packages
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.kustomize import Placed, containers_of
 from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins
+from tiketi_doctor.analysis.written_env import written_env_files
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check
@@ -58,7 +59,8 @@ class EnvVarNotProvided(Check):
         "long after the pod looked healthy. Variables must come from the Deployment (env, envFrom "
         "ConfigMap/Secret), the image (ENV) or, for local runs, .env.example. Each deployed environment is "
         "checked on its own: every kustomize overlay, and every compose file that runs the component's image "
-        "(with its env_file), so a variable set for one environment but not for another is named with both sides."
+        "(with its env_file, also one a CI workflow writes before it starts compose), so a variable set for one "
+        "environment but not for another is named with both sides."
     )
     example = "src/routes/auth.js: jwt.sign(payload, process.env.JWT_SIGNING_KEY) — no ConfigMap, Secret, env entry or .env.example sets JWT_SIGNING_KEY"
     fix = (
@@ -164,14 +166,17 @@ class EnvVarNotProvided(Check):
         service = first.service
         provided = [_with_line(provider)] if provider else []
         provided += [f"{ce.environment.describe()} ({ce.of(name)[0].location.path}:{ce.of(name)[0].location.line})" for ce in setting]
-        env_files = ", ".join(first.env_files) or "no env_file"
+        written = {w.path: w for w in first.written}
+        env_files = ", ".join(
+            f"{p}, written by {written[p].location.path}:{written[p].location.line}" if p in written else p for p in first.env_files
+        ) or "no env_file"
         return self.finding(
             f"{component.name} reads {name} without a default; it is set in {' and '.join(provided)}, "
             f"but compose service {service.name} in {service.file} does not set it",
             read.location,
             service=component.name,
             severity=Severity.WARNING,
-            related=[service.location] + ([provider.location] if provider else []) + others,
+            related=[service.location] + [w.location for w in first.written if w.location] + ([provider.location] if provider else []) + others,
             evidence={
                 "variable": name,
                 "set_in": provided,
@@ -196,6 +201,7 @@ class _ComposeRun:
     complete: bool  # False: an env_file the repository does not hold, or `extends:` another service
     env_files: tuple[str, ...]
     files: set[str]  # the compose and env files read for it
+    written: list = field(default_factory=list)  # env files a CI workflow writes (WrittenEnv)
 
 
 def _compose_runs(ctx: ScanContext, component: Component) -> list[_ComposeRun]:
@@ -224,9 +230,15 @@ def _compose_runs(ctx: ScanContext, component: Component) -> list[_ComposeRun]:
                         for path in _env_file_paths(same):
                             run.env_files += (path,)
                             run.files.add(path)
-                            if not ctx.repo.exists(path):
-                                run.complete = False
-                            run.names |= {e.name for e in env_file_entries(ctx, path)}
+                            if ctx.repo.exists(path):
+                                run.names |= {e.name for e in env_file_entries(ctx, path)}
+                                continue
+                            written = written_env_files(ctx).get(path)
+                            if written is None or not written.complete:
+                                run.complete = False  # made at deploy time from something the repository does not show
+                                continue
+                            run.names |= written.names
+                            run.written.append(written)
                 runs.append(run)
         return runs
 
