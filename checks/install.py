@@ -406,4 +406,90 @@ class LocalPackageNotInImage(Check):
                     )
 
 
-CHECKS = (DependencyInBothSections, DevDependencyNeededInImage, LockfileOutOfSync, LocalPackageNotInImage)
+# -- INS005 -------------------------------------------------------------------------------------
+_LEGACY_PEERS = re.compile(r"^\s*(legacy-peer-deps|force)\s*=\s*true\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+class PeerDependencyConflict(Check):
+    code = "INS005"
+    name = "peer-dependency-conflict"
+    severity = Severity.ERROR
+    summary = "The image runs `npm install`/`npm ci` over a lockfile whose peer dependencies conflict, without `--legacy-peer-deps`: npm 7+ stops with ERESOLVE."
+    why = (
+        "Since npm 7 a package's peerDependencies must be satisfied by the version installed beside it. A lockfile made "
+        "with `npm install --legacy-peer-deps` (or `--force`) on a developer's machine records a tree where, say, a "
+        "library wants react ^17 while react 18 is installed; the image's plain `npm ci` then stops with "
+        "\"ERESOLVE could not resolve\" and the image is never built."
+    )
+    example = "package-lock.json: node_modules/react 18.2.0, node_modules/react-helmet peerDependencies react ^16 || ^17; Dockerfile: RUN npm ci"
+    fix = (
+        "Upgrade the package to a release whose peer range admits the installed version (or pin the peer), then regenerate "
+        "the lockfile without the flag; or make the flag explicit where the image installs (`npm ci --legacy-peer-deps`, or an "
+        "`.npmrc` with `legacy-peer-deps=true` copied next to package.json)."
+    )
+
+    def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
+        from tiketi_doctor.analysis.image import dockerfile_of
+        from tiketi_doctor.analysis.lockfiles import peer_conflicts
+
+        dockerfile = dockerfile_of(ctx, component)
+        text = "\n".join(dockerfile.lines).lower() if dockerfile is not None else ""
+        if dockerfile is None or "legacy-peer-deps" in text or "npm_config_force" in text:
+            return  # a flag, an ENV npm_config_legacy_peer_deps or `npm config set` anywhere: npm is told to accept it
+        seen: set[str] = set()
+        for step in npm_steps(ctx, component):
+            if step.tool != "npm" or step.verb not in ("install", "ci") or any(w in ("--force", "-f") or w.startswith("--legacy-peer-deps") for w in step.words):
+                continue
+            if len([w for w in step.words[1:] if not w.startswith("-")]) > 1:
+                continue  # `npm install some-package`: adds a package, resolved afresh
+            lock_path = step.files.repo_path(ctx, posixpath.join(step.workdir, "package-lock.json"))
+            if lock_path is None or lock_path in seen or _npmrc_allows(ctx, step):
+                continue
+            seen.add(lock_path)
+            source = ctx.repo.text(lock_path)
+            try:
+                lock = load_json(source.text) if source is not None else None
+            except ValueError:
+                continue  # INS003 reports an unreadable lockfile
+            conflicts = peer_conflicts(lock) if isinstance(lock, dict) else []
+            if not conflicts:
+                continue
+            first = conflicts[0]
+            more = f" (and {len(conflicts) - 1} more conflict{'s' if len(conflicts) > 2 else ''})" if len(conflicts) > 1 else ""
+            yield self.finding(
+                f"{component.name}: {first.package}@{first.version} wants {first.peer} {first.wanted}, but {lock_path} installs "
+                f"{first.peer}@{first.installed}{more} — `{' '.join(step.words)}` at {step.location.path}:{step.location.line} "
+                "stops with ERESOLVE (npm 7+)",
+                step.location,
+                service=component.name,
+                related=[Location(lock_path, _lock_key_line(source.text, first.location), label=first.location)],
+                evidence={"conflicts": [f"{c.package}@{c.version} peer {c.peer} {c.wanted} vs {c.installed}" for c in conflicts[:10]], "lockfile": lock_path},
+                root_cause=(
+                    f"{lock_path} records {first.package} with peerDependencies {first.peer} {first.wanted} next to "
+                    f"{first.peer} {first.installed} ({first.installed_at}): a tree only `--legacy-peer-deps` or `--force` accept. "
+                    "Nothing in the image passes either, so npm refuses to install."
+                ),
+                params={"lockfile": lock_path, "package": first.package, "peer": first.peer, "wanted": first.wanted, "installed": first.installed},
+                remediation=rebuild_commands(ctx.catalogue, component),
+            )
+
+
+def _npmrc_allows(ctx: ScanContext, step: NpmStep) -> bool:
+    """An .npmrc in the image (project folder, root's home, global) that sets legacy-peer-deps or force."""
+    for place in (posixpath.join(step.workdir, ".npmrc"), "/root/.npmrc", "/home/node/.npmrc", "/usr/local/etc/npmrc"):
+        repo_path = step.files.repo_path(ctx, place)
+        source = ctx.repo.text(repo_path) if repo_path else None
+        if source is not None and _LEGACY_PEERS.search(source.text):
+            return True
+    return False
+
+
+def _lock_key_line(text: str, key: str) -> int:
+    needle = f'"{key}"'
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+CHECKS = (DependencyInBothSections, DevDependencyNeededInImage, LockfileOutOfSync, LocalPackageNotInImage, PeerDependencyConflict)

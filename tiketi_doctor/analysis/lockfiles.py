@@ -185,3 +185,67 @@ def _yarn_spec_name(spec: str) -> str | None:
         return None
     at = spec.find("@", 1)
     return spec[:at] if at > 0 else None
+
+
+# -- peer dependencies (npm 7+) --------------------------------------------------------------------
+@dataclass(frozen=True)
+class PeerConflict:
+    """A package whose peerDependencies range excludes the version of the peer the lockfile installs for it."""
+
+    package: str  # the package declaring the peer (its name; "" for the project itself)
+    location: str  # its key in `packages` (node_modules/x)
+    version: str
+    peer: str
+    wanted: str  # the peerDependencies range
+    installed: str  # the version the lockfile resolves the peer to
+    installed_at: str  # the key of that version in `packages`
+
+
+def peer_conflicts(lock: dict) -> list[PeerConflict]:
+    """Invalid peer edges recorded in a v2/v3 package-lock.json: npm 7+ stops on them with ERESOLVE.
+
+    Each package's `peerDependencies` (the lockfile records them) is resolved the way Node resolves
+    it from the package's folder (its own node_modules, then each parent's, then the top). A peer
+    that is not installed, is optional (`peerDependenciesMeta`), or whose range or version cannot be
+    read is not a conflict; neither is a prerelease, whose range rules differ.
+    """
+    from .semver import parse_range
+
+    packages = lock.get("packages")
+    if not isinstance(packages, dict) or not isinstance(lock.get("lockfileVersion"), int) or lock["lockfileVersion"] < 2:
+        return []
+    found = []
+    for key, entry in packages.items():
+        if not key or not isinstance(entry, dict) or entry.get("link") or not isinstance(entry.get("peerDependencies"), dict):
+            continue
+        optional = entry.get("peerDependenciesMeta") if isinstance(entry.get("peerDependenciesMeta"), dict) else {}
+        for peer, wanted in entry["peerDependencies"].items():
+            meta = optional.get(peer)
+            if not isinstance(wanted, str) or (isinstance(meta, dict) and meta.get("optional")):
+                continue
+            at = _resolve_from(packages, key, peer)
+            installed = packages.get(at, {}).get("version") if at else None
+            if not isinstance(installed, str) or not re.fullmatch(r"\d+\.\d+\.\d+", installed):
+                continue
+            ranges = parse_range(wanted)
+            if ranges is None:
+                continue
+            version = tuple(int(p) for p in installed.split("."))
+            if any(low <= version < high for low, high in ranges):
+                continue
+            name = entry.get("name") or key.rsplit("node_modules/", 1)[-1]
+            found.append(PeerConflict(str(name), key, str(entry.get("version") or ""), str(peer), wanted, installed, at))
+    return found
+
+
+def _resolve_from(packages: dict, key: str, name: str) -> str | None:
+    """The `packages` key Node finds `name` at, starting in the folder `key`."""
+    folder = key
+    while True:
+        candidate = f"{folder}/node_modules/{name}" if folder else f"node_modules/{name}"
+        if candidate in packages:
+            return candidate
+        if not folder:
+            return None
+        cut = folder.rfind("/node_modules/")
+        folder = folder[:cut] if cut >= 0 else ("" if folder.startswith("node_modules/") else posixpath.dirname(folder))
