@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.environments import environments, pod_labels, selector_matches
 from tiketi_doctor.analysis.kustomize import Placed, kustomizations, leaves, render
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Severity
 
 SELECTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
@@ -39,8 +41,34 @@ def _labels_of(placed: Placed) -> dict:
     return {} if labels is None else labels  # an empty OpenDict stays open
 
 
+@dataclass(frozen=True)
+class SelectorFacts(Facts):
+    """KUBE001: the workload, its selector and its pod template's labels (as written)."""
+
+    workload: str
+    selector: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceSelectorFacts(Facts):
+    """KUBE002: the Service, its selector, and the workload closest to it."""
+
+    service: str
+    selector: dict = field(default_factory=dict)
+    closest: str | None = None
+
+
+@dataclass(frozen=True)
+class KustomizeFacts(Facts):
+    """KUBE003: the kustomization and what kustomize says is wrong."""
+
+    kustomization: str
+    problem: str = ""
+
+
 def _labels_text(labels: dict | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "none"
+    return ", ".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or Msg("none")
 
 
 def _selector_text(selector: dict) -> str:
@@ -48,7 +76,7 @@ def _selector_text(selector: dict) -> str:
     for expr in selector.get("matchExpressions") or []:
         if isinstance(expr, dict):
             parts.append(f"{expr.get('key')} {expr.get('operator')} {expr.get('values') or ''}".strip())
-    return ", ".join(parts) or "none"
+    return ", ".join(parts) or Msg("none")
 
 
 # -- KUBE001 -----------------------------------------------------------------------------------------
@@ -66,6 +94,9 @@ class SelectorTemplateMismatch(Check):
     )
     example = "selector.matchLabels: {app: auth}; template.metadata.labels: {app: auth-service}"
     fix = "Make spec.selector.matchLabels a subset of spec.template.metadata.labels (usually: the same `app:` label)."
+    Facts = SelectorFacts
+    symptom = "`kubectl apply` rejects {workload}: selector does not match template labels"
+    fix_title = "Make the selector of {workload} match its pod template's labels"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -77,7 +108,8 @@ class SelectorTemplateMismatch(Check):
                 labels = _labels_of(placed)
                 matched = selector_matches(selector, labels)
                 if matched is None:
-                    ctx.undecided(f"{placed.kind} {placed.name} ({placed.source}): a template fills in its selector or pod labels")
+                    ctx.undecided(Msg("{workload} ({source}): a template fills in its selector or pod labels",
+                                      workload=f"{placed.kind} {placed.name}", source=placed.source))
                     continue
                 if matched:
                     continue
@@ -89,18 +121,20 @@ class SelectorTemplateMismatch(Check):
                 seen.add(key)
                 missing = {k: v for k, v in (selector.get("matchLabels") or {}).items() if str(labels.get(k)) != str(v)}
                 yield self.finding(
-                    f"{placed.kind} {placed.name} selects {_selector_text(selector)} but its pod template is labelled "
-                    f"{_labels_text(labels)} ({env.describe()})",
+                    Msg("{workload} selects {selector} but its pod template is labelled {labels} ({environment})",
+                        workload=f"{placed.kind} {placed.name}", selector=_selector_text(selector), labels=_labels_text(labels),
+                        environment=env.describe()),
                     where,
                     service=_component_of(ctx, placed),
                     related=[template],
                     evidence={"selector": selector, "template_labels": labels, "unmatched": missing, "environment": env.name},
-                    root_cause=(
-                        f"The API server requires the selector to match the template's labels; here "
-                        f"{', '.join(f'{k}={v}' for k, v in missing.items()) or 'an expression'} is not on the template, so "
-                        f"`kubectl apply` rejects {placed.kind} {placed.name} and none of its pods are created."
+                    root_cause=Msg(
+                        "The API server requires the selector to match the template's labels; here {missing} is not on the "
+                        "template, so `kubectl apply` rejects {workload} and none of its pods are created.",
+                        missing=", ".join(f"{k}={v}" for k, v in missing.items()) or Msg("an expression"),
+                        workload=f"{placed.kind} {placed.name}",
                     ),
-                    params={"workload": f"{placed.kind}/{placed.name}", "selector": selector, "labels": labels},
+                    facts=SelectorFacts(f"{placed.kind}/{placed.name}", selector, labels),
                     remediation=[f"kubectl apply -f {placed.source}"] if placed.source else [],
                 )
 
@@ -118,6 +152,9 @@ class ServiceSelectsNothing(Check):
     )
     example = "Service auth-service selects app=auth; the Deployment's pods are labelled app=auth-service"
     fix = "Make the Service's selector equal to (a subset of) the labels of the pods it should reach."
+    Facts = ServiceSelectorFacts
+    symptom = "connection refused or 503 on Service {service}: it has no endpoints"
+    fix_title = "Make the selector of Service {service} match the labels of its pods"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -138,19 +175,20 @@ class ServiceSelectsNothing(Check):
                     continue  # may select pods an operator or a chart creates: judge Services kept with the workloads
                 namespace = service.namespace
                 if k8s.partly_unknown(selector) or k8s.partly_unknown(namespace):
-                    ctx.undecided(f"Service {service.name} ({service.source}): a template fills in its selector or namespace")
+                    ctx.undecided(Msg("Service {name} ({source}): a template fills in its selector or namespace", name=service.name, source=service.source))
                     continue
                 pool = _pods_with_a_label_of(selector, by_label, pods)  # only these can match: no scan of every pod
                 answers = {selector_matches(selector, labels) for p, labels in pool if _same_namespace(p, namespace)}
                 if True in answers:
                     continue
                 if None in answers:
-                    ctx.undecided(f"Service {service.name} ({service.source}): a template fills in the labels of pods it may select")
+                    ctx.undecided(Msg("Service {name} ({source}): a template fills in the labels of pods it may select", name=service.name, source=service.source))
                     continue
                 candidates = [(p, labels) for p, labels in pods if _same_namespace(p, namespace)]
                 unknown = _unknown_pods(env, service, candidates)
                 if unknown:
-                    ctx.undecided(f"Service {service.name} ({service.source}): {unknown} is a template whose pod labels only rendering shows")
+                    ctx.undecided(Msg("Service {name} ({source}): {unknown} is a template whose pod labels only rendering shows",
+                                      name=service.name, source=service.source, unknown=unknown))
                     continue
                 where = service.at(("spec", "selector"), label=f"selector: {_labels_text(selector)}")
                 if (where.path, where.line) in seen:
@@ -158,19 +196,20 @@ class ServiceSelectsNothing(Check):
                 seen.add((where.path, where.line))
                 near = _nearest(selector, candidates)
                 related = [near[0].at(("spec", "template", "metadata", "labels"), label=f"labels: {_labels_text(near[1])}")] if near else []
-                detail = f"; the closest is {near[0].kind} {near[0].name} with {_labels_text(near[1])}" if near else ""
+                detail = Msg("; the closest is {workload} with {labels}", workload=f"{near[0].kind} {near[0].name}", labels=_labels_text(near[1])) if near else ""
                 yield self.finding(
-                    f"Service {service.name} selects {_labels_text(selector)}, which no pod template carries "
-                    f"({env.describe()}){detail}",
+                    Msg("Service {name} selects {selector}, which no pod template carries ({environment}){detail}",
+                        name=service.name, selector=_labels_text(selector), environment=env.describe(), detail=detail),
                     where,
                     service=_component_of(ctx, service),
                     related=related,
                     evidence={"selector": selector, "environment": env.name, "closest": near[0].name if near else None},
-                    root_cause=(
-                        f"Service {service.name} gets no endpoints: no Deployment, StatefulSet or other workload in "
-                        f"{env.describe()} labels its pods {_labels_text(selector)}, so connections to it are refused."
+                    root_cause=Msg(
+                        "Service {name} gets no endpoints: no Deployment, StatefulSet or other workload in "
+                        "{environment} labels its pods {selector}, so connections to it are refused.",
+                        name=service.name, environment=env.describe(), selector=_labels_text(selector),
                     ),
-                    params={"service": service.name, "selector": selector, "closest": near[0].name if near else None},
+                    facts=ServiceSelectorFacts(service.name, selector, near[0].name if near else None),
                     remediation=[f"kubectl get endpoints {service.name} -n {namespace or ctx.catalogue.cluster.namespace}"],
                 )
 
@@ -219,6 +258,9 @@ class KustomizationDoesNotBuild(Check):
     )
     example = "k8s/overlays/prod/kustomization.yaml: resources: [../../base/auth.yaml] — the file is base/06-auth-service.yaml"
     fix = "Point the entry at the file that exists (paths are relative to the kustomization's folder), then `kubectl kustomize DIR`."
+    Facts = KustomizeFacts
+    symptom = "`kubectl apply -k` fails for {kustomization}: nothing of it is deployed"
+    fix_title = "Correct the entry kustomize cannot build in {kustomization}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -231,11 +273,11 @@ class KustomizationDoesNotBuild(Check):
                     continue
                 seen.add(key)
                 yield self.finding(
-                    f"{k.folder}: {message}",
+                    Msg("{folder}: {problem}", folder=k.folder, problem=message),
                     where,
                     evidence={"kustomization": k.path, "renderer": rendering.renderer},
-                    root_cause=f"`kubectl kustomize {k.folder}` (and `kubectl apply -k {k.folder}`) fails, so nothing of it is deployed.",
-                    params={"kustomization": k.path, "problem": message},
+                    root_cause=Msg("`kubectl kustomize {folder}` (and `kubectl apply -k {folder}`) fails, so nothing of it is deployed.", folder=k.folder),
+                    facts=KustomizeFacts(k.path, message),
                     remediation=[f"kubectl kustomize {k.folder}"],
                 )
 

@@ -15,8 +15,8 @@ from .conftest import ROOT
 # nothing: a family listed here that is converted fails test_pending_is_up_to_date.
 PENDING = {
     "checks.buildctx", "checks.compose", "checks.dockerfile", "checks.docs",
-    "checks.envconfig", "checks.gateway", "checks.health",
-    "checks.ingress", "checks.install", "checks.kubeschema", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout", "checks.manifests",
+    "checks.envconfig", "checks.gateway",
+    "checks.ingress", "checks.install", "checks.kubeschema", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
     "checks.skaffold",
     "checks.workflow_steps", "checks.workflows",
 }
