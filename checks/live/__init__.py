@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .http_probes import GatewayRouteMissingLive, HealthEndpointFailing
 from .pods import (
-    ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable,
+    ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable, ImagePullFailed,
     InitContainerBlocked, PodUnschedulable, ProbeFailing,
 )
 from .rollout import ComponentNotRunning
@@ -26,4 +26,5 @@ CHECKS = (
     HealthEndpointFailing,
     GatewayRouteMissingLive,
     ComponentNotRunning,
+    ImagePullFailed,
 )

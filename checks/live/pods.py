@@ -3,6 +3,7 @@ containers, probes, container configuration, restarts), each explained by the re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
@@ -122,6 +123,8 @@ class ImageNotAvailable(LiveCheck):
                     groups.setdefault(c.name, []).append((pod, c))
         for name, members in groups.items():
             pod, c = members[0]
+            if pull_failure(ctx, pod, c) is not None:
+                continue  # the registry said why: CL012
             symptom = Symptom(workload, [p for p, _ in members], pod, c, c.reason)
             symptom.events = [e for e in pod_events(ctx, symptom.pods) if e.reason in ("Failed", "ErrImageNeverPull", "BackOff")]
             image = pod.spec_container(c.name, c.init).get("image") or c.image
@@ -169,6 +172,143 @@ class ImageNotAvailable(LiveCheck):
             headline="the cluster cannot pull it",
             cause=f"The node cannot pull {image} (imagePullPolicy {policy}); push it to a registry the cluster can reach, or fix the name.",
             location=image_at,
+            params=params,
+        )
+
+
+# -- CL012 -------------------------------------------------------------------------------------------
+
+# What a registry answers, as containerd and the kubelet quote it in the Failed event. Docker Hub's
+# "pull access denied, repository does not exist or may require authorization" says neither which
+# of the two it is: it stays CL002's (an image nobody pushed, or a kind image never loaded).
+_PULL_PLATFORM = re.compile(r"no match for platform in manifest|no matching manifest for (?P<platform>[\w/]+)", re.IGNORECASE)
+_PULL_UNAUTHORIZED = re.compile(r"\b401 Unauthorized\b|unauthorized: (?:authentication required|incorrect username or password)|"
+                                r"no basic auth credentials|\b403 Forbidden\b", re.IGNORECASE)
+_PULL_NOT_FOUND = re.compile(r"manifest unknown|: not found\b|\b404 Not Found\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PullFailure:
+    kind: str  # "unauthorized" | "not-found" | "platform"
+    line: str  # the registry's answer as the event quotes it
+
+
+def pull_failure(ctx: LiveContext, pod: PodView, c: ContainerView) -> PullFailure | None:
+    """What the registry answered for this container's image, when the events or status say it plainly."""
+    texts = [e.message for e in pod_events(ctx, [pod]) if e.reason == "Failed" and e.message.startswith("Failed to pull image")]
+    texts.append(c.message)
+    for text in texts:
+        for kind, pattern in (("platform", _PULL_PLATFORM), ("unauthorized", _PULL_UNAUTHORIZED), ("not-found", _PULL_NOT_FOUND)):
+            if pattern.search(text or ""):
+                return PullFailure(kind, text.strip())
+    return None
+
+
+def _registry(image: str) -> str:
+    first = image.split("/", 1)[0]
+    return first if "/" in image and ("." in first or ":" in first or first == "localhost") else "docker.io"
+
+
+class ImagePullFailed(LiveCheck):
+    code = "CL012"
+    name = "image-pull-failed"
+    severity = Severity.ERROR
+    summary = "A registry refuses a container's image: credentials it does not accept, a tag it does not have, or no build for the node's CPU architecture."
+    why = (
+        "Past kind, images come from a registry, and a pod stuck in ErrImagePull/ImagePullBackOff shows only that it waits. "
+        "The registry's answer is in the pod's Failed events: `401 Unauthorized` (no imagePullSecrets, or ones the "
+        "registry does not accept), `not found`/`manifest unknown` (the tag was never pushed: the manifest or the "
+        "overlay names a tag no build produced) or `no match for platform in manifest` (an image built on an arm64 "
+        "laptop running on amd64 nodes). Each needs a different fix, none of them in the application."
+    )
+    example = (
+        "payment-service  0/1  ImagePullBackOff — registry.example.com/tiketi/payment-service:1.4.2: "
+        "the registry has no such tag (k8s/08-payment-service.yaml:22)"
+    )
+    fix = (
+        "Unauthorized: create a docker-registry Secret and name it in imagePullSecrets (or the service account). "
+        "Not found: push the tag, or point the manifest/overlay at a tag that was pushed. Platform: build for the "
+        "nodes' architecture (`docker buildx build --platform linux/amd64,linux/arm64 --push`)."
+    )
+
+    def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
+        seen: set[str] = set()
+        for pod in workload.live_pods:
+            for c in pod.init_containers + pod.containers:
+                if c.reason not in IMAGE_REASONS or c.name in seen:
+                    continue
+                failure = pull_failure(ctx, pod, c)
+                if failure is None:
+                    continue
+                seen.add(c.name)
+                pods = [p for p in workload.live_pods if any(x.name == c.name and x.reason in IMAGE_REASONS for x in p.init_containers + p.containers)]
+                symptom = Symptom(workload, pods, pod, c, c.reason)
+                symptom.events = [e for e in pod_events(ctx, [pod]) if e.reason == "Failed"]
+                image = pod.spec_container(c.name, c.init).get("image") or c.image
+                why = self._explain(ctx, workload, pod, c, image, failure)
+                text = f"{workload.service} cannot pull {image} ({symptom.describe()}): {self._what(failure, image)}"
+                yield self.live_finding(ctx, symptom, workload, text, why, evidence={"registry_answer": mask(failure.line)})
+
+    @staticmethod
+    def _what(failure: PullFailure, image: str) -> str:
+        return {
+            "unauthorized": f"{_registry(image)} does not accept the node's credentials",
+            "not-found": "the registry has no such tag",
+            "platform": "the image has no build for the node's CPU architecture",
+        }[failure.kind]
+
+    def _explain(self, ctx: LiveContext, workload: Workload, pod: PodView, c: ContainerView, image: str, failure: PullFailure) -> Explanation:
+        component = workload.component
+        manifest = ctx.manifest_container(component, c.name)
+        image_at = manifest.workload.at(manifest.path + ("image",), label=f"image: {manifest.data.get('image')}") if manifest else None
+        ns = ctx.snapshot.namespace
+        registry = _registry(image)
+        params = {"image": image, "pull_failure": failure.kind, "registry": registry}
+        if failure.kind == "unauthorized":
+            spec = pod.raw.get("spec") or {}
+            secrets = [s.get("name") for s in spec.get("imagePullSecrets") or [] if isinstance(s, dict)]
+            account = spec.get("serviceAccountName") or "default"
+            given = (f"the pod's imagePullSecrets ({', '.join(secrets)}) hold credentials {registry} does not accept"
+                     if secrets else f"the pod names no imagePullSecrets (nor does service account {account})")
+            return Explanation(
+                headline=f"{registry} refuses the pull (401 Unauthorized): {given}",
+                cause=(f"{registry} answered the pull of {image} with 401 Unauthorized: {given}. Create a docker-registry "
+                       f"Secret with a token that may pull from {registry}, name it in the Deployment's imagePullSecrets "
+                       f"(or in service account {account}'s), and restart {workload.name}."),
+                location=image_at,
+                remediation=[
+                    f"kubectl create secret docker-registry regcred -n {ns} --docker-server={registry} --docker-username=... --docker-password=...",
+                    f"kubectl patch serviceaccount {account} -n {ns} -p '{{\"imagePullSecrets\": [{{\"name\": \"regcred\"}}]}}'",
+                    f"kubectl rollout restart deployment/{workload.name} -n {ns}",
+                ],
+                params={**params, "image_pull_secrets": secrets, "service_account": account},
+            )
+        if failure.kind == "not-found":
+            repo_image = manifest.data.get("image") if manifest else None
+            same = repo_image == image
+            where = (f"{image_at.path}:{image_at.line} names it" if image_at and same else
+                     f"the repository's manifest says {repo_image} ({image_at}); an overlay or `kubectl set image` chose {image}" if image_at else "")
+            return Explanation(
+                headline=f"{registry} has no {image}" + (f"; {where}" if where else ""),
+                cause=(f"{registry} answered that {image} does not exist (\"{mask(failure.line)[:200]}\"): the tag was never "
+                       "pushed, or was deleted. Push the image under that tag, or change the image reference to a tag that was "
+                       f"pushed{(' (' + where + ')') if where else ''}, then restart {workload.name}."),
+                location=image_at,
+                remediation=[f"docker push {image}", f"kubectl rollout restart deployment/{workload.name} -n {ns}"],
+                params=params,
+            )
+        found = ctx.static.find("ARCH001", workload.service)
+        if found:
+            why = from_static(found, "the image is built for another CPU architecture than the node's")
+            why.params.update(params)
+            return why
+        return Explanation(
+            headline="the image has no build for the node's CPU architecture",
+            cause=(f"{registry} has {image}, but not for the node's platform (\"{mask(failure.line)[:200]}\"): it was built on "
+                   "a machine of another architecture (an arm64 laptop for amd64 nodes, or the reverse). Build and push it "
+                   "for the nodes' platform, or for both."),
+            location=image_at,
+            remediation=[f"docker buildx build --platform linux/amd64,linux/arm64 -t {image} --push ."],
             params=params,
         )
 
