@@ -159,15 +159,19 @@ def cold_start(repeat: int, verdicts: Verdicts) -> None:
 
 def example(repeat: int, verdicts: Verdicts) -> None:
     target = ROOT / "examples" / "tiketi"
-    wall, rss, _ = median_run([*CLI, "check", str(target), "--no-cache"], repeat)
-    json_wall, json_rss, out = median_run([*CLI, "check", str(target), "--format", "json"], repeat)
+    plain = [*CLI, "check", str(target), "--no-cache"]
+    as_json = [*CLI, "check", str(target), "--format", "json"]
+    (wall, cpu), (json_wall, json_cpu) = paired(plain, as_json, repeat)
+    rss = run_measured(plain)[1]
+    last = run_measured(as_json)
+    json_rss, out = last[1], last[3]
     data = json.loads(out)
     rows = [
-        ["`check examples/tiketi`", ms(wall), f"{rss} MB", data["summary"]["total"], f"≤ {ms(TARGETS['example'])}"],
-        ["`check examples/tiketi --format json` (plans fixes)", ms(json_wall), f"{json_rss} MB", data["summary"]["total"], ""],
+        ["`check examples/tiketi --no-cache`", ms(wall), ms(cpu), f"{rss} MB", data["summary"]["total"], f"≤ {ms(TARGETS['example'])}"],
+        ["`check examples/tiketi --format json` (plans fixes)", ms(json_wall), ms(json_cpu), f"{json_rss} MB", data["summary"]["total"], ""],
     ]
-    table(f"The example, end to end (median of {repeat})", ["command", "wall", "peak RSS", "findings", "target"], rows, level=3)
-    verdicts.add("`check examples/tiketi` ≤ 0.5 s", ms(wall), wall <= TARGETS["example"])
+    table(f"The example, end to end (median of {repeat} pairs)", ["command", "wall", "CPU", "peak RSS", "findings", "target"], rows, level=3)
+    verdicts.add("`check examples/tiketi` ≤ 0.5 s (CPU)", ms(cpu), cpu <= TARGETS["example"])
 
 
 def scaling(sizes: list[int], workdir: Path, repeat: int, verdicts: Verdicts) -> dict[int, Path]:
@@ -212,8 +216,8 @@ def scaling(sizes: list[int], workdir: Path, repeat: int, verdicts: Verdicts) ->
     )
     if len(sizes) >= 2:
         small, large = sizes[-2], sizes[-1]
-        growth = measured[large][0] / measured[small][0]
-        print(f"\nFrom {small} to {large} services ({large / small:.0f}× the services) `check` takes {growth:.1f}× as long "
+        growth = measured[large][5] / measured[small][5]
+        print(f"\nFrom {small} to {large} services ({large / small:.0f}× the services) `check` takes {growth:.1f}× the CPU time "
               "(start-up is paid once).")
     if 200 in measured:
         wall, rss, json_wall, json_rss, floor, cpu, floor_cpu = measured[200]
