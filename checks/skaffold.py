@@ -247,4 +247,76 @@ def _ports(data: dict) -> str:
     return ", ".join(ports) or "none"
 
 
-CHECKS = (ArtifactPathMissing, ManifestPathMissing, PortForwardTargetMissing)
+class ArtifactFromOtherService(Check):
+    code = "SKF004"
+    name = "skaffold-artifact-from-other-service"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A Skaffold artifact builds its image from another service's folder (a copied artifact whose context or Dockerfile was not changed)."
+    why = (
+        "Artifacts are usually added by copying the one above. When `image: orders` keeps `context: services/auth`, "
+        "Skaffold builds the auth service and deploys it as orders: the orders Deployment runs the wrong program, "
+        "answers the wrong routes and its probes or clients fail — while the build itself succeeds."
+    )
+    example = "artifacts: [{image: auth, context: services/auth}, {image: orders, context: services/auth}]"
+    fix = "Point the artifact's `context` (and `docker.dockerfile`) at the service the image is named after."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for config in configs(ctx):
+            groups: dict[tuple, list[Artifact]] = {}
+            for artifact in config.artifacts:
+                if artifact.builder not in ("docker", "kaniko") or not artifact.dockerfile:
+                    continue
+                key = (artifact.profile, artifact.context, artifact.dockerfile, artifact.target, tuple(sorted(map(str, artifact.build_args.items()))))
+                groups.setdefault(key, []).append(artifact)
+            for artifact in config.artifacts:
+                if artifact.builder not in ("docker", "kaniko") or not artifact.dockerfile or not ctx.repo.exists(artifact.dockerfile):
+                    continue
+                mark = (artifact.image, artifact.context, artifact.dockerfile)
+                if mark in seen:
+                    continue  # a profile repeating an artifact
+                key = (artifact.profile, artifact.context, artifact.dockerfile, artifact.target, tuple(sorted(map(str, artifact.build_args.items()))))
+                twins = [a for a in groups.get(key, []) if a.image != artifact.image]
+                owner = _service_folder_named(ctx, artifact)
+                if owner is None and not (twins and groups[key].index(artifact) > 0):
+                    continue
+                seen.add(mark)
+                folder = posixpath.dirname(artifact.dockerfile) or "."
+                if owner is not None:
+                    message = (
+                        f"Skaffold artifact {artifact.image} is built from {folder} ({artifact.dockerfile}), but {owner} is the "
+                        f"folder named after it: the image holds another service"
+                    )
+                    cause = f"{owner} has its own Dockerfile and is named like the image, yet the artifact's context and Dockerfile are those of {folder}."
+                else:
+                    first = groups[key][0]
+                    message = (
+                        f"Skaffold artifact {artifact.image} builds the same context {artifact.context} and Dockerfile "
+                        f"{artifact.dockerfile} as {first.image}: both images hold the same service"
+                    )
+                    cause = f"Two artifacts with one context, Dockerfile, target and build args produce the same image under two names; {artifact.image} was copied from {first.image} and not pointed at its own folder."
+                yield self.finding(
+                    message,
+                    artifact.context_location,
+                    related=[artifact.location] + [a.location for a in twins[:1]],
+                    evidence={"image": artifact.image, "context": artifact.context, "dockerfile": artifact.dockerfile, "service_folder": owner, "same_as": [a.image for a in twins]},
+                    root_cause=cause + " Skaffold deploys it wherever the manifests use the image, so that workload runs the wrong program.",
+                    params={"config": artifact.config, "image": artifact.image, "context": artifact.context, "folder": owner},
+                )
+
+
+def _service_folder_named(ctx: ScanContext, artifact: Artifact) -> str | None:
+    """The one other folder with a Dockerfile whose name is the image's name, when the artifact builds a folder of another name."""
+    from tiketi_doctor.parsing.dockerfile_name import is_dockerfile
+
+    name = artifact.image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    folder = posixpath.dirname(artifact.dockerfile or "") or "."
+    if folder == "." or posixpath.basename(folder) == name or not name:
+        return None
+    candidates = {posixpath.dirname(p) for p in ctx.repo.walk() if posixpath.basename(posixpath.dirname(p)) == name and is_dockerfile(p)}
+    candidates = {c for c in candidates if c != folder and not c.startswith(folder + "/")}
+    return next(iter(candidates)) if len(candidates) == 1 else None
+
+
+CHECKS = (ArtifactPathMissing, ManifestPathMissing, PortForwardTargetMissing, ArtifactFromOtherService)

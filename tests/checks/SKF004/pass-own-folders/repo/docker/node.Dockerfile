@@ -1,0 +1,5 @@
+FROM node:20-alpine
+ARG SERVICE
+WORKDIR /app
+COPY ${SERVICE}/ ./
+CMD ["node", "server.js"]
