@@ -10,6 +10,8 @@ from typing import Iterable
 from tiketi_doctor.analysis.guide_paths import PathReference, path_references, resolve_reference
 from tiketi_doctor.analysis.guides import (
     commands,
+    configured_host_names,
+    host_urls,
     PROSE,
     Guide,
     guides,
@@ -29,6 +31,11 @@ NETWORK_NAMES = {
     "192.168.0.0/16": "a home/office LAN range handed out by DHCP",
     "10.0.0.0/8": "a corporate, VPN or cloud VPC range",
 }
+
+
+def _wildcard(pattern: str, host: str) -> bool:
+    """`*.tiketi.local` covers `api.tiketi.local`."""
+    return pattern.startswith("*.") and host.endswith(pattern[1:]) and host != pattern[2:]
 
 
 def _ranges(ports: Iterable[int]) -> str:
@@ -51,11 +58,13 @@ class GuideUrlUnknownPort(Check):
     name = "guide-url-unknown-port"
     severity = Severity.WARNING
     scope = "repository"
-    summary = "A guide or script sends the reader to a localhost port that nothing in the repository publishes."
+    summary = "A guide or script sends the reader to a localhost port, or a local host name, that nothing in the repository publishes."
     why = (
         "A URL in a guide is a promise: open it and the system answers. When its port is no component's port, "
         "no Service nodePort, no kind extraPortMappings hostPort and no port-forward's local port, the reader "
-        "gets \"connection refused\" and cannot tell whether the system or the guide is broken."
+        "gets \"connection refused\" and cannot tell whether the system or the guide is broken. The same holds for a "
+        "local host name (`http://tiketi.local`) when the Ingresses route by host and none names that one: the "
+        "controller answers 404."
     )
     example = "QUICK_START.md: open http://localhost:8080  (the frontend is published on 3000)"
     fix = "Use the port the system really publishes (or add the port-forward/mapping the URL assumes)."
@@ -82,6 +91,42 @@ class GuideUrlUnknownPort(Check):
                     f"{url.url} answers \"connection refused\"."
                 ),
                 params={"url": url.url, "host": url.host, "port": url.port, "span": url.location.span(), "suggested_port": int(close[0]) if close else None},
+            )
+        yield from self._unserved_hosts(ctx)
+
+    def _unserved_hosts(self, ctx: ScanContext) -> Iterable[Finding]:
+        """`http://tiketi.local/` in a guide when the repository's Ingresses route by host and none has that one."""
+        from tiketi_doctor.analysis.environments import environments
+        from tiketi_doctor.analysis.ingress import routes
+
+        served: dict[str, Location] = {}
+        for env in environments(ctx):
+            for route in routes(env):
+                if route.host is None:
+                    return  # a rule without a host answers every host name
+                served.setdefault(route.host.lower(), route.location)
+        if not served:
+            return
+        configured = configured_host_names(ctx)
+        for url in host_urls(ctx):
+            if url.host in served or url.host in configured or any(_wildcard(h, url.host) for h in list(served) + sorted(configured)):
+                continue
+            close = difflib.get_close_matches(url.host, sorted(served), n=1, cutoff=0.6)
+            hosts = ", ".join(sorted(served))
+            message = f"{url.location.path}:{url.location.line} points to {url.url}, but no Ingress in the repository serves host {url.host} (Ingress hosts: {hosts})"
+            if close:
+                message += f"; did you mean {close[0]}?"
+            yield self.finding(
+                message,
+                url.location,
+                related=[served[close[0]]] if close else [],
+                evidence={"url": url.url, "host": url.host, "ingress_hosts": {h: str(at) for h, at in sorted(served.items())}},
+                root_cause=(
+                    f"The repository's Ingress rules all name their host, and none is {url.host}; no manifest, values file, "
+                    f"compose file or proxy configuration mentions it either. Even with {url.host} in /etc/hosts, the "
+                    "controller answers 404 for a host no rule names."
+                ),
+                params={"url": url.url, "host": url.host, "port": None, "span": url.location.span(), "suggested_port": None},
             )
 
 

@@ -471,6 +471,61 @@ def _local_urls(ctx: ScanContext) -> Iterator[LocalUrl]:
             yield LocalUrl(url, host, int(match.group("port")), guide.location(line, match.start(), match.start() + len(url)))
 
 
+# Host names that only a local setup resolves (/etc/hosts, nip.io): a guide's URL on one must be an Ingress host.
+_LOCAL_NAME_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>(?:[a-z0-9-]+\.)+(?:local|localhost|test|nip\.io|sslip\.io))(?![\w.-])(?::(?P<port>\d{1,5}))?"
+    r"(?P<path>[^\s'\"`<>()\[\]]*)",
+    re.IGNORECASE,
+)
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".conf", ".toml", ".tpl", ".env", ".js", ".mjs", ".cjs", ".ts", ".sh", ".ps1", ".ini", ".hcl", ".tf")
+
+
+@dataclass(frozen=True)
+class HostUrl:
+    """`http://tiketi.local/api`: a URL on a host name only a local setup resolves."""
+
+    url: str
+    host: str
+    location: Location
+
+
+def host_urls(ctx: ScanContext) -> list[HostUrl]:
+    return ctx.memo("guide-host-urls", lambda: list(_host_urls(ctx)))
+
+
+def _host_urls(ctx: ScanContext) -> Iterator[HostUrl]:
+    for guide, line in guide_lines(ctx):
+        if line.context == COMMENT:
+            continue
+        for match in _LOCAL_NAME_URL.finditer(line.text):
+            host = match.group("host").lower()
+            if host.endswith((".cluster.local", ".svc.local")) or host == "host.docker.internal":
+                continue  # cluster DNS names: read inside the cluster, not by the reader's browser
+            url = match.group(0).rstrip(".,:;")
+            yield HostUrl(url, host, guide.location(line, match.start(), match.start() + len(url)))
+
+
+def configured_host_names(ctx: ScanContext) -> set[str]:
+    """Local host names written anywhere but in guides: manifests, values, compose labels, proxy configs, code."""
+    def collect() -> set[str]:
+        guides_ = {g.path for g in guide_files(ctx)}
+        names: set[str] = set()
+        pattern = re.compile(r"(?<![\w-])((?:[a-z0-9*-]+\.)+(?:local|localhost|test|nip\.io|sslip\.io))(?![\w-])", re.IGNORECASE)
+        for path in ctx.repo.walk(".", _CONFIG_SUFFIXES):
+            if path in guides_:
+                continue
+            source = ctx.repo.text(path)
+            if source is not None:
+                names |= {m.lower() for m in pattern.findall(source.text)}
+        for path in ctx.repo.walk("."):
+            if posixpath.basename(path) in ("Caddyfile", "nginx.conf", "Tiltfile", "hosts") and path not in guides_:
+                source = ctx.repo.text(path)
+                names |= {m.lower() for m in pattern.findall(source.text)} if source is not None else set()
+        return names
+
+    return ctx.memo("configured-host-names", collect)
+
+
 @dataclass(frozen=True)
 class PrivateAddress:
     """A private IPv4 address written down: a machine's address that changes (WSL, Docker, DHCP)."""
