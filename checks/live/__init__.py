@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .http_probes import GatewayRouteMissingLive, HealthEndpointFailing
 from .pods import (
-    ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable, ImagePullFailed,
+    ConfigObjectMissing, ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable, ImagePullFailed,
     InitContainerBlocked, PodUnschedulable, ProbeFailing,
 )
 from .rollout import ComponentNotRunning
@@ -27,4 +27,5 @@ CHECKS = (
     GatewayRouteMissingLive,
     ComponentNotRunning,
     ImagePullFailed,
+    ConfigObjectMissing,
 )

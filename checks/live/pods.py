@@ -2,12 +2,13 @@
 containers, probes, container configuration, restarts), each explained by the repository."""
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
-from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands, rebuild_commands
 
 from .base import (
@@ -617,6 +618,8 @@ class ContainerConfigError(LiveCheck):
             message = c.message or (symptom.events[0].message if symptom.events else "")
             key = _MISSING_KEY.search(message)
             missing = _MISSING_OBJECT.search(message)
+            if key is None and missing is not None:
+                return  # a whole Secret/ConfigMap is missing: CL013 names it once for every pod that needs it
             why = self._explain(ctx, workload, message, key, missing)
             yield self.live_finding(ctx, symptom, workload, f"{workload.service} cannot create its container ({c.reason}): {mask(message)}", why)
             return
@@ -651,6 +654,127 @@ class ContainerConfigError(LiveCheck):
                 params={"object": f"{kind}/{obj}"},
             )
         return Explanation(headline="the container configuration is invalid", cause=message)
+
+
+# -- CL013 -------------------------------------------------------------------------------------------
+
+_KINDS = {"secret": "Secret", "configmap": "ConfigMap"}
+# Where a pod spec names a Secret/ConfigMap: (parent key, name key) for each kind.
+_REFERENCES = {
+    "Secret": (("secretRef", "name"), ("secretKeyRef", "name"), ("secret", "secretName")),
+    "ConfigMap": (("configMapRef", "name"), ("configMapKeyRef", "name"), ("configMap", "name")),
+}
+
+
+def _references(data, kind: str, name: str, path: tuple = ()) -> Iterable[tuple]:
+    """JSON paths in an object where `kind` `name` is referenced (env, envFrom, volumes, projected)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, dict) and any(key == parent and value.get(field) == name for parent, field in _REFERENCES[kind]):
+                yield path + (key, next(f for p, f in _REFERENCES[kind] if p == key))
+            yield from _references(value, kind, name, path + (key,))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _references(item, kind, name, path + (i,))
+
+
+class ConfigObjectMissing(LiveCheck):
+    code = "CL013"
+    name = "config-object-missing"
+    severity = Severity.ERROR
+    summary = "Pods cannot start because a Secret or ConfigMap they reference does not exist in the namespace: named with the manifests that reference and define it."
+    why = (
+        "A pod whose envFrom, secretKeyRef or volume names a Secret/ConfigMap that is not in the namespace never starts: "
+        "CreateContainerConfigError for environment references, ContainerCreating with FailedMount events for volumes. "
+        "No log exists. With overlays per environment the object is often defined in one overlay and referenced from "
+        "another, or lives only in a `.example` file that nobody copied; every component that reads it stops at once."
+    )
+    example = (
+        "Secret tiketi-secret does not exist in namespace tiketi: payment-service, stats-service cannot start "
+        "(k8s/08-payment-service.yaml:34 references it; k8s/02-secret.yaml defines it)"
+    )
+    fix = "Apply the manifest that defines it (or create it: `kubectl create secret generic NAME ...`) in the namespace, then restart the deployments."
+
+    def check_repository(self, ctx) -> Iterable[Finding]:
+        if not self.can_decide(ctx):
+            return
+        missing: dict[tuple[str, str], list[tuple[Workload, PodView, ContainerView, str]]] = {}
+        for workload in ctx.workloads():
+            for kind, name, pod, c, reason in self._missing(ctx, workload):
+                members = missing.setdefault((kind, name), [])
+                if not any(w is workload for w, *_ in members):
+                    members.append((workload, pod, c, reason))
+        for (kind, name), members in missing.items():
+            yield self._finding(ctx, kind, name, members)
+
+    def _missing(self, ctx: LiveContext, workload: Workload):
+        for pod in workload.live_pods:
+            for c in pod.init_containers + pod.containers:
+                if c.reason in CONFIG_REASONS and _MISSING_KEY.search(c.message) is None:
+                    found = _MISSING_OBJECT.search(c.message)
+                    if found:
+                        yield _KINDS[found.group("kind").lower()], found.group("name"), pod, c, c.reason
+            for event in pod_events(ctx, [pod]):
+                found = _MISSING_OBJECT.search(event.message) if event.reason == "FailedMount" else None
+                if found and pod.containers:
+                    yield _KINDS[found.group("kind").lower()], found.group("name"), pod, pod.containers[0], "FailedMount"
+
+    def _finding(self, ctx: LiveContext, kind: str, name: str, members) -> Finding:
+        ns = ctx.snapshot.namespace
+        workload, pod, c, reason = members[0]
+        services = [w.service for w, *_ in members]
+        references, definitions, templates = self._repository(ctx, kind, name, [w for w, *_ in members])
+        restart = [f"kubectl rollout restart deployment/{w.name} -n {ns}" for w, *_ in members]
+        referenced = f"; {references[0].path}:{references[0].line} references it" if references else ""
+        verb = "references" if len(services) == 1 else "reference"
+        if definitions:
+            where = definitions[0]
+            headline = f"the repository defines it in {where.path} (line {where.line}), which was not applied to the namespace{referenced}"
+            cause = (f"{', '.join(services)} {verb} {kind} {name}, which namespace {ns} does not have; {where.path}:{where.line} "
+                     f"defines it. Apply {where.path} (the overlay or folder that includes it) before the deployments, then restart them.")
+            remediation = [f"kubectl apply -n {ns} -f {where.path}", *restart]
+        else:
+            where = references[0] if references else None
+            copy = f" Only {templates[0].path} defines it: a template to fill in and apply, not applied by itself." if templates else ""
+            headline = f"nothing in the repository creates it{referenced}"
+            cause = (f"{', '.join(services)} {verb} {kind} {name}, which namespace {ns} does not have, and no manifest in the "
+                     f"repository defines it.{copy} Create it in {ns} (with the keys the components read), then restart them.")
+            create = (f"kubectl create secret generic {name} -n {ns} --from-literal=KEY=..." if kind == "Secret"
+                      else f"kubectl create configmap {name} -n {ns} --from-literal=KEY=...")
+            remediation = [create, *restart]
+        why = Explanation(
+            headline=headline,
+            cause=cause,
+            location=where,
+            related=[loc for loc in references if loc != where] + [loc for loc in templates if loc != where],
+            remediation=remediation,
+            params={"object": f"{kind}/{name}", "workloads": [w.name for w, *_ in members]},
+        )
+        symptom = Symptom(workload, [m[1] for m in members], pod, c, reason)
+        symptom.events = [e for e in pod_events(ctx, [pod]) if e.reason in ("Failed", "FailedMount")]
+        text = f"{kind} {name} does not exist in namespace {ns}: {', '.join(services)} cannot start ({reason})"
+        return self.live_finding(ctx, symptom, workload, text, why, evidence={"missing_object": f"{kind}/{name}", "workloads": services})
+
+    @staticmethod
+    def _repository(ctx: LiveContext, kind: str, name: str, workloads) -> tuple[list[Location], list[Location], list[Location]]:
+        """Where the repository references the object (the failing workloads' manifests first), defines it, and
+        defines it only in a template (`*.example`)."""
+        from tiketi_doctor.analysis.environments import manifest_files
+
+        names = {w.name for w in workloads}
+        own, others, definitions, templates = [], [], [], []
+        paths = list(manifest_files(ctx))
+        paths += [p for folder in {posixpath.dirname(p) for p in paths} for p in ctx.repo.walk(folder or ".", (".example",))
+                  if posixpath.dirname(p) == folder]
+        for path in dict.fromkeys(paths):
+            for obj in k8s.objects(ctx, path):
+                if obj.kind == kind and obj.name == name:
+                    (templates if path.endswith(".example") else definitions).append(obj.at(("metadata", "name"), label=f"{kind} {name}"))
+                elif not path.endswith(".example"):
+                    for json_path in _references(obj.data, kind, name):
+                        ref = obj.at(json_path, label=f"{obj.kind} {obj.name}: {json_path[-2]} {name}")
+                        (own if obj.name in names else others).append(ref)
+        return own + others, definitions, templates
 
 
 # -- CL008 -------------------------------------------------------------------------------------------

@@ -240,6 +240,23 @@ class ConfigError(Behaviour):
         return self.repeats - 1
 
 
+class MountFailing(Behaviour):
+    """ContainerCreating for ever: a volume's Secret/ConfigMap does not exist (kubelet's FailedMount)."""
+
+    def __init__(self, volume: str, secret: str | None = None, config_map: str | None = None, repeats: int = 6):
+        self.volume, self.repeats = volume, repeats
+        self.missing = f'secret "{secret}" not found' if secret else f'configmap "{config_map}" not found'
+
+    def at(self, step, ctx):
+        state = ps.creating()
+        state.events = [dict(_warning("FailedMount", f'MountVolume.SetUp failed for volume "{self.volume}" : {self.missing}',
+                                      step + 1, ctx), fieldPath="")]
+        return state
+
+    def seed_step(self):
+        return self.repeats - 1
+
+
 class Static(Behaviour):
     """Always the same state (handy for hand-built PodStates)."""
 
@@ -293,6 +310,7 @@ NAMED = {
     "init-waiting": InitWaiting,
     "probe-failing": ProbeFailing,
     "config-error": ConfigError,
+    "mount-failing": MountFailing,
 }
 
 
