@@ -12,7 +12,7 @@ from tiketi_doctor.analysis.ingress import IngressRoute, route_for, routes
 from tiketi_doctor.analysis.kustomize import Placed
 from tiketi_doctor.analysis.source import requirements, source_files
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.model import Finding, Location, Severity
 
@@ -330,6 +330,14 @@ _AFFINITY = "nginx.ingress.kubernetes.io/affinity"
 _WEBSOCKET_ONLY = re.compile(r"transports\s*:\s*\[\s*['\"`]websocket['\"`]\s*\]")
 
 
+@dataclass(frozen=True)
+class SocketFacts(Facts):
+    ingress: str
+    path: str
+    service: str | None
+    pods: int
+
+
 class SocketWithoutAffinity(Check):
     code = "ING004"
     name = "socketio-without-sticky-sessions"
@@ -347,6 +355,9 @@ class SocketWithoutAffinity(Check):
         "Add `nginx.ingress.kubernetes.io/affinity: cookie` (and `affinity-mode: persistent`) to the Ingress that routes "
         "/socket.io, or make the client connect with `transports: ['websocket']` only."
     )
+    symptom = "Socket.IO clients reconnect in a loop on 400 `Session ID unknown`; real-time updates arrive late or never"
+    fix_title = "Add cookie affinity to Ingress {ingress}"
+    Facts = SocketFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         socket = next((n for n in needs(ctx) if n.path.startswith(SOCKET_PATH)), None)
@@ -388,7 +399,7 @@ class SocketWithoutAffinity(Check):
                         f"several requests make one session; ingress-nginx sends them round-robin to {pods} pods of {component.name} "
                         f"(no `{_AFFINITY}: cookie` on Ingress {route.ingress}), and a pod that did not open the session answers 400."
                     ),
-                    params={"ingress": route.ingress, "path": route.path, "service": route.service, "pods": pods},
+                    facts=SocketFacts(route.ingress, route.path, route.service, pods),
                 )
 
 
@@ -431,6 +442,15 @@ def _most_pods(env: Environment, workload: Placed) -> int | None:
 
 
 # -- ING005 ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RewriteFacts(Facts):
+    ingress: str
+    path: str
+    rewrite_target: str
+    received: str
+    missing_groups: tuple[int, ...]
+
+
 class RewriteDropsPath(Check):
     code = "ING005"
     name = "ingress-rewrite-drops-path"
@@ -448,6 +468,9 @@ class RewriteDropsPath(Check):
         "Remove the rewrite when the backend routes on the full path; otherwise give the path the capture groups the target "
         "names (`/api(/|$)(.*)` with `pathType: ImplementationSpecific` for `/$2`)."
     )
+    symptom = "calls the Ingress routes get 404 (or the index page) from {service}, which receives them as {received}"
+    fix_title = "Make rewrite-target {rewrite_target} of Ingress {ingress} keep the path {service} routes on"
+    Facts = RewriteFacts
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         calls = frontend_calls(ctx)
@@ -500,7 +523,7 @@ class RewriteDropsPath(Check):
             related=[route.location, call.location],
             evidence={"rule": route.describe(), "rewrite_target": route.rewrite, "sent": concrete, "received": target, "environment": env.name},
             root_cause=cause,
-            params={"ingress": route.ingress, "path": route.path, "rewrite_target": route.rewrite, "received": target, "missing_groups": missing},
+            facts=RewriteFacts(route.ingress, route.path, route.rewrite, target, tuple(missing)),
         )
 
 
