@@ -61,6 +61,11 @@ def _folders(component: Component) -> list[str]:
 
 def _table(ctx: ScanContext, component: Component) -> RouteTable | None:
     files = sorted({p for folder in _folders(component) for p in ctx.repo.walk(folder) if nginx.is_config(p) or kong.is_config(p)})
+    if not files and _runs_kong(component):
+        # An image-only Kong gateway (DB-less) reads a declarative config mounted from the repository:
+        # the repository's one kong.yml, when it has exactly one.
+        declared = [p for p in ctx.repo.walk() if kong.is_config(p)]
+        files = declared if len(declared) == 1 else []
     kong_routes: list[kong.KongRoute] = []
     kong_files: list[str] = []
     servers: list[nginx.NginxServer] = []
@@ -86,6 +91,11 @@ def _table(ctx: ScanContext, component: Component) -> RouteTable | None:
     if len(servers) == 1:  # several server blocks: which one the browser reaches depends on names and ports
         return RouteTable("nginx", nginx_files, lambda p: _nginx_route(servers[0], p))
     return None
+
+
+def _runs_kong(component: Component) -> bool:
+    image = (component.image or "").rsplit("/", 1)[-1]
+    return image.split(":", 1)[0] in ("kong", "kong-gateway")
 
 
 def _kong_route(found: list[kong.KongRoute], path: str) -> GatewayRoute | None:
