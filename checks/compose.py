@@ -5,7 +5,7 @@ import posixpath
 from typing import Iterable
 
 from tiketi_doctor.analysis.compose import ComposeFile, ComposeService, compose_files
-from tiketi_doctor.analysis.image import dockerfile_of
+from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.imageref import parse_image
 from tiketi_doctor.analysis.installs import npm_steps
 from tiketi_doctor.catalogue import Component
@@ -80,22 +80,21 @@ class ComposeMountHidesInstall(Check):
     name = "compose-mount-hides-install"
     severity = Severity.ERROR
     scope = "repository"
-    summary = "A compose bind mount covers the folder where the image installed node_modules."
+    summary = "A compose bind mount covers the folder where the image installed node_modules, or the built file its container starts."
     why = (
         "A bind mount replaces the container's folder with the host's. Mounting the source folder over "
         "/app hides /app/node_modules that `npm install` put into the image: the container starts with the "
         "host's node_modules (usually none, or built for another OS — bcrypt and other native modules) and "
-        "crashes with `Cannot find module`."
+        "crashes with `Cannot find module`. The same happens to what the image built (`dist/main.js` from `npm run build`): "
+        "the host folder of a fresh checkout has no build output."
     )
     example = "volumes: [\"./services/auth-service:/app\"] while the Dockerfile runs `npm install` in /app"
-    fix = "Keep the image's modules with an anonymous volume on top (`- /app/node_modules`), or mount only the source (`./services/auth-service/src:/app/src`)."
+    fix = "Keep the image's modules with an anonymous volume on top (`- /app/node_modules`), or mount only the source (`./services/auth-service/src:/app/src`); for build output, run the source in development (`command: npm run dev`) or keep the output with a volume (`- /app/dist`)."
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for compose in compose_files(ctx):
             for service in compose.services:
                 installed = _installed_dirs(ctx, compose, service)
-                if not installed:
-                    continue
                 for mount in service.mounts:
                     if mount.kind != "bind":
                         continue
@@ -120,6 +119,74 @@ class ComposeMountHidesInstall(Check):
                             params={"service": service.name, "mount": mount.text, "hidden": folder, "file": compose.path},
                         )
                         break
+                    else:
+                        hidden = _hidden_entry(ctx, compose, service, mount)
+                        if hidden is not None:
+                            entry, host, where = hidden
+                            yield self.finding(
+                                f"compose service {service.name} mounts {mount.source} over {mount.target}, hiding {entry} "
+                                f"that its container starts with ({host} is not in the repository)",
+                                mount.location,
+                                service=_catalogued(ctx, compose, service),
+                                related=[where],
+                                evidence={"mount": mount.text, "hidden": entry, "service": service.name, "host_path": host},
+                                root_cause=(
+                                    f"The container runs {entry} ({where.path}:{where.line}), which the image builds; the bind "
+                                    f"mount replaces {mount.target} with the host folder {mount.source}, where {host} does not "
+                                    "exist on a fresh checkout, so node exits with `Cannot find module`."
+                                ),
+                                params={"service": service.name, "mount": mount.text, "hidden": entry, "file": compose.path},
+                            )
+
+
+def _hidden_entry(ctx: ScanContext, compose: ComposeFile, service: ComposeService, mount):
+    """(entry file in the image, its host path, where it is named) when the bind mount hides the file the container starts."""
+    from tiketi_doctor.analysis.installs import script_call
+    from tiketi_doctor.parsing.shell import command_words
+
+    if mount.source.startswith(("/", "~", "..")) or "command" in service.data or "entrypoint" in service.data:
+        return None  # outside the repository, or the service starts something else than the image's CMD
+    component = _component_for(ctx, compose, service)
+    if component is None:
+        return None
+    dockerfile = dockerfile_of(ctx, component)
+    if dockerfile is None:
+        return None
+    final = dockerfile.final.index
+    start = next((s for s in npm_steps(ctx, component) if s.tool == "CMD" and s.stage == final), None)
+    if start is None:
+        return None
+    words = [w for w in start.words if "=" not in w.split("/")[0]]
+    call = script_call(words)
+    if call is not None:
+        if not call.certain and call.verb != "implicit":
+            return None
+        manifest = start.files.repo_path(ctx, start.manifest)
+        pkg = package_json(ctx, manifest) if manifest else None
+        scripts = pkg.data.get("scripts") if pkg is not None and isinstance(pkg.data.get("scripts"), dict) else {}
+        script = scripts.get(call.script)
+        if not isinstance(script, str) or "&&" in script or ";" in script:
+            return None
+        words = command_words(script)
+    if len(words) < 2 or posixpath.basename(words[0]) != "node":
+        return None
+    files = [w for w in words[1:] if not w.startswith("-")]
+    if not files or "$" in files[0]:
+        return None
+    entry = posixpath.normpath(posixpath.join(start.workdir, files[0]))
+    target = mount.target.rstrip("/") or "/"
+    if not entry.startswith(target + "/"):
+        return None
+    inner = [m for m in service.mounts if m is not mount and m.target.startswith(target + "/") and (entry == m.target or entry.startswith(m.target.rstrip("/") + "/"))]
+    if inner:
+        return None  # a deeper volume keeps the image's files there
+    host = posixpath.normpath(posixpath.join(mount.source, entry[len(target) + 1:]))
+    candidates = [host] + ([host + ext for ext in (".js", ".cjs", ".mjs")] if not posixpath.splitext(host)[1] else [])
+    if any(ctx.repo.exists(c) for c in candidates) or ctx.repo.is_dir(host):
+        return None
+    if start.files.repo_path(ctx, entry) is not None:
+        return None  # the image copies it from the repository: the host folder has it too, unless it is elsewhere
+    return entry, host, start.location
 
 
 def _installed_dirs(ctx: ScanContext, compose: ComposeFile, service: ComposeService):
