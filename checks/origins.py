@@ -200,29 +200,31 @@ class CorsMissesFrontendHost(Check):
             page_hosts = {r.host for f in frontends for r in found if r.service == (f.k8s_service or f.name) and not r.default}
             if not page_hosts or None in page_hosts or page_hosts & api_hosts:
                 continue  # the frontend is not published by host, or pages and API share a host: same origin
-            for source in ce.sources:
-                if not CORS_KEY.search(source.name.upper()) or source.value is None or source.name not in use.reads:
-                    continue
-                allowed = allowed_origins(source.value)
+            settings = [(s.name, s.value, s.location, s.describe) for s in ce.sources
+                        if CORS_KEY.search(s.name.upper()) and s.value is not None and s.name in use.reads]
+            settings += _cors_literals(ctx, component)
+            for name, value, location, describe in settings:
+                allowed = allowed_origins(value)
                 if allowed is None or not allowed:
                     continue  # any origin, or not a list of origins (a flag, a regular expression)
                 hosts = {origin_host(o) for o in allowed}
                 for page in sorted(page_hosts - hosts):
-                    yield self._finding(component, ce.environment.describe(), source, sorted(allowed), page, sorted(api_hosts)[0])
+                    yield self._finding(component, ce.environment.describe(), name, location, describe, sorted(allowed), page, sorted(api_hosts)[0])
 
-    def _finding(self, component: Component, environment: str, source, allowed: list[str], page: str, api: str) -> Finding:
-        facts = CorsFacts(source.name, tuple(allowed), page, api, component.name, environment, source.location.path, source.location.line)
+    def _finding(self, component: Component, environment: str, name: str, location: Location, describe: str,
+                 allowed: list[str], page: str, api: str) -> Finding:
+        facts = CorsFacts(name, tuple(allowed), page, api, component.name, environment, location.path, location.line)
         return self.finding(
             Msg(
                 "{backend} is served on {api} and allows the origins {allowed} ({variable}), but the frontend is served "
                 "from {page} in {environment}: the browser blocks its requests",
-                backend=component.name, api=api, allowed=", ".join(allowed), variable=source.name, page=page,
+                backend=component.name, api=api, allowed=", ".join(allowed), variable=name, page=page,
                 environment=environment,
             ),
-            source.location,
+            location,
             service=component.name,
-            evidence={"variable": source.name, "allowed": allowed, "frontend_host": page, "api_host": api,
-                      "set_in": source.describe, "environment": environment},
+            evidence={"variable": name, "allowed": allowed, "frontend_host": page, "api_host": api,
+                      "set_in": describe, "environment": environment},
             root_cause=Msg(
                 "The page and the API are on different hosts, so every request from {page} to {api} is cross-origin; "
                 "{backend} answers only for {allowed}, so the browser refuses the response.",
@@ -230,6 +232,38 @@ class CorsMissesFrontendHost(Check):
             ),
             facts=facts,
         )
+
+
+_CORS_CALLS = "(call_expression function: (identifier) @function arguments: (arguments . (object) @options)) @call"
+
+
+def _cors_literals(ctx: ScanContext, component: Component) -> list[tuple[str, str, Location, str]]:
+    """`cors({ origin: 'http://localhost:3000' })` or `origin: [...]` written as literals in the component's code."""
+    def collect() -> list[tuple[str, str, Location, str]]:
+        from tiketi_doctor.analysis.envvars import code_files
+        from tiketi_doctor.analysis.jsbindings import object_property
+        from tiketi_doctor.parsing.javascript import string_value
+
+        found = []
+        for path in code_files(ctx, component):
+            module = js_module(ctx, path)
+            if module is None:
+                continue
+            for match in module.matches(_CORS_CALLS):
+                function, options = match.get("function", [None])[0], match.get("options", [None])[0]
+                if function is None or function.text != b"cors":
+                    continue
+                origin = object_property(options, "origin")
+                items = origin.named_children if origin is not None and origin.type == "array" else [origin]
+                values = [string_value(item) for item in items if item is not None]
+                if origin is None or not values or any(v is None for v in values):
+                    continue  # a variable, a function or a regular expression: not known here
+                line, column = module.position(origin)
+                where = Location(path, line, column, label=origin.text.decode("utf-8", "replace")[:100])
+                found.append(("cors({ origin })", ",".join(values), where, f"cors() in {path}"))
+        return found
+
+    return ctx.memo(("cors-literals", component.name), collect)
 
 
 CHECKS = (HardcodedBackendOrigin, CorsMissesFrontendHost)
