@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.environments import PLAIN, environments
+from tiketi_doctor.analysis.k8s import partly_unknown
 from tiketi_doctor.analysis.gitops import Application, applications, glob_allows, is_this_repository, projects
 from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
@@ -144,6 +145,8 @@ class ArgoProjectDenies(Check):
             project = declared.get(app.project)
             if project is None:
                 continue  # the built-in default project, or one the cluster holds
+            if partly_unknown(project.get("spec")) or partly_unknown(app.placed.get("spec", "destination")) or partly_unknown(app.placed.get("spec", "project")):
+                continue  # templated: only rendering knows the values
             repos = [str(r) for r in project.get("spec", "sourceRepos") or []]
             for source in app.sources:
                 if glob_allows(repos, source.repo_url):
@@ -250,12 +253,14 @@ class ReplicasFightAutoscaler(Check):
             return
         seen: set[tuple] = set()
         for env in environments(ctx):
+            if env.chart is not None:
+                continue  # chart templates switch replicas and the HPA on values (`if .Values.autoscaling.enabled`)
             for hpa in env.of_kind("HorizontalPodAutoscaler"):
                 target = hpa.get("spec", "scaleTargetRef")
                 if not isinstance(target, dict) or target.get("kind") not in _SCALED:
                     continue
                 workload = env.find(str(target["kind"]), str(target.get("name")), hpa.namespace)
-                if workload is None or workload.get("spec", "replicas") is None:
+                if workload is None or workload.get("spec", "replicas") is None or partly_unknown(workload.get("spec", "replicas")):
                     continue
                 app = next((a for a in healing if _deploys(ctx, a, env, workload) and not a.ignores(workload.kind, "/spec/replicas")), None)
                 if app is None or (workload.identity, app.name) in seen:

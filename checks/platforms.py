@@ -6,6 +6,7 @@ from typing import Iterable
 
 from tiketi_doctor.analysis.environments import environments, workload_in
 from tiketi_doctor.analysis.image import dockerfile_of
+from tiketi_doctor.analysis.k8s import partly_unknown
 from tiketi_doctor.analysis.kustomize import Placed
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts
@@ -56,9 +57,11 @@ def node_arches(workload: Placed) -> tuple[set[str], tuple] | None:
         for label in ARCH_LABELS:
             value = selector.get(label)
             if isinstance(value, str) and value:
+                if partly_unknown(value):
+                    return None
                 return {_normal(value)}, spec + ("nodeSelector", label)
     terms = workload.get(*spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
-    if not isinstance(terms, list) or not terms:
+    if not isinstance(terms, list) or not terms or partly_unknown(terms):
         return None
     allowed: set[str] = set()
     for i, term in enumerate(terms):  # terms are ORed: every term must restrict the architecture

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..context import ScanContext
 from ..model import Location
 from .environments import Environment, environments
+from .k8s import partly_unknown
 from .kustomize import Placed
 
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")
@@ -59,6 +60,8 @@ class Application:
         for path, item in items:
             if not isinstance(item, dict) or not isinstance(item.get("repoURL"), str):
                 continue
+            if partly_unknown(item.get("repoURL")) or partly_unknown(item.get("path")) or partly_unknown(item.get("chart")):
+                continue  # a templated Application: only rendering knows its source
             where = self.placed.at(path + ("repoURL",), label=f"repoURL: {item['repoURL']}")
             folder = item.get("path")
             chart = item.get("chart")
