@@ -9,8 +9,9 @@ from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.express import ExpressApp, express_app
 from tiketi_doctor.analysis.image import dockerfile_of
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands, reapply_commands
 
@@ -20,13 +21,22 @@ LOCAL_HEALTH_URL = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\
 
 # What a probe failing on a path nobody serves does, per place.
 CONSEQUENCES = {
-    "livenessProbe": "the kubelet restarts the container every few failures (a restart loop that looks like a crash)",
-    "readinessProbe": "the pod never becomes Ready, so its Service sends it no traffic and rollouts stall",
-    "startupProbe": "the container is killed before it ever counts as started",
-    "HEALTHCHECK": "Docker and compose mark the container unhealthy",
-    "catalogue health": "tiketi-doctor's live checks (and anyone following the catalogue) probe a path that answers 404",
-    "catalogue readiness": "tiketi-doctor's live checks (and anyone following the catalogue) probe a path that answers 404",
+    "livenessProbe": N_("the kubelet restarts the container every few failures (a restart loop that looks like a crash)"),
+    "readinessProbe": N_("the pod never becomes Ready, so its Service sends it no traffic and rollouts stall"),
+    "startupProbe": N_("the container is killed before it ever counts as started"),
+    "HEALTHCHECK": N_("Docker and compose mark the container unhealthy"),
+    "catalogue health": N_("tiketi-doctor's live checks (and anyone following the catalogue) probe a path that answers 404"),
+    "catalogue readiness": N_("tiketi-doctor's live checks (and anyone following the catalogue) probe a path that answers 404"),
 }
+# The kinds of health place as a reader of a message names them (probe fields and HEALTHCHECK stay as written).
+KIND_WORDS = {
+    "catalogue health": N_("catalogue health"),
+    "catalogue readiness": N_("catalogue readiness"),
+}
+
+
+def kind_word(kind: str) -> str:
+    return Msg(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 def _workload(ctx: ScanContext, component: Component) -> k8s.K8sObject | None:
@@ -71,15 +81,17 @@ def probe_handler(spec: object, named_ports: dict[str, int]) -> tuple | None:
     return None
 
 
-def describe_handler(handler: tuple) -> str:
+def describe_handler(handler: tuple | list) -> str:
     kind = handler[0]
     if kind == "httpGet":
-        return f"httpGet {handler[1]} on port {handler[2]}"
+        return Msg("httpGet {path} on port {port}", path=handler[1], port=handler[2])
     if kind == "tcpSocket":
-        return f"tcpSocket on port {handler[1]}"
+        return Msg("tcpSocket on port {port}", port=handler[1])
     if kind == "exec":
         return "exec " + " ".join(handler[1])
-    return f"grpc on port {handler[1]}" + (f" service {handler[2]}" if handler[2] else "")
+    if handler[2]:
+        return Msg("grpc on port {port} service {name}", port=handler[1], name=handler[2])
+    return Msg("grpc on port {port}", port=handler[1])
 
 
 def _catalogue_location(ctx: ScanContext, component: Component, key: str) -> Location | None:
@@ -93,6 +105,23 @@ def _catalogue_location(ctx: ScanContext, component: Component, key: str) -> Loc
 
 
 # -- HC001 ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SameProbeFacts(Facts):
+    """HC001: the container whose liveness and readiness probes run one handler, and where they are written."""
+
+    manifest: str
+    workload: str
+    container: str
+    handler: tuple
+    liveness_line: int | None = None
+    readiness_line: int | None = None
+    suggested_readiness_path: str | None = None
+
+    @property
+    def check(self) -> str:
+        return describe_handler(self.handler)
+
+
 class IdenticalLivenessReadiness(Check):
     code = "HC001"
     name = "identical-liveness-readiness"
@@ -109,6 +138,9 @@ class IdenticalLivenessReadiness(Check):
         "Keep liveness on a cheap endpoint that only proves the process answers (/health) and point readiness "
         "at one that checks the dependencies (/health/ready: `SELECT 1`, Redis PING), then re-apply the manifest."
     )
+    Facts = SameProbeFacts
+    symptom = "a database or Redis outage restarts every {service} pod in a loop, or pods stay Ready while they cannot serve"
+    fix_title = "Give the readinessProbe of container {container} in {manifest} its own endpoint"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         workload = _workload(ctx, component)
@@ -127,30 +159,33 @@ class IdenticalLivenessReadiness(Check):
         where = workload.at(base + ("readinessProbe",), f"readinessProbe: {describe_handler(handler)}")
         live_at = workload.at(base + ("livenessProbe",), f"livenessProbe: {describe_handler(handler)}")
         suggestion = component.readiness if component.readiness and handler[0] == "httpGet" and component.readiness != handler[1] else None
-        cause = (
-            f"Both probes of container {container.name!r} run {describe_handler(handler)}. "
+        cause = Msg(
+            "Both probes of container {container} run {handler}. "
             "If that endpoint checks the database or Redis, a dependency outage makes the kubelet restart healthy "
-            "containers; if it does not, pods stay Ready while they cannot serve requests."
+            "containers; if it does not, pods stay Ready while they cannot serve requests.",
+            container=repr(container.name), handler=describe_handler(handler),
         )
         if suggestion:
-            cause += f" The catalogue gives {component.name} a readiness endpoint, {suggestion}."
+            cause = Joined([cause, Msg("The catalogue gives {component} a readiness endpoint, {path}.", component=component.name, path=suggestion)], " ")
         return self.finding(
-            f"{component.name}: the readinessProbe of container {container.name!r} is the same check as its "
-            f"livenessProbe ({describe_handler(handler)})",
+            Msg(
+                "{component}: the readinessProbe of container {container} is the same check as its livenessProbe ({handler})",
+                component=component.name, container=repr(container.name), handler=describe_handler(handler),
+            ),
             where,
             service=component.name,
             related=[live_at],
-            evidence={"handler": describe_handler(handler), "liveness_at": str(live_at), "readiness_at": str(where)},
+            evidence={"handler": str(describe_handler(handler)), "liveness_at": str(live_at), "readiness_at": str(where)},
             root_cause=cause,
-            params={
-                "manifest": workload.path,
-                "workload": workload.name,
-                "container": container.name,
-                "handler": list(handler),
-                "liveness_line": live_at.line,
-                "readiness_line": where.line,
-                "suggested_readiness_path": suggestion,
-            },
+            facts=SameProbeFacts(
+                manifest=workload.path,
+                workload=workload.name,
+                container=container.name,
+                handler=tuple(handler),
+                liveness_line=live_at.line,
+                readiness_line=where.line,
+                suggested_readiness_path=suggestion,
+            ),
             remediation=reapply_commands(ctx.catalogue, component, workload.path),
         )
 
@@ -201,6 +236,31 @@ def health_places(ctx: ScanContext, component: Component, app: ExpressApp | None
     return places
 
 
+@dataclass(frozen=True)
+class CheckedAt:
+    """One place that checks a health path: its kind (livenessProbe, HEALTHCHECK, catalogue health...) and position."""
+
+    kind: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class UnservedPathFacts(Facts):
+    """HC002: the health path the app does not serve, the places that check it, and the app's health routes."""
+
+    path: str
+    places: tuple[CheckedAt, ...] = ()
+    served_health_paths: tuple[str, ...] = ()
+    server_file: str = ""
+    insert_after_line: int | None = None
+
+    @property
+    def kinds(self) -> Joined:
+        return Joined([kind_word(k) for k in dict.fromkeys(p.kind for p in self.places)], ", ")
+
+
 class ProbePathNotServed(Check):
     code = "HC002"
     name = "probe-path-not-served"
@@ -213,6 +273,25 @@ class ProbePathNotServed(Check):
     )
     example = "k8s/06-auth-service.yaml: readinessProbe httpGet /ready, while auth-service serves /health and /health/ready"
     fix = "Point the probe at a path the app serves, or add the route (`app.get('/health/ready', ...)`) and rebuild."
+    Facts = UnservedPathFacts
+    symptom = "the pods of {service} never become Ready: their readinessProbe gets 404 on GET {path}"
+    symptom_liveness = "{service} restarts in a loop: its livenessProbe gets 404 on GET {path}"
+    symptom_startup = "{service} is killed before it starts: its startupProbe gets 404 on GET {path}"
+    symptom_healthcheck = "Docker marks the {service} container unhealthy: its HEALTHCHECK gets 404 on GET {path}"
+    symptom_catalogue = "health checks that follow the catalogue get 404 on GET {path} from {service}"
+    fix_title = "Serve GET {path} in {service}, or point its {kinds} at a path it serves"
+
+    def which_symptom(self, finding):
+        """The worst of what the places that check the path do: a restart loop, no traffic, an unhealthy container."""
+        facts = UnservedPathFacts.of(finding)
+        kinds = {p.kind for p in facts.places} if facts is not None else set()
+        if "livenessProbe" in kinds:
+            return self.symptom_liveness
+        if "readinessProbe" in kinds:
+            return self.symptom
+        if "startupProbe" in kinds:
+            return self.symptom_startup
+        return self.symptom_healthcheck if "HEALTHCHECK" in kinds else self.symptom_catalogue
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         app = express_app(ctx, component)
@@ -220,7 +299,7 @@ class ProbePathNotServed(Check):
         if not places:
             return
         if app is None:
-            ctx.undecided(f"no Express app was found in {component.source or component.name}'s source, so its routes are unknown")
+            ctx.undecided(Msg("no Express app was found in {where}'s source, so its routes are unknown", where=component.source or component.name))
             return
         by_path: dict[str, list[HealthPlace]] = {}
         for place in places:
@@ -228,21 +307,32 @@ class ProbePathNotServed(Check):
             if app.serves("GET", path, static=False) is None:
                 by_path.setdefault(path, []).append(place)
         if by_path and app.unresolved:
-            ctx.undecided(f"{component.name} has mounts that could not be read ({'; '.join(app.unresolved)})")
+            ctx.undecided(Msg("{component} has mounts that could not be read ({mounts})", component=component.name, mounts="; ".join(app.unresolved)))
             return
         for path, group in by_path.items():
             yield self._finding(ctx, component, app, path, group)
 
     def _finding(self, ctx, component: Component, app: ExpressApp, path: str, group: list[HealthPlace]) -> Finding:
-        kinds = ", ".join(dict.fromkeys(p.kind for p in group))
         health_routes = [r for r in app.routes if r.method in ("GET", "ALL") and re.search(r"health|ready|live|status|ping", r.path)]
-        serves = ", ".join(r.path for r in health_routes) or "no health route at all"
+        serves = ", ".join(r.path for r in health_routes) or Msg("no health route at all")
         server_file = app.apps[0].path
         last_get = max((r for r in app.routes_in(server_file) if r.kind == "handler"), key=lambda r: r.location.line or 0, default=None)
-        consequences = "; ".join(dict.fromkeys(CONSEQUENCES[p.kind] for p in group))
-        message = f"{component.name} does not serve GET {path}, which its {kinds} {'checks' if len(group) == 1 else 'check'}"
-        cause = (
-            f"{component.name}'s routes (read from {server_file}) answer {serves}; GET {path} gets 404, so {consequences}."
+        facts = UnservedPathFacts(
+            path=path,
+            places=tuple(CheckedAt(p.kind, p.location.path, p.location.line, p.location.column) for p in group),
+            served_health_paths=tuple(r.path for r in health_routes),
+            server_file=server_file,
+            insert_after_line=last_get.location.line if last_get else None,
+        )
+        consequences = Joined(dict.fromkeys(Msg(CONSEQUENCES[p.kind]) for p in group), "; ")
+        template = (
+            N_("{component} does not serve GET {path}, which its {kinds} checks") if len(group) == 1
+            else N_("{component} does not serve GET {path}, which its {kinds} check")
+        )
+        message = Msg(template, component=component.name, path=path, kinds=facts.kinds)
+        cause = Msg(
+            "{component}'s routes (read from {file}) answer {serves}; GET {path} gets 404, so {consequences}.",
+            component=component.name, file=server_file, serves=serves, path=path, consequences=consequences,
         )
         related = [p.location for p in group[1:]] + [r.location for r in health_routes[:3]]
         manifests = [p.location.path for p in group if p.kind in PROBES]
@@ -256,13 +346,7 @@ class ProbePathNotServed(Check):
             related=related,
             evidence={"path": path, "checked_by": [f"{p.kind} at {p.location}" for p in group], "health_routes": [r.describe() for r in health_routes]},
             root_cause=cause,
-            params={
-                "path": path,
-                "places": [{"kind": p.kind, "path": p.location.path, "line": p.location.line, "column": p.location.column} for p in group],
-                "served_health_paths": [r.path for r in health_routes],
-                "server_file": server_file,
-                "insert_after_line": last_get.location.line if last_get else None,
-            },
+            facts=facts,
             remediation=remediation,
         )
 
@@ -271,6 +355,19 @@ class ProbePathNotServed(Check):
 # Info, not warning: on real repositories (Helm charts, sample apps) most Deployments have no probes
 # and run fine; a missing readiness probe only costs errors during start-up and rollouts, so it is a
 # best-practice note a maintainer may act on, not a fault that breaks the deployment.
+@dataclass(frozen=True)
+class NoReadinessFacts(Facts):
+    """HC003: the container without a readinessProbe, and what a probe for it would check."""
+
+    manifest: str
+    workload: str
+    container: str
+    container_line: int | None = None
+    has_liveness: bool = False
+    suggested_path: str | None = None
+    port: int | None = None
+
+
 class MissingReadinessProbe(Check):
     code = "HC003"
     name = "missing-readiness-probe"
@@ -286,6 +383,9 @@ class MissingReadinessProbe(Check):
         "Add `readinessProbe: {httpGet: {path: /health/ready, port: <port>}, periodSeconds: 5}` (an endpoint "
         "that checks the database/Redis) and re-apply the manifest."
     )
+    Facts = NoReadinessFacts
+    symptom = "errors from {service} during start-up and rollouts: requests reach pods that cannot serve yet"
+    fix_title = "Add a readinessProbe to container {container} in {manifest}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         workload = _workload(ctx, component)
@@ -297,29 +397,35 @@ class MissingReadinessProbe(Check):
         if not _receives_traffic(ctx, component, workload):
             return  # readiness only gates Service endpoints: nothing to protect
         has_liveness = _may_have(container.data, "livenessProbe")
-        what = "a livenessProbe but no readinessProbe" if has_liveness else "no readinessProbe (and no livenessProbe)"
+        template = (
+            N_("{component}: container {container} in {manifest} has a livenessProbe but no readinessProbe") if has_liveness
+            else N_("{component}: container {container} in {manifest} has no readinessProbe (and no livenessProbe)")
+        )
         path = component.readiness or component.health
         at = workload.at(container.path, f"container {container.name}")
+        cause = Msg(
+            "Kubernetes counts {component} Ready as soon as the container starts, so its Service routes "
+            "requests to pods that are still starting or have lost their database.",
+            component=component.name,
+        )
+        if component.readiness:
+            cause = Joined([cause, Msg("The catalogue's readiness endpoint is {path}.", path=component.readiness)], " ")
         yield self.finding(
-            f"{component.name}: container {container.name!r} in {workload.path} has {what}",
+            Msg(template, component=component.name, container=repr(container.name), manifest=workload.path),
             at,
             service=component.name,
             related=[workload.at(container.path + ("livenessProbe",), "livenessProbe")] if has_liveness else [],
             evidence={"workload": f"{workload.kind}/{workload.name}", "liveness": has_liveness},
-            root_cause=(
-                f"Kubernetes counts {component.name} Ready as soon as the container starts, so its Service routes "
-                "requests to pods that are still starting or have lost their database."
-                + (f" The catalogue's readiness endpoint is {component.readiness}." if component.readiness else "")
+            root_cause=cause,
+            facts=NoReadinessFacts(
+                manifest=workload.path,
+                workload=workload.name,
+                container=container.name,
+                container_line=at.line,
+                has_liveness=has_liveness,
+                suggested_path=path,
+                port=component.port,
             ),
-            params={
-                "manifest": workload.path,
-                "workload": workload.name,
-                "container": container.name,
-                "container_line": at.line,
-                "has_liveness": has_liveness,
-                "suggested_path": path,
-                "port": component.port,
-            },
             remediation=reapply_commands(ctx.catalogue, component, workload.path),
         )
 
@@ -341,6 +447,15 @@ def _receives_traffic(ctx: ScanContext, component: Component, workload: k8s.K8sO
 # Narrowed from "a Dockerfile without HEALTHCHECK" (never a real fault on real repositories: the
 # kubelet ignores HEALTHCHECK and compose files define their own) to the one case that breaks:
 # compose waits for `condition: service_healthy` on a service that has no healthcheck at all.
+@dataclass(frozen=True)
+class UnhealthyWaitFacts(Facts):
+    """HC004: the compose file, the service that waits, and the dependency it waits for."""
+
+    compose_file: str
+    service: str
+    dependency: str
+
+
 class MissingHealthcheck(Check):
     code = "HC004"
     name = "missing-healthcheck"
@@ -358,6 +473,9 @@ class MissingHealthcheck(Check):
         "Give X a `healthcheck:` in the compose file (test, interval, retries) or a HEALTHCHECK in its Dockerfile, "
         "or wait with `condition: service_started`."
     )
+    Facts = UnhealthyWaitFacts
+    symptom = "`docker compose up` fails with \"container {dependency} has no healthcheck configured\" and {service} never starts"
+    fix_title = "Give {dependency} a healthcheck in {compose_file}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.analysis.compose import compose_files
@@ -380,7 +498,7 @@ class MissingHealthcheck(Check):
                         continue
                     verdict = _health_source(ctx, target)
                     if verdict is None:
-                        ctx.undecided(f"{name} runs an image built elsewhere: whether it defines a HEALTHCHECK is unknown")
+                        ctx.undecided(Msg("{name} runs an image built elsewhere: whether it defines a HEALTHCHECK is unknown", name=name))
                         continue
                     if verdict:
                         continue
@@ -389,18 +507,22 @@ class MissingHealthcheck(Check):
     def _finding(self, file, service, name: str, target: list) -> Finding:
         where = Location(file.path, *_position(file, service.path + ("depends_on", name, "condition")), label=f"{name}: condition: service_healthy")
         build = next((t.build for t in target if t.build is not None), None)
-        built = f" and its image (built from {build.dockerfile}) declares no HEALTHCHECK" if build else ""
+        built = Msg(" and its image (built from {dockerfile}) declares no HEALTHCHECK", dockerfile=build.dockerfile) if build else ""
         return self.finding(
-            f"{file.path}: {service.name} waits for {name} to be healthy, but {name} has no healthcheck",
+            Msg(
+                "{file}: {waiting} waits for {name} to be healthy, but {name} has no healthcheck",
+                file=file.path, waiting=service.name, name=name,
+            ),
             where,
             service=service.name,
             related=[target[0].location],
             evidence={"waiting": service.name, "dependency": name, "dockerfile": build.dockerfile if build else None},
-            root_cause=(
-                f"{name} defines no `healthcheck:` in the compose file{built}, so it never reports healthy: "
-                f"`docker compose up` fails with \"container {name} has no healthcheck configured\" and {service.name} never starts."
+            root_cause=Msg(
+                "{name} defines no `healthcheck:` in the compose file{built}, so it never reports healthy: "
+                "`docker compose up` fails with \"container {name} has no healthcheck configured\" and {waiting} never starts.",
+                name=name, built=built, waiting=service.name,
             ),
-            params={"compose_file": file.path, "service": service.name, "dependency": name},
+            facts=UnhealthyWaitFacts(compose_file=file.path, service=service.name, dependency=name),
         )
 
 
