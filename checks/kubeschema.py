@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Iterable
 
 from tiketi_doctor.analysis.environments import manifest_files
 from tiketi_doctor.analysis.k8s import yaml_documents
 from tiketi_doctor.analysis.kustomize import kustomizations
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.yamldoc import YamlDoc
 
@@ -125,7 +127,32 @@ def _dotted(json_path: tuple) -> str:
     text = ""
     for part in json_path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    return text or Msg("(top level)")
+
+
+@dataclass(frozen=True)
+class SchemaFacts(Facts):
+    """KUBE004: the field the schema refuses, and what is wrong with it: unknown (with the allowed
+    names), of another type, missing, or a value out of its enum. Unset ones are left out of the params."""
+
+    field: str
+    unknown: str | None = None
+    allowed: tuple[str, ...] | None = None
+    expected: str | None = None
+    missing: str | None = None
+    value: str | None = None
+
+    def params(self):
+        return {k: v for k, v in super().params().items() if v is not None or k == "field"}
+
+
+@dataclass(frozen=True)
+class ApiVersionFacts(Facts):
+    """KUBE005: the kind, the removed apiVersion, and the versions that serve it now."""
+
+    kind: str
+    api_version: str
+    served: str = ""
 
 
 class ManifestSchemaInvalid(Check):
@@ -142,12 +169,15 @@ class ManifestSchemaInvalid(Check):
     )
     example = "containers:\n  - name: api\n    image: api:1\n    port:            # should be ports:\n      - containerPort: 3000"
     fix = "Use the field the schema names (the finding says which one was probably meant), at the level it belongs, with the right type."
+    Facts = SchemaFacts
+    symptom = "`kubectl apply` refuses the file (or an older kubectl drops {field} silently)"
+    fix_title = "Correct {field} as the Kubernetes schema defines it"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         try:
             _schemas()
         except ImportError:
-            ctx.undecided("kubernetes-validate is not installed")
+            ctx.undecided(Msg("kubernetes-validate is not installed"))
             return
         for path, doc, data in _objects(ctx):
             validator = _validator(data["kind"], data["apiVersion"])
@@ -171,11 +201,12 @@ class ManifestSchemaInvalid(Check):
             key = extra[0]
             hint = self._hint(key, allowed, error.schema)
             return self.finding(
-                f"{subject}: {_dotted(where + (key,))} is not a field of {_dotted(where) if where else data['kind']}{hint}; "
-                f"kubectl apply refuses the file (strict decoding error: unknown field)",
+                Msg("{subject}: {field} is not a field of {parent}{hint}; kubectl apply refuses the file (strict decoding error: unknown field)",
+                    subject=subject, field=_dotted(where + (key,)), parent=_dotted(where) if where else data["kind"], hint=hint),
                 _where(path, doc, where + (key,), key),
-                root_cause=f"The Kubernetes {_schemas()[1]} schema of {data['kind']} ({data['apiVersion']}) has no field {key!r} there.",
-                params={"field": _dotted(where + (key,)), "unknown": key, "allowed": allowed},
+                root_cause=Msg("The Kubernetes {version} schema of {kind} ({api_version}) has no field {key!r} there.",
+                               version=_schemas()[1], kind=data["kind"], api_version=data["apiVersion"], key=key),
+                facts=SchemaFacts(_dotted(where + (key,)), unknown=key, allowed=tuple(allowed)),
             )
         if error.validator == "type":
             expected = error.validator_value
@@ -183,30 +214,37 @@ class ManifestSchemaInvalid(Check):
             footgun = ""
             if expected == "string" and isinstance(error.instance, dict) and len(error.instance) == 1:
                 (k, v), = error.instance.items()
-                footgun = f" (YAML read `{k}: {v}` as a mapping because of the `: `; quote the whole item)"
+                footgun = Msg(" (YAML read `{item}` as a mapping because of the `: `; quote the whole item)", item=f"{k}: {v}")
             got = {"dict": "mapping", "str": "string", "int": "integer", "float": "number", "bool": "boolean", "NoneType": "null"}.get(
                 type(error.instance).__name__, type(error.instance).__name__)
-            article = "an" if expected[:1] in "aeiou" else "a"
+            template = (
+                N_("{subject}: {field} must be an {expected}, not a {got}{footgun}") if expected[:1] in "aeiou"
+                else N_("{subject}: {field} must be a {expected}, not a {got}{footgun}")
+            )
             return self.finding(
-                f"{subject}: {_dotted(where)} must be {article} {expected}, not a {got}{footgun}",
+                Msg(template, subject=subject, field=_dotted(where), expected=expected, got=got, footgun=footgun),
                 _where(path, doc, where, _dotted(where)),
-                root_cause=f"The Kubernetes {_schemas()[1]} schema of {data['kind']} types {_dotted(where)} as {expected}.",
-                params={"field": _dotted(where), "expected": expected},
+                root_cause=Msg("The Kubernetes {version} schema of {kind} types {field} as {expected}.",
+                               version=_schemas()[1], kind=data["kind"], field=_dotted(where), expected=expected),
+                facts=SchemaFacts(_dotted(where), expected=expected),
             )
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
             return self.finding(
-                f"{subject}: {_dotted(where) if where else data['kind']} lacks the required field {missing!r}",
+                Msg("{subject}: {parent} lacks the required field {missing!r}",
+                    subject=subject, parent=_dotted(where) if where else data["kind"], missing=missing),
                 _where(path, doc, where, missing),
-                root_cause=f"The Kubernetes {_schemas()[1]} schema of {data['kind']} requires {missing!r} there.",
-                params={"field": _dotted(where + (missing,)), "missing": missing},
+                root_cause=Msg("The Kubernetes {version} schema of {kind} requires {missing!r} there.",
+                               version=_schemas()[1], kind=data["kind"], missing=missing),
+                facts=SchemaFacts(_dotted(where + (missing,)), missing=missing),
             )
         if error.validator == "enum":
             return self.finding(
-                f"{subject}: {_dotted(where)} is {error.instance!r}; allowed: {', '.join(map(str, error.validator_value))}",
+                Msg("{subject}: {field} is {value!r}; allowed: {allowed}",
+                    subject=subject, field=_dotted(where), value=error.instance, allowed=", ".join(map(str, error.validator_value))),
                 _where(path, doc, where, _dotted(where)),
-                root_cause=f"The Kubernetes {_schemas()[1]} schema of {data['kind']} allows only those values.",
-                params={"field": _dotted(where), "value": str(error.instance)},
+                root_cause=Msg("The Kubernetes {version} schema of {kind} allows only those values.", version=_schemas()[1], kind=data["kind"]),
+                facts=SchemaFacts(_dotted(where), value=str(error.instance)),
             )
         return None
 
@@ -214,12 +252,12 @@ class ManifestSchemaInvalid(Check):
     def _hint(key: str, allowed: list[str], schema: dict) -> str:
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         if close:
-            return f" (did you mean {close[0]!r}?)"
+            return Msg(" (did you mean {name!r}?)", name=close[0])
         for name, child in sorted((schema.get("properties") or {}).items()):
             child = _resolved(child)
             items = _resolved(child.get("items", {})) if child.get("type") in ("array", ["array", "null"]) else child
             if key in (items.get("properties") or {}):
-                return f" (it belongs under {name!r})"
+                return Msg(" (it belongs under {name!r})", name=name)
         return ""
 
 
@@ -248,12 +286,15 @@ class RemovedApiVersion(Check):
     )
     example = "apiVersion: extensions/v1beta1\nkind: Deployment"
     fix = "Move to the served version (apps/v1 for Deployment, DaemonSet, StatefulSet; networking.k8s.io/v1 for Ingress) and add what it requires (spec.selector for apps/v1)."
+    Facts = ApiVersionFacts
+    symptom = "`kubectl apply` answers \"no matches for kind {kind} in version {api_version}\" and creates nothing"
+    fix_title = "Move {kind} from {api_version} to a served version"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         try:
             served = _served_kinds()
         except ImportError:
-            ctx.undecided("kubernetes-validate is not installed")
+            ctx.undecided(Msg("kubernetes-validate is not installed"))
             return
         for path, doc, data in _objects(ctx):
             kind, api_version = data["kind"], data["apiVersion"]
@@ -263,12 +304,14 @@ class RemovedApiVersion(Check):
                 continue
             versions = _versions_of(kind)
             yield self.finding(
-                f"{kind} {(data.get('metadata') or {}).get('name', '?')} uses apiVersion {api_version}, which Kubernetes "
-                f"{_schemas()[1]} does not serve{f' (use {versions})' if versions else ''}: kubectl apply answers "
-                f"\"no matches for kind {kind!r} in version {api_version!r}\"",
+                Msg("{object} uses apiVersion {api_version}, which Kubernetes {version} does not serve{use}: kubectl apply answers "
+                    "\"no matches for kind {kind!r} in version {api_version!r}\"",
+                    object=f"{kind} {(data.get('metadata') or {}).get('name', '?')}", api_version=api_version, version=_schemas()[1],
+                    use=Msg(" (use {versions})", versions=versions) if versions else "", kind=kind),
                 _where(path, doc, ("apiVersion",), f"apiVersion: {api_version}"),
-                root_cause=f"{api_version} was removed from Kubernetes; {kind} is served as {versions or 'another version'}.",
-                params={"kind": kind, "api_version": api_version, "served": versions},
+                root_cause=Msg("{api_version} was removed from Kubernetes; {kind} is served as {versions}.",
+                               api_version=api_version, kind=kind, versions=versions or Msg("another version")),
+                facts=ApiVersionFacts(kind, api_version, versions),
             )
 
 
