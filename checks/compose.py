@@ -28,6 +28,7 @@ class ComposePortCollision(Check):
     name = "compose-port-collision"
     severity = Severity.ERROR
     scope = "repository"
+    fixable = True
     summary = "Two compose services (or two mappings of one) publish the same host port."
     why = (
         "Only one container can bind a host port. `docker compose up` starts the first and fails the second "
