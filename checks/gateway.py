@@ -280,7 +280,11 @@ class FrontendCallNotRouted(Check):
                 related=[c.location for c in found[1:]] + _callers(found) + ([answered.location] if answered is not None else []),
                 evidence={"calls": [_call_ref(c) for c in found], "gateway_config": table.files, "kind": table.kind, "owner": owner.name if owner else None},
                 root_cause=cause,
-                params={"kind": f"{table.kind}-unrouted", "gateway": gateway.name, "prefix": prefix, "calls": _call_params(found), "config": table.files},
+                params={
+                    "kind": f"{table.kind}-unrouted", "gateway": gateway.name, "prefix": prefix, "calls": _call_params(found),
+                    "config": table.files, "owner": owner.name if owner else None, "url_default": owner.url_default if owner else None,
+                    "answered_at": {"path": answered.location.path, "line": answered.location.line} if answered is not None else None,
+                },
                 remediation=rebuild_commands(ctx.catalogue, gateway),
             )
 

@@ -20,7 +20,29 @@ def route_what_the_frontend_calls(ctx: FixContext, finding: Finding) -> Fix | No
         return _add_handler(ctx, finding.params)
     if kind == "missing-mount":
         return _add_proxy(ctx, finding.params)
+    if kind == "nginx-unrouted":
+        return _add_location(ctx, finding.params)
     return None
+
+
+def _add_location(ctx: FixContext, params: dict) -> Fix | None:
+    """An nginx gateway whose SPA location answers an API prefix: a proxying location for the prefix,
+    to the owner's URL from the catalogue, above the location that answers it now."""
+    prefix, owner, url = params.get("prefix"), params.get("owner"), params.get("url_default")
+    answered = params.get("answered_at") or {}
+    path, line = answered.get("path"), answered.get("line")
+    if not (prefix and owner and url and path and line) or prefix == "/":
+        return None
+    match = re.match(r"^https?://[A-Za-z0-9.-]+(?::\d+)?$", url.rstrip("/"))
+    text = ctx.current_text(path)
+    if match is None or text is None or line > len(text.splitlines()):
+        return None
+    current = text.splitlines()[line - 1]
+    if not current.lstrip().startswith("location"):
+        return None
+    indent = re.match(r"\s*", current).group(0)
+    block = render("nginx-location.j2", indent=indent, prefix=prefix, upstream=url.rstrip("/"), owner=owner)
+    return Fix(f"Proxy {prefix} to {owner} in {path}", (insert_at(path, line, 1, block),))
 
 
 def _add_handler(ctx: FixContext, params: dict) -> Fix | None:
