@@ -147,6 +147,7 @@ class WorkflowInputShellVariable(Check):
     name = "workflow-input-shell-variable"
     severity = Severity.WARNING
     scope = "repository"
+    fixable = True
     summary = "A `with:` input uses `$VAR`, which GitHub does not expand there; `${{ env.VAR }}` was meant."
     why = (
         "`with:` inputs are passed to the action as written: only `${{ }}` expressions are evaluated, and no "
