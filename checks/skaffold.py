@@ -2,12 +2,30 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.skaffold import Artifact, PortForward, SkaffoldConfig, configs, deployed
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
+
+
+@dataclass(frozen=True)
+class ArtifactFacts(Facts):
+    """SKF001: the Skaffold config and the artifact whose context folder does not exist."""
+
+    config: str
+    image: str
+    context: str
+
+
+@dataclass(frozen=True)
+class ArtifactDockerfileFacts(ArtifactFacts):
+    """SKF001: ... or whose Dockerfile, joined to the context, does not exist."""
+
+    dockerfile: str
 
 
 class ArtifactPathMissing(Check):
@@ -23,6 +41,9 @@ class ArtifactPathMissing(Check):
     )
     example = "artifacts: [{image: api, context: apps/api, docker: {dockerfile: apps/api/Dockerfile}}]"
     fix = "Write the Dockerfile path relative to the context (`dockerfile: Dockerfile`), or make the context the folder the Dockerfile's COPY paths are written for."
+    Facts = ArtifactFacts
+    symptom = "`skaffold dev` and `skaffold build` stop before building {image}"
+    fix_title = "Make the context and Dockerfile of Skaffold artifact {image} paths that exist"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen = set()
@@ -39,12 +60,15 @@ class ArtifactPathMissing(Check):
 
     def _no_context(self, artifact: Artifact) -> Finding:
         return self.finding(
-            f"Skaffold artifact {artifact.image}: the context folder {artifact.context} does not exist",
+            Msg("Skaffold artifact {image}: the context folder {context} does not exist", image=artifact.image, context=artifact.context),
             artifact.context_location,
             related=[artifact.location],
             evidence={"image": artifact.image, "context": artifact.context},
-            root_cause=f"Skaffold builds {artifact.image} from {artifact.context}, which is not a folder of the repository, so the build fails before it starts.",
-            params={"config": artifact.config, "image": artifact.image, "context": artifact.context},
+            root_cause=Msg(
+                "Skaffold builds {image} from {context}, which is not a folder of the repository, so the build fails before it starts.",
+                image=artifact.image, context=artifact.context,
+            ),
+            facts=ArtifactFacts(config=artifact.config, image=artifact.image, context=artifact.context),
         )
 
     def _no_dockerfile(self, ctx: ScanContext, config: SkaffoldConfig, artifact: Artifact) -> Finding:
@@ -56,36 +80,59 @@ class ArtifactPathMissing(Check):
         hints = []
         related = [artifact.location, artifact.context_location]
         if as_from_config != artifact.dockerfile and ctx.repo.exists(as_from_config):
-            hints.append(
-                f"{as_from_config} exists relative to {'the repository root' if config.folder == '.' else config.folder}: "
-                f"the path is written as if it were not relative to the context"
-            )
+            hints.append(Msg(
+                "{path} exists relative to {base}: the path is written as if it were not relative to the context",
+                path=as_from_config, base=Msg("the repository root") if config.folder == "." else config.folder,
+            ))
             parsed = parsed_dockerfile(ctx, as_from_config)
             outside = [p for p in check_sources(ctx, parsed, artifact.context) if p.reason in ("missing", "outside")] if parsed else []
             if outside and parsed and not check_sources(ctx, parsed, config.folder):
                 names = ", ".join(dict.fromkeys(p.source.text for p in outside[:5]))
-                hints.append(
-                    f"and `dockerfile: {posixpath.relpath(as_from_config, artifact.context)}` alone would still fail: it copies "
-                    f"{names}, which exist only outside {artifact.context}; use `context: {config.folder}` with "
-                    f"`dockerfile: {posixpath.relpath(as_from_config, config.folder)}`"
-                )
+                hints.append(Msg(
+                    "and `dockerfile: {relative}` alone would still fail: it copies "
+                    "{names}, which exist only outside {context}; use `context: {folder}` with "
+                    "`dockerfile: {from_folder}`",
+                    relative=posixpath.relpath(as_from_config, artifact.context), names=names, context=artifact.context,
+                    folder=config.folder, from_folder=posixpath.relpath(as_from_config, config.folder),
+                ))
                 related += [p.source.location for p in outside[:3]]
             else:
-                hints.append(f"write `dockerfile: {posixpath.relpath(as_from_config, artifact.context)}`")
-        message = (
-            f"Skaffold artifact {artifact.image}: dockerfile {written} is read relative to the context "
-            f"{artifact.context}, as {artifact.dockerfile}, which does not exist"
+                hints.append(Msg("write `dockerfile: {relative}`", relative=posixpath.relpath(as_from_config, artifact.context)))
+        message = Msg(
+            "Skaffold artifact {image}: dockerfile {written} is read relative to the context "
+            "{context}, as {dockerfile}, which does not exist",
+            image=artifact.image, written=written, context=artifact.context, dockerfile=artifact.dockerfile,
         )
         if hints:
-            message += "; " + "; ".join(hints)
+            message = Msg("{message}; {hints}", message=message, hints=Joined(hints, "; "))
         return self.finding(
             message,
             artifact.dockerfile_location,
             related=list(dict.fromkeys(related)),
             evidence={"image": artifact.image, "context": artifact.context, "dockerfile": artifact.dockerfile, "written": written},
-            root_cause=f"Skaffold joins `docker.dockerfile` to `context`; {artifact.dockerfile} is not in the repository, so building {artifact.image} fails.",
-            params={"config": artifact.config, "image": artifact.image, "context": artifact.context, "dockerfile": artifact.dockerfile},
+            root_cause=Msg(
+                "Skaffold joins `docker.dockerfile` to `context`; {dockerfile} is not in the repository, so building {image} fails.",
+                dockerfile=artifact.dockerfile, image=artifact.image,
+            ),
+            facts=ArtifactDockerfileFacts(config=artifact.config, image=artifact.image, context=artifact.context, dockerfile=artifact.dockerfile),
         )
+
+
+@dataclass(frozen=True)
+class ManifestEntryFacts(Facts):
+    """SKF002: the Skaffold config and the manifest entry (as written) that matches nothing."""
+
+    config: str
+    entry: str
+
+
+# Why a manifest entry deploys nothing, per kind of entry and what is at its path.
+ENTRY_PROBLEMS = {
+    "no file": N_("matches no file"),
+    "no kustomization": N_("has no kustomization.yaml"),
+    "no chart": N_("has no Chart.yaml"),
+    "not a folder": N_("is not a folder"),
+}
 
 
 class ManifestPathMissing(Check):
@@ -101,6 +148,9 @@ class ManifestPathMissing(Check):
     )
     example = "manifests: {rawYaml: [k8s/auth-service/*.yaml]} while the manifests are in k8s/auth/"
     fix = "Point the entry at the folder or files that hold the manifests, or remove it."
+    Facts = ManifestEntryFacts
+    symptom = "`skaffold dev` applies nothing for {entry}: the workloads it should deploy never appear"
+    fix_title = "Point the Skaffold entry {entry} in {config} at the manifests"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen = set()
@@ -111,19 +161,47 @@ class ManifestPathMissing(Check):
                 seen.add((source.path, source.kind))
                 if source.files(ctx):
                     continue
-                what = {
-                    "rawYaml": "matches no file",
-                    "kustomize": "has no kustomization.yaml" if ctx.repo.is_dir(source.path) else "is not a folder",
-                    "helm": "has no Chart.yaml" if ctx.repo.is_dir(source.path) else "is not a folder",
-                }[source.kind]
+                what = Msg(ENTRY_PROBLEMS[{
+                    "rawYaml": "no file",
+                    "kustomize": "no kustomization" if ctx.repo.is_dir(source.path) else "not a folder",
+                    "helm": "no chart" if ctx.repo.is_dir(source.path) else "not a folder",
+                }[source.kind]])
                 resolved = f" ({source.path})" if source.path != source.written else ""
                 yield self.finding(
-                    f"Skaffold {source.kind} entry {source.written}{resolved} {what}: it deploys nothing{_nearest(ctx, source.path)}",
+                    Msg(
+                        "Skaffold {kind} entry {entry}{resolved} {what}: it deploys nothing{nearest}",
+                        kind=source.kind, entry=source.written, resolved=resolved, what=what, nearest=_nearest(ctx, source.path),
+                    ),
                     source.location,
                     evidence={"entry": source.written, "resolved": source.path, "kind": source.kind, "profile": source.profile},
-                    root_cause=f"Skaffold resolves {source.written} relative to {config.folder}; nothing is there, so the manifests it was meant to deploy are not applied.",
-                    params={"config": config.path, "entry": source.written},
+                    root_cause=Msg(
+                        "Skaffold resolves {entry} relative to {folder}; nothing is there, so the manifests it was meant to deploy are not applied.",
+                        entry=source.written, folder=config.folder,
+                    ),
+                    facts=ManifestEntryFacts(config=config.path, entry=source.written),
                 )
+
+
+@dataclass(frozen=True)
+class ForwardFacts(Facts):
+    """SKF003: the Skaffold config and the Service a portForward names."""
+
+    config: str
+    service: str
+
+
+@dataclass(frozen=True)
+class MissingServiceFacts(ForwardFacts):
+    """SKF003: ... which no manifest defines in the forward's namespace."""
+
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingPortFacts(ForwardFacts):
+    """SKF003: ... which does not expose the forwarded port."""
+
+    port: int | str | None = None
 
 
 class PortForwardTargetMissing(Check):
@@ -139,6 +217,9 @@ class PortForwardTargetMissing(Check):
     )
     example = "portForward: [{resourceType: service, resourceName: auth-service, port: 3000}] — the Service is `auth`, port 80"
     fix = "Name the Service, namespace and Service port (not the container port) that the manifests define."
+    Facts = ForwardFacts
+    symptom = "the `skaffold dev` port-forward to Service {service} never connects: localhost answers nothing"
+    fix_title = "Point the portForward in {config} at a Service and port the manifests define"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for config in configs(ctx):
@@ -163,32 +244,49 @@ class PortForwardTargetMissing(Check):
                     yield self._no_port(config, forward, matching)
 
     def _missing(self, config: SkaffoldConfig, forward: PortForward, services: list, named: list) -> Finding:
-        namespace = f" in namespace {forward.namespace}" if forward.namespace else ""
+        namespace = Msg(" in namespace {namespace}", namespace=forward.namespace) if forward.namespace else ""
         if named:
-            what = f"Service {forward.resource_name} is defined only in namespace {', '.join(sorted({s[1] or '(none)' for s in named}))}"
+            namespaces = [Msg("(none)") if n is None else n for n in sorted({s[1] for s in named}, key=lambda n: n or "(none)")]
+            what = Msg("Service {name} is defined only in namespace {namespaces}", name=forward.resource_name, namespaces=Joined(namespaces, ", "))
         elif services:
-            listed = ", ".join(f"{n} ({'namespace ' + ns + ', ' if ns else ''}port {_ports(data)}) at {where.path}:{where.line}" for n, ns, data, where in services[:5])
-            what = f"the Services defined are {listed}"
+            listed = Joined([
+                Msg("{name} (namespace {namespace}, port {ports}) at {place}", name=n, namespace=ns, ports=_ports(data), place=f"{where.path}:{where.line}")
+                if ns else Msg("{name} (port {ports}) at {place}", name=n, ports=_ports(data), place=f"{where.path}:{where.line}")
+                for n, ns, data, where in services[:5]
+            ], ", ")
+            what = Msg("the Services defined are {listed}", listed=listed)
         else:
-            what = "no manifest defines any Service"
+            what = Msg("no manifest defines any Service")
         return self.finding(
-            f"Skaffold port-forwards to Service {forward.resource_name}{namespace}, which no manifest defines; {what}",
+            Msg(
+                "Skaffold port-forwards to Service {service}{namespace}, which no manifest defines; {what}",
+                service=forward.resource_name, namespace=namespace, what=what,
+            ),
             forward.location,
             related=[s[3] for s in (named or services)[:5]],
             evidence={"service": forward.resource_name, "namespace": forward.namespace, "services": [f"{s[1] or ''}/{s[0]}" for s in services]},
-            root_cause=f"`skaffold dev` waits for Service {forward.resource_name}{namespace} to forward port {forward.port}; nothing Skaffold or the repository deploys creates it, so the forward never connects.",
-            params={"config": config.path, "service": forward.resource_name, "namespace": forward.namespace},
+            root_cause=Msg(
+                "`skaffold dev` waits for Service {service}{namespace} to forward port {port}; nothing Skaffold or the repository "
+                "deploys creates it, so the forward never connects.",
+                service=forward.resource_name, namespace=namespace, port=forward.port,
+            ),
+            facts=MissingServiceFacts(config=config.path, service=forward.resource_name, namespace=forward.namespace),
         )
 
     def _no_port(self, config: SkaffoldConfig, forward: PortForward, matching: list) -> Finding:
         name, _, data, where = matching[0]
         return self.finding(
-            f"Skaffold port-forwards to port {forward.port} of Service {name}, which exposes port {_ports(data)} ({where.path}:{where.line})",
+            Msg(
+                "Skaffold port-forwards to port {port} of Service {name}, which exposes port {ports} ({place})",
+                port=forward.port, name=name, ports=_ports(data), place=f"{where.path}:{where.line}",
+            ),
             forward.port_location,
             related=[where],
             evidence={"service": name, "port": forward.port, "service_ports": _ports(data)},
-            root_cause=f"portForward `port` is the Service's port; {name} has no port {forward.port}, so the forward fails.",
-            params={"config": config.path, "service": name, "port": forward.port},
+            root_cause=Msg(
+                "portForward `port` is the Service's port; {name} has no port {port}, so the forward fails.", name=name, port=forward.port,
+            ),
+            facts=MissingPortFacts(config=config.path, service=name, port=forward.port),
         )
 
 
@@ -226,7 +324,7 @@ def _nearest(ctx: ScanContext, path: str) -> str:
     children = sorted({p[len(prefix):].split("/", 1)[0] + ("/" if "/" in p[len(prefix):] else "") for p in ctx.repo.walk(folder)})
     if not children or folder == ".":
         return ""
-    return f"; {folder} holds {', '.join(children[:8])}"
+    return Msg("; {folder} holds {children}", folder=folder, children=", ".join(children[:8]))
 
 
 def _same_namespace(defined: str | None, wanted: str | None) -> bool:
@@ -244,7 +342,17 @@ def _exposes(data: dict, port) -> bool:
 def _ports(data: dict) -> str:
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     ports = [str(e.get("port")) for e in spec.get("ports") or [] if isinstance(e, dict)]
-    return ", ".join(ports) or "none"
+    return ", ".join(ports) or Msg("none")
+
+
+@dataclass(frozen=True)
+class OtherServiceFacts(Facts):
+    """SKF004: the artifact, its context, and the folder named after its image (None when it is a copy of another artifact)."""
+
+    config: str
+    image: str
+    context: str
+    folder: str | None = None
 
 
 class ArtifactFromOtherService(Check):
@@ -260,6 +368,9 @@ class ArtifactFromOtherService(Check):
     )
     example = "artifacts: [{image: auth, context: services/auth}, {image: orders, context: services/auth}]"
     fix = "Point the artifact's `context` (and `docker.dockerfile`) at the service the image is named after."
+    Facts = OtherServiceFacts
+    symptom = "the workload that runs {image} runs another service's program: wrong routes, failing probes or clients"
+    fix_title = "Point Skaffold artifact {image} in {config} at its own service's folder"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -284,25 +395,34 @@ class ArtifactFromOtherService(Check):
                 seen.add(mark)
                 folder = posixpath.dirname(artifact.dockerfile) or "."
                 if owner is not None:
-                    message = (
-                        f"Skaffold artifact {artifact.image} is built from {folder} ({artifact.dockerfile}), but {owner} is the "
-                        f"folder named after it: the image holds another service"
+                    message = Msg(
+                        "Skaffold artifact {image} is built from {folder} ({dockerfile}), but {owner} is the "
+                        "folder named after it: the image holds another service",
+                        image=artifact.image, folder=folder, dockerfile=artifact.dockerfile, owner=owner,
                     )
-                    cause = f"{owner} has its own Dockerfile and is named like the image, yet the artifact's context and Dockerfile are those of {folder}."
+                    cause = Msg(
+                        "{owner} has its own Dockerfile and is named like the image, yet the artifact's context and Dockerfile are those of {folder}.",
+                        owner=owner, folder=folder,
+                    )
                 else:
                     first = groups[key][0]
-                    message = (
-                        f"Skaffold artifact {artifact.image} builds the same context {artifact.context} and Dockerfile "
-                        f"{artifact.dockerfile} as {first.image}: both images hold the same service"
+                    message = Msg(
+                        "Skaffold artifact {image} builds the same context {context} and Dockerfile "
+                        "{dockerfile} as {first}: both images hold the same service",
+                        image=artifact.image, context=artifact.context, dockerfile=artifact.dockerfile, first=first.image,
                     )
-                    cause = f"Two artifacts with one context, Dockerfile, target and build args produce the same image under two names; {artifact.image} was copied from {first.image} and not pointed at its own folder."
+                    cause = Msg(
+                        "Two artifacts with one context, Dockerfile, target and build args produce the same image under two names; "
+                        "{image} was copied from {first} and not pointed at its own folder.",
+                        image=artifact.image, first=first.image,
+                    )
                 yield self.finding(
                     message,
                     artifact.context_location,
                     related=[artifact.location] + [a.location for a in twins[:1]],
                     evidence={"image": artifact.image, "context": artifact.context, "dockerfile": artifact.dockerfile, "service_folder": owner, "same_as": [a.image for a in twins]},
-                    root_cause=cause + " Skaffold deploys it wherever the manifests use the image, so that workload runs the wrong program.",
-                    params={"config": artifact.config, "image": artifact.image, "context": artifact.context, "folder": owner},
+                    root_cause=Joined([cause, Msg("Skaffold deploys it wherever the manifests use the image, so that workload runs the wrong program.")], " "),
+                    facts=OtherServiceFacts(config=artifact.config, image=artifact.image, context=artifact.context, folder=owner),
                 )
 
 
