@@ -107,3 +107,13 @@ def test_in_cluster_outside_a_pod_is_a_clear_error(monkeypatch):
         assert exc.kind == NO_CONFIG and "works only inside a pod with a service account" in exc.reason
     else:
         raise AssertionError("connected in-cluster outside a pod")
+
+
+def test_forbidden_argo_cd_applications_leave_only_cl014_undecided(tmp_path):
+    with FakeKube("broken") as kube:
+        kube.forbid("list", "applications", namespace="argocd")
+        report, outcome, _ = _live(kube, tmp_path)
+    assert outcome.ran
+    [reason] = _undecided(report, "CL014")
+    assert reason.startswith("cannot list applications in namespace argocd: RBAC forbids 'list' on 'applications' (API group 'argoproj.io')")
+    assert sorted(f.service for f in report.findings if f.code == "CL001") == ["auth-service", "ticket-service"]

@@ -13,6 +13,7 @@ import pytest
 from tiketi_doctor.cli.check_cmd import CheckOptions, run_check
 from tiketi_doctor.cli.live_cmd import EXIT_LIVE_SKIPPED, run_status
 from tiketi_doctor.cluster.runner import LiveOptions
+from tiketi_doctor.cluster.snapshot import RESOURCES
 
 from .conftest import CASES, EXAMPLE
 from .fakekube import FakeKube
@@ -52,7 +53,7 @@ def test_the_reports_broken_state_is_one_finding_per_crash(fake_kube, fake_kubec
     assert [a["code"] for a in auth["evidence"]["static_cause"]] == ["DEP001"]
     # the final pod table
     assert {p["name"].rsplit("-", 2)[0]: p["status"] for p in data["pods"]}["auth-service"] == "CrashLoopBackOff"
-    assert fake_kube.calls(verb="list") == 5 and fake_kube.calls(resource="pods/log") == 2
+    assert fake_kube.calls(verb="list") == len(RESOURCES) and fake_kube.calls(resource="pods/log") == 2
 
 
 def test_terminal_output_reads_as_one_block_per_crash(fake_kube, fake_kubeconfig, tmp_path):

@@ -25,14 +25,21 @@ def _docs(name: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(manifests.path(name).read_text()) if d]
 
 
+def _all(kind: str) -> list[dict]:
+    return [d for name in ("rbac.yaml", "cronjob.yaml") for d in _docs(name) if d["kind"] == kind]
+
+
 def _one(kind: str) -> dict:
-    found = [d for name in ("rbac.yaml", "cronjob.yaml") for d in _docs(name) if d["kind"] == kind]
+    found = _all(kind)
     assert len(found) == 1, kind
     return found[0]
 
 
-def _granted() -> set[tuple[str, str, str]]:
-    return {(group, resource, verb) for rule in _one("ClusterRole")["rules"]
+def _granted() -> set[tuple[str, str, str, str]]:
+    """(API group, resource, verb, namespace) for every rule of every role, in the namespace its binding grants it."""
+    roles = {r["metadata"]["name"]: r for r in _all("ClusterRole")}
+    return {(group, resource, verb, binding["metadata"]["namespace"])
+            for binding in _all("RoleBinding") for rule in roles[binding["roleRef"]["name"]]["rules"]
             for group in rule["apiGroups"] for resource in rule["resources"] for verb in rule["verbs"]}
 
 
@@ -50,15 +57,15 @@ def test_the_schema_validation_can_fail():
     import kubernetes_validate
     from kubernetes_validate import utils
 
-    role = _one("ClusterRole")
+    role = _all("ClusterRole")[0]
     broken = {**role, "rules": [{**role["rules"][0], "verb": ["list"]}]}  # misspelt field
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, utils.latest_version(), strict=True)
 
 
 def test_the_role_grants_exactly_the_snapshot_reads_and_only_reads():
-    assert _granted() == {(p.group, p.resource, p.verb) for p in READS}
-    assert {verb for _, _, verb in _granted()} <= READ_VERBS
+    assert {(group, resource, verb) for group, resource, verb, _ in _granted()} == {(p.group, p.resource, p.verb) for p in READS}
+    assert {verb for _, _, verb, _ in _granted()} <= READ_VERBS
 
 
 _API_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)/")
@@ -74,18 +81,20 @@ def test_the_role_grants_what_a_whole_live_run_asks_for(tmp_path: Path):
         outcome = run_live(report, EXAMPLE, find_catalogue(EXAMPLE), live_registry().runnable(["CL"], live=True), options)
         requests = [r for r in kube.requests if _API_PATH.match(r.path)]
     assert outcome.ran and requests
-    asked = {(_API_PATH.match(r.path).group("group") or "", r.resource + (f"/{r.subresource}" if r.subresource else ""), r.verb)
+    asked = {(_API_PATH.match(r.path).group("group") or "", r.resource + (f"/{r.subresource}" if r.subresource else ""), r.verb, r.namespace)
              for r in requests}
-    assert ("", "pods/log", "get") in asked  # the run did read logs: the comparison covers them
+    assert ("", "pods/log", "get", "tiketi") in asked  # the run did read logs: the comparison covers them
     assert asked == _granted()
 
 
 def test_the_binding_and_the_cronjob_use_the_read_only_account():
     account = _one("ServiceAccount")["metadata"]
-    binding = _one("RoleBinding")
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                  "name": _one("ClusterRole")["metadata"]["name"]}
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["name"], "namespace": account["namespace"]}]
+    roles = {r["metadata"]["name"] for r in _all("ClusterRole")}
+    bindings = _all("RoleBinding")
+    assert {b["roleRef"]["name"] for b in bindings} == roles and len(bindings) == len(roles)
+    for binding in bindings:
+        assert binding["roleRef"]["apiGroup"] == "rbac.authorization.k8s.io" and binding["roleRef"]["kind"] == "ClusterRole"
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["name"], "namespace": account["namespace"]}]
     pod = _one("CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == account["name"]
     command = " ".join(pod["containers"][0]["args"])

@@ -12,7 +12,7 @@ from .pods import (
     ConfigObjectMissing, ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable, ImagePullFailed,
     InitContainerBlocked, PodUnschedulable, ProbeFailing,
 )
-from .rollout import ComponentNotRunning
+from .rollout import ArgoApplicationUnhealthy, ComponentNotRunning
 
 CHECKS = (
     ContainerCrashLoop,
@@ -28,4 +28,5 @@ CHECKS = (
     ComponentNotRunning,
     ImagePullFailed,
     ConfigObjectMissing,
+    ArgoApplicationUnhealthy,
 )

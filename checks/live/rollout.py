@@ -1,12 +1,15 @@
-"""Rollout: whether each catalogue component is deployed and scaled at all."""
+"""Rollout: whether each catalogue component is deployed and scaled at all, and whether the Argo CD
+Application that deploys the namespace is in sync with Git and healthy."""
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING, Iterable
 
-from tiketi_doctor.model import Finding, Severity
+from tiketi_doctor.analysis import k8s
+from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands
 
-from .base import Explanation, LiveCheck
+from .base import Explanation, LiveCheck, mask
 
 if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext, Workload
@@ -58,3 +61,120 @@ class ComponentNotRunning(LiveCheck):
             yield self.live_finding(ctx, None, workload, f"{component.name} runs no pod (scaled to 0)", why,
                                     evidence={"dependents": dependents})
 
+
+
+# -- CL014 -------------------------------------------------------------------------------------------
+
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+class ArgoApplicationUnhealthy(LiveCheck):
+    code = "CL014"
+    name = "argo-application-unhealthy"
+    severity = Severity.WARNING
+    reads = ("pods", "replicasets", "deployments", "applications")
+    summary = "An Argo CD Application that deploys this namespace is OutOfSync or Degraded: its status explained and tied to the files in Git."
+    why = (
+        "With Argo CD, what runs is what Git says once the Application is Synced; a change made in the cluster directly is "
+        "reported OutOfSync and undone by self-heal, and a sync that fails leaves the old state running. Degraded means "
+        "a resource Argo CD deployed is unhealthy (a Deployment past its progress deadline). The Application's status "
+        "names the resources that differ or fail, and its source path names the folder in Git to change."
+    )
+    example = (
+        "Application tiketi (argocd) is Degraded: Deployment payment-service exceeded its progress deadline "
+        "(k8s/08-payment-service.yaml; source path k8s at HEAD)"
+    )
+    fix = (
+        "Degraded: fix the failing resource (its pod findings say why) in the source path in Git, commit and let Argo CD "
+        "sync. OutOfSync: make the change in Git instead of the cluster, or sync (`argocd app sync NAME`) when the "
+        "Application has no automated sync; a failed sync's message says what Argo CD could not apply."
+    )
+
+    def check_repository(self, ctx) -> Iterable[Finding]:
+        if not self.can_decide(ctx):
+            return
+        ns = ctx.snapshot.namespace
+        for app in ctx.snapshot.applications:
+            spec, status = app.get("spec") or {}, app.get("status") or {}
+            if ((spec.get("destination") or {}).get("namespace") or ns) != ns:
+                continue
+            sync = (status.get("sync") or {}).get("status") or "Unknown"
+            health = status.get("health") or {}
+            if sync != "OutOfSync" and health.get("status") not in ("Degraded", "Missing"):
+                continue
+            yield self._finding(ctx, app, sync, health)
+
+    def _finding(self, ctx: LiveContext, app: dict, sync: str, health: dict) -> Finding:
+        from tiketi_doctor.cluster.context import Workload
+
+        meta, spec, status = app.get("metadata") or {}, app.get("spec") or {}, app.get("status") or {}
+        name, source = meta.get("name", "?"), spec.get("source") or {}
+        path = str(source.get("path") or ".").strip("/") or "."
+        revision = source.get("targetRevision") or "HEAD"
+        automated = (spec.get("syncPolicy") or {}).get("automated")
+        resources = [r for r in status.get("resources") or [] if isinstance(r, dict)]
+        differing = [r for r in resources if r.get("status") == "OutOfSync"]
+        failing = [r for r in resources if (r.get("health") or {}).get("status") in ("Degraded", "Missing")]
+        places = {(r.get("kind"), r.get("name")): self._place(ctx, path, r.get("kind"), r.get("name")) for r in differing + failing}
+        exists, folder = self._folder(ctx, path)
+        degraded = health.get("status") in ("Degraded", "Missing")
+        states = [s for s in (sync if sync == "OutOfSync" else "", health.get("status") if degraded else "") if s]
+        parts: list[str] = []
+        if degraded:
+            lines = [f"{r.get('kind')} {r.get('name')}: {(r.get('health') or {}).get('message') or (r.get('health') or {}).get('status')}" for r in failing]
+            parts.append(f"{health.get('status')}: " + ("; ".join(lines) or health.get("message") or "no resource says why")
+                         + ". The pod findings of those components say why they fail; fix it in Git, commit, and Argo CD rolls it out.")
+        if sync == "OutOfSync":
+            which = (", ".join(f"{r.get('kind')} {r.get('name')}" for r in differing) or "its resources") + (" differs" if len(differing) == 1 else " differ")
+            operation = status.get("operationState") or {}
+            if operation.get("phase") in ("Failed", "Error"):
+                parts.append(f"OutOfSync: {which} from Git and the last sync failed: \"{mask(str(operation.get('message') or ''))}\".")
+            elif automated is not None:
+                parts.append(f"OutOfSync: {which} from Git; Argo CD syncs them back by itself"
+                             + (" (self-heal)" if automated.get("selfHeal") else "")
+                             + ": a change made in the cluster directly does not last — make it in Git.")
+            else:
+                parts.append(f"OutOfSync: {which} from Git and the Application has no automated sync: "
+                             f"sync it (`argocd app sync {name}`) or change Git to what the cluster should run.")
+        for condition in status.get("conditions") or []:
+            if isinstance(condition, dict) and condition.get("message"):
+                parts.append(f"{condition.get('type')}: \"{mask(str(condition['message']))}\".")
+        if not exists:
+            parts.append(f"The source path {path} is not a folder of this repository (see ARGO001).")
+        located = [loc for loc in places.values() if loc is not None]
+        location = located[0] if located else folder
+        target = next((w for r in failing + differing for w in ctx.workloads() if r.get("kind") == "Deployment" and w.name == r.get("name")), None)
+        workload = target or Workload(name, None, None)
+        why = Explanation(
+            headline=f"source {path} at {revision}" + (f" ({', '.join(f'{k} {n}' for (k, n), loc in places.items() if loc)})" if located else ""),
+            cause=f"Application {name} ({meta.get('namespace')}) deploys {source.get('repoURL')} {path} at {revision}. " + " ".join(parts),
+            location=location,
+            related=[loc for loc in located[1:]] + ([folder] if folder and folder != location else []),
+            remediation=[] if automated is not None else [f"argocd app sync {name}"],
+            params={"application": name, "sync": sync, "health": health.get("status"), "source_path": path},
+        )
+        text = f"Argo CD Application {name} is {' and '.join(states)}"
+        return self.live_finding(ctx, None, workload, text, why, severity=Severity.ERROR if degraded else None,
+                                 evidence={"application": {"name": name, "sync": sync, "health": health.get("status"),
+                                                           "revision": (status.get("sync") or {}).get("revision")}})
+
+    @staticmethod
+    def _folder(ctx: LiveContext, path: str) -> tuple[bool, Location | None]:
+        """Whether the source path is a folder of the repository, and its kustomization when it has one."""
+        files = list(ctx.repo.walk(path))
+        direct = [f for f in files if posixpath.dirname(f) == ("" if path == "." else path)]
+        chosen = next((f for f in direct if posixpath.basename(f) in _KUSTOMIZATION_FILES), None)
+        return bool(files), (Location(chosen, 1, label=f"source path {path}") if chosen else None)
+
+    @staticmethod
+    def _place(ctx: LiveContext, path: str, kind: str | None, name: str | None) -> Location | None:
+        """Where the repository defines a resource of the Application: under its source path first."""
+        from tiketi_doctor.analysis.environments import manifest_files
+
+        files = manifest_files(ctx)
+        inside = [f for f in files if path == "." or f.startswith(path + "/")]
+        for f in inside + [f for f in files if f not in inside]:
+            for obj in k8s.objects(ctx, f):
+                if obj.kind == kind and obj.name == name:
+                    return obj.at(("metadata", "name"), label=f"{kind} {name}")
+        return None

@@ -31,7 +31,11 @@ IN_CLUSTER = "in-cluster"
 # resource -> (api attribute, namespaced list method, read method)
 # The API group of each resource the session reads ("" is the core group): RBAC names it.
 API_GROUPS = {"pods": "", "pods/log": "", "events": "", "services": "", "configmaps": "", "secrets": "",
-              "nodes": "", "deployments": "apps", "replicasets": "apps"}
+              "nodes": "", "deployments": "apps", "replicasets": "apps", "applications": "argoproj.io"}
+# Argo CD's Applications live in Argo CD's own namespace (its default install), not in the app's.
+ARGOCD_NAMESPACE = "argocd"
+# custom resource -> (group, version, the namespace it is listed in); a cluster without the CRD has none
+_CUSTOM_LISTS = {"applications": ("argoproj.io", "v1alpha1", ARGOCD_NAMESPACE)}
 _LISTS = {
     "pods": ("core", "list_namespaced_pod"),
     "events": ("core", "list_namespaced_event"),
@@ -171,6 +175,7 @@ class Session:
     _api_client: Any
     core: Any
     apps: Any
+    custom: Any = None  # CustomObjectsApi: Argo CD Applications
     calls: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _started: float = field(default_factory=time.monotonic, repr=False)
@@ -222,10 +227,20 @@ class Session:
 
     def list(self, resource: str, **query) -> list[dict]:
         """Every object of a namespaced resource in one call (no paging: the call count stays constant)."""
-        api, method = _LISTS[resource]
         self._count(f"list {resource}")
-        with self._needs("list", resource):
-            body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
+        if resource in _CUSTOM_LISTS:
+            group, version, namespace = _CUSTOM_LISTS[resource]
+            try:
+                with self._needs("list", resource, namespace):
+                    body = self._raw(self.custom.list_namespaced_custom_object, group, version, namespace, resource, **query)
+            except ClusterError as exc:
+                if exc.status == 404:
+                    return []  # the API server does not serve the kind: no such add-on installed
+                raise
+        else:
+            api, method = _LISTS[resource]
+            with self._needs("list", resource):
+                body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             if isinstance(body, dict) and items is None and body.get("kind", "").endswith("List"):
@@ -248,14 +263,14 @@ class Session:
             return self._body(response).decode("utf-8", errors="replace")
 
     @contextmanager
-    def _needs(self, verb: str, resource: str):
+    def _needs(self, verb: str, resource: str, namespace: str | None = None):
         """A 403 of the calls inside becomes a ClusterError naming the missing permission."""
         try:
             yield
         except ClusterError as exc:
             if exc.status != 403:
                 raise
-            permission = Permission(verb, resource, API_GROUPS.get(resource, ""), self.namespace)
+            permission = Permission(verb, resource, API_GROUPS.get(resource, ""), namespace or self.namespace)
             # the server's own words name the user it refused
             raise ClusterError(FORBIDDEN, f"{permission.denied()} — {exc.reason}", status=403, permission=permission) from exc
 
@@ -358,7 +373,8 @@ def connect(target: ClusterTarget) -> Session:
         raise ClusterError(NO_CONFIG, f"context {target.context!r} in {kubeconfig} cannot be used: {_first_line(exc)}") from None
     configuration.retries = 0  # a dead server must fail in one timeout, not four
     api_client = client.ApiClient(configuration)
-    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client))
+    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client),
+                   client.CustomObjectsApi(api_client))
 
 
 def _connect_in_cluster(target: ClusterTarget) -> Session:
@@ -374,7 +390,8 @@ def _connect_in_cluster(target: ClusterTarget) -> Session:
         raise ClusterError(NO_CONFIG, f"context {IN_CLUSTER!r} works only inside a pod with a service account: {_first_line(exc)}") from None
     configuration.retries = 0
     api_client = client.ApiClient(configuration)
-    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client))
+    return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client),
+                   client.CustomObjectsApi(api_client))
 
 
 def translate(exc: BaseException, session: Session | None = None) -> ClusterError:
