@@ -303,3 +303,24 @@ def test_a_broken_mo_falls_back_to_the_po(tmp_path):
     (mo,) = i18n_tools.compile_all(locale_dir=tmp_path)
     mo.write_bytes(mo.read_bytes()[:20])  # truncated, newer than the .po
     assert i18n._domain(folder, "demo") == {"hello {name}": "{name} 안녕"}
+
+
+@pytest.mark.parametrize("code", ["PORT002", "DEP001", "SRC004"])
+def test_explain_in_korean_has_no_english_sentence(code):
+    try:
+        result = runner.invoke(app, ["explain", code, "--lang", "ko"])
+    finally:
+        i18n.set_language(None)
+    assert result.exit_code == 0, result.output
+    assert "수정 방법" in result.output
+    assert english_runs(result.output.split("자세히:")[0]) == []
+
+
+def test_checks_list_markdown_stays_english_in_a_korean_locale(monkeypatch):
+    """The README table is generated from it: the locale must not change it."""
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    try:
+        result = runner.invoke(app, ["checks", "list", "--format", "markdown"])
+    finally:
+        i18n.set_language(None)
+    assert "| PORT002 | dockerfile-port-mismatch |" in result.output and "카탈로그" not in result.output

@@ -25,13 +25,17 @@ def run_explain(code: str) -> int:
         hint = f" Did you mean {', '.join(close)}?" if close else " See `tiketi-doctor checks list`."
         error(f"no check {code!r}.{hint}")
         return EXIT_USAGE
+    from ..i18n import N_, translate
+
     out = sys.stdout
-    out.write(f"{check.code} {check.name} ({check.severity.value}{', fixable' if check.fixable else ''})\n\n")
-    out.write(f"{check.summary}\n\n")
-    for title, text in (("Why it matters", check.why), ("Example", check.example), ("How to fix", check.fix)):
-        body = "\n".join("  " + line for line in text.strip().splitlines())
-        out.write(f"{title}:\n{body}\n\n")
-    out.write(f"More: {_page_reference(check.code)}\n")
+    fixable = translate(N_(", fixable")) if check.fixable else ""
+    out.write(f"{check.code} {check.name} ({check.severity.value}{fixable})\n\n")
+    out.write(f"{translate(check.summary)}\n\n")
+    sections = ((N_("Why it matters"), check.why), (N_("Example"), check.example), (N_("How to fix"), check.fix))
+    for title, text in sections:
+        body = "\n".join("  " + line for line in translate(text).strip().splitlines())
+        out.write(f"{translate(title)}:\n{body}\n\n")
+    out.write(f"{translate(N_('More:'))} {_page_reference(check.code)}\n")
     return EXIT_CLEAN
 
 
@@ -104,9 +108,11 @@ def run_list(list_format: str) -> int:
         from rich.console import Console
         from rich.table import Table
 
+        from ..i18n import translate
+
         table = Table("code", "name", "severity", "fix", "summary", show_lines=False)
         for c in checks:
-            table.add_row(c.code, c.name, c.severity.value, "yes" if c.fixable else "", c.summary)
+            table.add_row(c.code, c.name, c.severity.value, "yes" if c.fixable else "", translate(c.summary))
         Console().print(table)
     return EXIT_CLEAN
 

@@ -336,20 +336,26 @@ def redeploy(
 
 
 @app.command()
-def explain(code: str = typer.Argument(..., help="A check code (DEP001) or name (module-missing-in-image).")) -> None:
+def explain(
+    code: str = typer.Argument(..., help="A check code (DEP001) or name (module-missing-in-image)."),
+    lang: Optional[ReportLang] = typer.Option(None, "--lang", help=_LANG_HELP),
+) -> None:
     """Explain a check: why it matters, an example, and how to fix it."""
     from .info_cmd import run_explain
 
+    _language(lang)
     raise typer.Exit(run_explain(code))
 
 
 @checks_app.command("list")
 def checks_list(
     list_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table, markdown (the README table) or json."),
+    lang: Optional[ReportLang] = typer.Option(None, "--lang", help="Language of the table's summaries (markdown and json stay English)."),
 ) -> None:
     """List every check with its code, severity and summary."""
     from .info_cmd import run_list
 
+    _language(lang)
     raise typer.Exit(run_list(list_format.value))
 
 

@@ -32,7 +32,10 @@ def run_report(options: ReportOptions, registry: Registry | None = None) -> int:
     except (UsageError, InternalError, OSError) as exc:
         return exit_for(exc, "the report")
     if options.output is not None:
-        print(f"wrote {options.output} ({name}, {options.lang}): {len(report.findings)} findings")
+        from ..i18n import Msg
+
+        done = Msg("wrote {path} ({format}, {lang}): {count} findings", path=str(options.output), format=name, lang=options.lang, count=len(report.findings))
+        print(done.render(options.lang))
     errored = [run for run in report.runs if run.status == RunStatus.ERROR]
     for run in errored:
         error(f"internal error: {run.code} on {run.subject} raised {run.reason}")
