@@ -50,7 +50,7 @@ def test_broken_namespace_as_kubectl_shows_it(tmp_path):
         auth = snapshot.pods_of("auth-service")[0]
         assert auth.containers[0].last.exit_code == 1 and auth.containers[0].last.reason == "Error"
         assert [e.reason for e in snapshot.events_for("Pod", auth.name)] == ["BackOff"]  # warnings only
-        assert session.calls == {f"list {r}": 1 for r in ("pods", "events", "deployments", "replicasets", "services", "applications")}
+        assert session.calls == {f"list {r}": 1 for r in ("pods", "events", "deployments", "replicasets", "services", "horizontalpodautoscalers", "applications")}
         assert fake_kube.calls(resource="pods/log") == 0  # nothing read until asked
         first = snapshot.log(auth.name, "auth-service", previous=True)
         again = snapshot.log(auth.name, "auth-service", previous=True)
@@ -75,4 +75,4 @@ def test_list_calls_stay_constant_with_the_namespace_size(tmp_path):
                 snapshot = take_snapshot(session, now=dt.datetime.now(dt.timezone.utc))
             assert len(snapshot.pods) == size
             counts.append(kube.calls(verb="list"))
-    assert counts == [6, 6]  # one list per resource (Argo CD Applications included), whatever the size
+    assert counts == [7, 7]  # one list per resource (autoscalers and Argo CD Applications included), whatever the size

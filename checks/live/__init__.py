@@ -12,7 +12,7 @@ from .pods import (
     ConfigObjectMissing, ContainerConfigError, ContainerCrashLoop, ContainerOomKilled, ContainerRestarting, ImageNotAvailable, ImagePullFailed,
     InitContainerBlocked, PodUnschedulable, ProbeFailing,
 )
-from .rollout import ArgoApplicationUnhealthy, ComponentNotRunning
+from .rollout import ArgoApplicationUnhealthy, ComponentNotRunning, ReplicasFightAutoscalerLive
 
 CHECKS = (
     ContainerCrashLoop,
@@ -29,4 +29,5 @@ CHECKS = (
     ImagePullFailed,
     ConfigObjectMissing,
     ArgoApplicationUnhealthy,
+    ReplicasFightAutoscalerLive,
 )

@@ -9,7 +9,7 @@ from tiketi_doctor.analysis import k8s
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands
 
-from .base import Explanation, LiveCheck, mask
+from .base import Explanation, LiveCheck, from_static, mask
 
 if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext, Workload
@@ -169,12 +169,108 @@ class ArgoApplicationUnhealthy(LiveCheck):
     @staticmethod
     def _place(ctx: LiveContext, path: str, kind: str | None, name: str | None) -> Location | None:
         """Where the repository defines a resource of the Application: under its source path first."""
-        from tiketi_doctor.analysis.environments import manifest_files
+        obj = _repo_object(ctx, str(kind), str(name), path)
+        return obj.at(("metadata", "name"), label=f"{kind} {name}") if obj is not None else None
 
-        files = manifest_files(ctx)
-        inside = [f for f in files if path == "." or f.startswith(path + "/")]
-        for f in inside + [f for f in files if f not in inside]:
-            for obj in k8s.objects(ctx, f):
-                if obj.kind == kind and obj.name == name:
-                    return obj.at(("metadata", "name"), label=f"{kind} {name}")
-        return None
+
+# -- CL015 -------------------------------------------------------------------------------------------
+
+class ReplicasFightAutoscalerLive(LiveCheck):
+    code = "CL015"
+    name = "replicas-fight-autoscaler-live"
+    severity = Severity.WARNING
+    reads = ("pods", "replicasets", "deployments", "horizontalpodautoscalers", "applications")
+    summary = "An HPA scales a Deployment to another count than the `replicas` in Git while a self-healing Argo CD Application keeps writing Git's count back."
+    why = (
+        "An HorizontalPodAutoscaler owns spec.replicas of its target. When the manifest in Git also sets `replicas`, Argo "
+        "CD sees the HPA's count as drift, and with self-heal it writes Git's count back; the HPA scales again, and the "
+        "Deployment flaps between the two — pods start and stop, and under load the service has too few of them. The "
+        "cluster shows it: the HPA wants one count, Git says another, the Application self-heals."
+    )
+    example = "backend: HPA backend wants 3 replicas (2–5), k8s/05-backend.yaml:11 says replicas: 1, Application tiketi self-heals"
+    fix = (
+        "Remove `replicas` from the Deployment's manifest (the HPA owns it), or tell Argo CD to ignore it: "
+        "`ignoreDifferences: [{group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}]` in the Application."
+    )
+
+    def check_repository(self, ctx) -> Iterable[Finding]:
+        if not self.can_decide(ctx):
+            return
+        snapshot = ctx.snapshot
+        for hpa in snapshot.autoscalers:
+            spec, status = hpa.get("spec") or {}, hpa.get("status") or {}
+            target = spec.get("scaleTargetRef") or {}
+            deployment = snapshot.deployment(str(target.get("name"))) if target.get("kind") == "Deployment" else None
+            wanted = status.get("desiredReplicas", status.get("currentReplicas"))
+            if deployment is None or not isinstance(wanted, int):
+                continue
+            name = deployment["metadata"]["name"]
+            app = next((a for a in snapshot.applications if _self_heals(a, snapshot.namespace, deployment)), None)
+            obj = _repo_object(ctx, "Deployment", name, _source_path(app) if app else ".")
+            git = obj.get("spec", "replicas") if obj is not None else None
+            if app is None or not isinstance(git, int) or git == wanted:
+                continue
+            yield self._finding(ctx, hpa, deployment, app, obj, git, wanted)
+
+    def _finding(self, ctx: LiveContext, hpa: dict, deployment: dict, app: dict, obj, git: int, wanted: int) -> Finding:
+        from tiketi_doctor.cluster.context import Workload
+
+        name, hpa_name, app_name = deployment["metadata"]["name"], hpa["metadata"]["name"], app["metadata"]["name"]
+        spec = hpa.get("spec") or {}
+        bounds = f"{spec.get('minReplicas') or 1}–{spec.get('maxReplicas')}"
+        live = (deployment.get("spec") or {}).get("replicas")
+        workload = next((w for w in ctx.workloads() if w.name == name), None) or Workload(name, None, deployment)
+        at = obj.at(("spec", "replicas"), label=f"replicas: {git}")
+        static = [f for f in ctx.static.find("ARGO003") if f.params.get("workload") == name]
+        headline = f"HPA {hpa_name} wants {wanted} ({bounds}), {at.path}:{at.line} says {git}, and Application {app_name} self-heals"
+        if static:
+            why = from_static(static, headline)
+        else:
+            why = Explanation(
+                headline=headline,
+                cause=(f"HPA {hpa_name} sets deployment/{name} to {wanted} replicas (now {live}); Git says replicas: {git} "
+                       f"({at.path}:{at.line}), and Argo CD Application {app_name} self-heals, so every sync writes {git} back "
+                       "and the HPA scales again. Remove `replicas` from the manifest (the HPA owns it), or add "
+                       "ignoreDifferences for /spec/replicas of Deployments to the Application."),
+                location=at,
+            )
+        why.params.update({"hpa": hpa_name, "application": app_name, "git_replicas": git, "hpa_replicas": wanted})
+        text = f"{workload.service}'s replica count flaps: an HPA scales it and Argo CD writes Git's count back"
+        return self.live_finding(ctx, None, workload, text, why,
+                                 evidence={"hpa": {"name": hpa_name, "desired": wanted, "range": bounds}, "deployment_replicas": live,
+                                           "git_replicas": git, "application": app_name})
+
+
+def _source_path(app: dict) -> str:
+    return str(((app.get("spec") or {}).get("source") or {}).get("path") or ".").strip("/") or "."
+
+
+def _self_heals(app: dict, namespace: str, deployment: dict) -> bool:
+    """Whether the Application deploys this Deployment with self-heal and does not ignore its replicas."""
+    spec = app.get("spec") or {}
+    if ((spec.get("destination") or {}).get("namespace") or namespace) != namespace:
+        return False
+    if not ((spec.get("syncPolicy") or {}).get("automated") or {}).get("selfHeal"):
+        return False
+    if any("/spec/replicas" in (d.get("jsonPointers") or []) and d.get("kind") in (None, "Deployment")
+           for d in spec.get("ignoreDifferences") or [] if isinstance(d, dict)):
+        return False
+    name, meta = app["metadata"]["name"], deployment.get("metadata") or {}
+    tracked = ((meta.get("labels") or {}).get("app.kubernetes.io/instance") == name
+               or str((meta.get("annotations") or {}).get("argocd.argoproj.io/tracking-id", "")).split(":", 1)[0] == name)
+    listed = any(r.get("kind") == "Deployment" and r.get("name") == meta.get("name")
+                 for r in (app.get("status") or {}).get("resources") or [] if isinstance(r, dict))
+    return tracked or listed
+
+
+def _repo_object(ctx: LiveContext, kind: str, name: str, under: str):
+    """The repository's manifest object of that kind and name: under `under` first."""
+    from tiketi_doctor.analysis.environments import manifest_files
+
+    files = manifest_files(ctx)
+    inside = [f for f in files if under == "." or f.startswith(under + "/")]
+    for f in inside + [f for f in files if f not in inside]:
+        for obj in k8s.objects(ctx, f):
+            if obj.kind == kind and obj.name == name:
+                return obj
+    return None

@@ -62,13 +62,15 @@ RESOURCES = [
              subresources=("status", "scale")),
     Resource("replicasets", "ReplicaSet", group="apps", short_names=("rs",),
              subresources=("status", "scale"), fields=("status.replicas",)),
+    Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", group="autoscaling", version="v2",
+             short_names=("hpa",), subresources=("status",)),
     # Argo CD's custom resource (tests/fakekube/argocd.py keeps its status).
     Resource("applications", "Application", group="argoproj.io", version="v1alpha1", short_names=("app",)),
 ]
 
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 BY_KIND = {r.kind: r for r in RESOURCES}
-GROUPS = {"apps": "v1", "argoproj.io": "v1alpha1"}  # non-core groups and their one served version
+GROUPS = {"apps": "v1", "autoscaling": "v2", "argoproj.io": "v1alpha1"}  # non-core groups and their one served version
 
 
 def lookup(group: str, version: str, plural: str) -> Resource | None:

@@ -91,7 +91,7 @@ def test_discovery_documents(fake_kube):
         assert client.VersionApi(api_client).get_code().minor == "32"
         assert client.CoreApi(api_client).get_api_versions().versions == ["v1"]
         groups = client.ApisApi(api_client).get_api_versions().groups
-        assert [g.name for g in groups] == ["apps", "argoproj.io"]
+        assert [g.name for g in groups] == ["apps", "autoscaling", "argoproj.io"]
         argo = client.CustomObjectsApi(api_client).get_api_resources("argoproj.io", "v1alpha1")
         assert [(r.name, r.kind, r.namespaced) for r in argo.resources] == [("applications", "Application", True)]
         core_names = {r.name for r in core.get_api_resources().resources}

@@ -31,7 +31,8 @@ IN_CLUSTER = "in-cluster"
 # resource -> (api attribute, namespaced list method, read method)
 # The API group of each resource the session reads ("" is the core group): RBAC names it.
 API_GROUPS = {"pods": "", "pods/log": "", "events": "", "services": "", "configmaps": "", "secrets": "",
-              "nodes": "", "deployments": "apps", "replicasets": "apps", "applications": "argoproj.io"}
+              "nodes": "", "deployments": "apps", "replicasets": "apps", "horizontalpodautoscalers": "autoscaling",
+              "applications": "argoproj.io"}
 # Argo CD's Applications live in Argo CD's own namespace (its default install), not in the app's.
 ARGOCD_NAMESPACE = "argocd"
 # custom resource -> (group, version, the namespace it is listed in); a cluster without the CRD has none
@@ -42,7 +43,10 @@ _LISTS = {
     "services": ("core", "list_namespaced_service"),
     "deployments": ("apps", "list_namespaced_deployment"),
     "replicasets": ("apps", "list_namespaced_replica_set"),
+    "horizontalpodautoscalers": ("autoscaling", "list_namespaced_horizontal_pod_autoscaler"),
 }
+# Lists a cluster may not serve (an API version it predates): empty rather than an error.
+_OPTIONAL = frozenset({"horizontalpodautoscalers", "applications"})
 _READS = {
     "pods": ("core", "read_namespaced_pod"),
     "deployments": ("apps", "read_namespaced_deployment"),
@@ -176,6 +180,7 @@ class Session:
     core: Any
     apps: Any
     custom: Any = None  # CustomObjectsApi: Argo CD Applications
+    autoscaling: Any = None  # AutoscalingV2Api
     calls: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _started: float = field(default_factory=time.monotonic, repr=False)
@@ -228,19 +233,19 @@ class Session:
     def list(self, resource: str, **query) -> list[dict]:
         """Every object of a namespaced resource in one call (no paging: the call count stays constant)."""
         self._count(f"list {resource}")
-        if resource in _CUSTOM_LISTS:
-            group, version, namespace = _CUSTOM_LISTS[resource]
-            try:
+        try:
+            if resource in _CUSTOM_LISTS:
+                group, version, namespace = _CUSTOM_LISTS[resource]
                 with self._needs("list", resource, namespace):
                     body = self._raw(self.custom.list_namespaced_custom_object, group, version, namespace, resource, **query)
-            except ClusterError as exc:
-                if exc.status == 404:
-                    return []  # the API server does not serve the kind: no such add-on installed
-                raise
-        else:
-            api, method = _LISTS[resource]
-            with self._needs("list", resource):
-                body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
+            else:
+                api, method = _LISTS[resource]
+                with self._needs("list", resource):
+                    body = self._raw(getattr(getattr(self, api), method), self.namespace, **query)
+        except ClusterError as exc:
+            if exc.status == 404 and resource in _OPTIONAL:
+                return []  # the API server does not serve the kind: no such add-on or API version
+            raise
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             if isinstance(body, dict) and items is None and body.get("kind", "").endswith("List"):
@@ -374,7 +379,7 @@ def connect(target: ClusterTarget) -> Session:
     configuration.retries = 0  # a dead server must fail in one timeout, not four
     api_client = client.ApiClient(configuration)
     return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client),
-                   client.CustomObjectsApi(api_client))
+                   client.CustomObjectsApi(api_client), client.AutoscalingV2Api(api_client))
 
 
 def _connect_in_cluster(target: ClusterTarget) -> Session:
@@ -391,7 +396,7 @@ def _connect_in_cluster(target: ClusterTarget) -> Session:
     configuration.retries = 0
     api_client = client.ApiClient(configuration)
     return Session(target, configuration.host, api_client, client.CoreV1Api(api_client), client.AppsV1Api(api_client),
-                   client.CustomObjectsApi(api_client))
+                   client.CustomObjectsApi(api_client), client.AutoscalingV2Api(api_client))
 
 
 def translate(exc: BaseException, session: Session | None = None) -> ClusterError:

@@ -1,5 +1,5 @@
 """A read-only picture of one namespace: pods, warning events, deployments, replicasets, services,
-and the Argo CD Applications (in Argo CD's namespace).
+autoscalers, and the Argo CD Applications (in Argo CD's namespace).
 
 Taken with a constant number of list calls (one per resource, issued together), kept as raw JSON
 dicts with light views over them. Container logs are read lazily, only for the containers a check
@@ -14,7 +14,7 @@ from typing import Any
 
 from .access import API_GROUPS, ClusterError, Permission, Session
 
-RESOURCES = ("pods", "events", "deployments", "replicasets", "services", "applications")
+RESOURCES = ("pods", "events", "deployments", "replicasets", "services", "horizontalpodautoscalers", "applications")
 # Every read of a live check: one list per resource above, and container logs (`ClusterSnapshot.log`).
 READS = tuple(Permission("list", r, API_GROUPS[r]) for r in RESOURCES) + (Permission("get", "pods/log", API_GROUPS["pods/log"]),)
 LOG_TAIL = 50
@@ -259,6 +259,7 @@ class ClusterSnapshot:
     replicasets: list[dict]
     services: list[dict]
     session: Session | None = None
+    autoscalers: list[dict] = field(default_factory=list)  # HorizontalPodAutoscalers (autoscaling/v2)
     applications: list[dict] = field(default_factory=list)  # Argo CD's, in its namespace (any destination)
     # Resources RBAC does not let us list (their lists above are empty): resource -> the 403, whose
     # `permission` names what is missing.
@@ -373,6 +374,7 @@ def take_snapshot(session: Session, now: dt.datetime | None = None) -> ClusterSn
         replicasets=results["replicasets"],
         services=results["services"],
         session=session,
+        autoscalers=results["horizontalpodautoscalers"],
         applications=results["applications"],
         denied=denied,
     )
