@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from typing import TYPE_CHECKING
+from .i18n import Msg, N_
 from .parsing import load_json
 from .parsing.javascript import SOURCE_SUFFIXES
 
@@ -105,9 +106,9 @@ class FileRoles:
             ignore, tests, source = _folder_rules(self.ctx, folder)
             inner = _below(rel, folder)
             if tests is not None and tests.match_file(inner):
-                return TEST, f"matched by the test patterns of {source}"
+                return TEST, Msg("matched by the test patterns of {source}", source=source)
             if ignore is not None and ignore.match_file(inner):
-                return IGNORED, f"ignored by {posixpath.join(folder, '.gitignore') if folder != '.' else '.gitignore'}"
+                return IGNORED, Msg("ignored by {file}", file=posixpath.join(folder, ".gitignore") if folder != "." else ".gitignore")
         return path_role
 
 
@@ -118,30 +119,30 @@ def path_role_of(rel: str) -> tuple[str, str]:
     folders = parts[:-1]
     lower = name.lower()
     if rel.startswith(GENERATED_PREFIXES) or "/.yarn/" in rel:
-        return GENERATED, "a package manager's own files"
+        return GENERATED, N_("a package manager's own files")
     if hit := next((f for f in folders if f in GENERATED_DIRS), None):
-        return GENERATED, f"build output or vendored code ({hit}/)"
+        return GENERATED, Msg("build output or vendored code ({folder})", folder=f"{hit}/")
     if name in LOCKFILES:
-        return GENERATED, "a lockfile"
+        return GENERATED, N_("a lockfile")
     if lower.endswith(_MINIFIED_SUFFIXES) or lower.endswith(".map") or name in (".pnp.cjs", ".pnp.loader.mjs"):
-        return GENERATED, "a minified bundle or source map"
+        return GENERATED, N_("a minified bundle or source map")
     if hit := next((f for f in folders if f in TEST_DIRS), None):
-        return TEST, f"in a test folder ({hit}/)"
+        return TEST, Msg("in a test folder ({folder})", folder=f"{hit}/")
     if _TEST_NAME.search(name):
-        return TEST, "named as a test"
+        return TEST, N_("named as a test")
     if hit := next((f for f in folders if f in FIXTURE_DIRS), None):
-        return FIXTURE, f"in a fixture or seed folder ({hit}/)"
+        return FIXTURE, Msg("in a fixture or seed folder ({folder})", folder=f"{hit}/")
     if lower.endswith(SOURCE_SUFFIXES) and _FIXTURE_NAME.match(name):
-        return FIXTURE, "a seed or fixture file"
+        return FIXTURE, N_("a seed or fixture file")
     if lower.endswith((".d.ts", ".d.mts", ".d.cts")):
-        return TYPES, "type declarations"
+        return TYPES, N_("type declarations")
     if hit := next((f for f in folders if f in TOOLING_DIRS), None):
-        return TOOLING, f"in a scripts or tooling folder ({hit}/)"
+        return TOOLING, Msg("in a scripts or tooling folder ({folder})", folder=f"{hit}/")
     if _TOOLING_NAME.search(name):
-        return TOOLING, "a build, lint or test configuration file"
+        return TOOLING, N_("a build, lint or test configuration file")
     if lower.endswith(_DOC_SUFFIXES) or any(f in DOC_DIRS for f in folders):
-        return DOCS, "documentation"
-    return PRODUCTION, "production source"
+        return DOCS, N_("documentation")
+    return PRODUCTION, N_("production source")
 
 
 def file_roles(ctx: "ScanContext") -> FileRoles:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
+from .i18n import Msg
 from .model import Finding, Location, Severity
 
 T = TypeVar("T")
@@ -158,7 +159,7 @@ class RepoView:
     def _unlistable(self, rel: str, exc: OSError) -> None:
         self._blocked.add(rel)
         self.problem(
-            UNREADABLE, rel, f"cannot read the folder {rel}: {exc.strerror or exc}; the files below it were not checked"
+            UNREADABLE, rel, Msg("cannot read the folder {path}: {error}; the files below it were not checked", path=rel, error=exc.strerror or str(exc))
         )
 
     def _below_blocked(self, rel: str) -> bool:
@@ -260,7 +261,7 @@ class RepoView:
         if rel not in self._file_set() and (not self.exists(rel) or self.is_dir(rel)):
             return None  # a listed file exists and is no folder: only others are looked up
         if rel in self._special:
-            self.problem(UNREADABLE, rel, f"{rel} is {self._special[rel]}, not a regular file; it was not read")
+            self.problem(UNREADABLE, rel, Msg("{path} is {kind}, not a regular file; it was not read", path=rel, kind=self._special[rel]))
             return None
         if self._below_blocked(rel):
             return None  # the folder is reported once
@@ -270,12 +271,12 @@ class RepoView:
         try:
             data = self._read_bytes(rel, path)
         except OSError as exc:
-            self.problem(UNREADABLE, rel, f"cannot read {rel}: {exc.strerror or exc}")
+            self.problem(UNREADABLE, rel, Msg("cannot read {path}: {error}", path=rel, error=exc.strerror or str(exc)))
             return None
         if data is None:
             return None
         if b"\x00" in data[:BINARY_SNIFF]:
-            self.problem(UNREADABLE, rel, f"{rel} is a binary file, not text")
+            self.problem(UNREADABLE, rel, Msg("{path} is a binary file, not text", path=rel))
             return None
         exact = True
         try:
@@ -286,7 +287,7 @@ class RepoView:
             self.problem(
                 NOT_UTF8,
                 rel,
-                f"{rel} is not valid UTF-8 (first bad byte at line {line}); read with replacement characters",
+                Msg("{path} is not valid UTF-8 (first bad byte at line {line}); read with replacement characters", path=rel, line=line),
                 line=line,
                 severity=Severity.WARNING,
             )
@@ -300,7 +301,7 @@ class RepoView:
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                self.problem(UNREADABLE, rel, f"{rel} is {_kind(info.st_mode)}, not a regular file; it was not read")
+                self.problem(UNREADABLE, rel, Msg("{path} is {kind}, not a regular file; it was not read", path=rel, kind=_kind(info.st_mode)))
                 return None
             if info.st_size > self.max_bytes:
                 if self.digests is not None:
@@ -308,7 +309,8 @@ class RepoView:
                 self.problem(
                     SKIPPED,
                     rel,
-                    f"{rel} was not read: {info.st_size / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB limit for a file",
+                    Msg("{path} was not read: {size} MB is over the {limit} MB limit for a file",
+                        path=rel, size=f"{info.st_size / 1e6:.1f}", limit=f"{self.max_bytes / 1e6:g}"),
                     severity=Severity.INFO,
                 )
                 return None
@@ -406,7 +408,7 @@ class RepoView:
                 severity=severity,
                 message=message,
                 location=Location(rel, line),
-                root_cause="tiketi-doctor could not use this file, so checks that need it could not decide.",
+                root_cause=Msg("tiketi-doctor could not use this file, so checks that need it could not decide."),
             )
 
     @property
@@ -461,20 +463,20 @@ def _not_regular(entry: os.DirEntry) -> str | None:
         return _kind(entry.stat().st_mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "a symbolic link loop"
+            return Msg("a symbolic link loop")
         if exc.errno == errno.ENOENT:
-            return "a symbolic link to nothing"
+            return Msg("a symbolic link to nothing")
         return None  # e.g. permission denied: reading it says so
 
 
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
-        return "a named pipe"
+        return Msg("a named pipe")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return Msg("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file"
+        return Msg("a socket")
+    return Msg("not a file")
 
 
 def _normal(rel: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .. import files as roles
 from ..catalogue import Component
 from ..context import ScanContext
+from ..i18n import Msg
 from ..model import Location, Severity
 from ..parsing.javascript import SOURCE_SUFFIXES, JsModule, parse_javascript
 from ..repo import SKIPPED
@@ -71,7 +72,7 @@ def skipped(ctx: ScanContext, path: str) -> bool:
         if source is None or not roles.minified(source.text):
             return False
         why = "a minified bundle (almost no line breaks)"
-    ctx.repo.problem(SKIPPED, path, f"{path} was not read as source: {why}", severity=Severity.INFO)
+    ctx.repo.problem(SKIPPED, path, Msg("{path} was not read as source: {why}", path=path, why=_words(why)), severity=Severity.INFO)
     return True
 
 
@@ -88,7 +89,7 @@ def _source_files(ctx: ScanContext, folder: str) -> list[str]:
     for path in ctx.repo.walk(folder, SOURCE_SUFFIXES):
         role, why = table.explain(path)
         if role in roles.SKIP_ROLES:
-            ctx.repo.problem(SKIPPED, path, f"{path} was not read as source: {why}", severity=Severity.INFO)
+            ctx.repo.problem(SKIPPED, path, Msg("{path} was not read as source: {why}", path=path, why=_words(why)), severity=Severity.INFO)
         else:
             found.append(path)
     return found
@@ -120,3 +121,10 @@ def _collect(ctx: ScanContext, component: Component, production: bool) -> dict[s
             label = f"{ref.kind} {ref.specifier!r}"
             found.setdefault(name, Requirement(name)).sites.append(Location(path, ref.line, ref.column, label=label))
     return dict(sorted(found.items()))
+
+
+def _words(why):
+    """A role's reason as a translatable text: a message already, or one of the fixed phrases."""
+    from tiketi_doctor.i18n import Literal
+
+    return why if isinstance(why, Msg) else Literal(str(why))
