@@ -71,6 +71,8 @@ class EnvVarNotProvided(Check):
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         use = env_use(ctx, component)
+        for ce in container_envs(ctx, component):
+            yield from self._missing_keys(component, ce, use)
         runs = _run_files(ctx, component)
         required = {name: read for name, read in use.required(runs).items()}
         if not required:
@@ -99,6 +101,45 @@ class EnvVarNotProvided(Check):
                 provider = next((s for s in local_sources(ctx, component) if s.name == name and all(s.location.path not in r.files for r in missing)), None)
                 if missing and (provider is not None or setting):
                     yield self._compose_lacks(ctx, component, name, read, others, missing, provider, setting)
+
+
+    def _missing_keys(self, component: Component, ce: ContainerEnv, use) -> Iterator[Finding]:
+        """`valueFrom: configMapKeyRef/secretKeyRef` naming a key its ConfigMap or Secret does not have: the
+        kubelet refuses to start the container (CreateContainerConfigError) in that environment."""
+        container = ce.workload.get(*ce.container_path) or {}
+        for i, entry in enumerate(container.get("env") or []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("valueFrom"), dict) or str(entry.get("name")) not in use.reads:
+                continue
+            name = str(entry["name"])
+            for ref_key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = entry["valueFrom"].get(ref_key)
+                if not isinstance(ref, dict) or ref.get("optional") or not isinstance(ref.get("key"), str) or is_unknown(ref.get("key")):
+                    continue
+                obj = ce.environment.find(kind, str(ref.get("name")), ce.workload.namespace)
+                if obj is None or obj.partial:
+                    continue  # a missing object is undecided above; a generated one may hold any key
+                keys = [k for k, _, _ in config_entries(obj)]
+                if ref["key"] in keys or any(is_unknown(k) for k in keys):
+                    continue
+                where = ce.workload.at(ce.container_path + ("env", i, "valueFrom", ref_key, "key"), label=f"{ref_key} {ref.get('name')}/{ref['key']}")
+                defined = obj.at(("data",)) if obj.get("data") is not None else obj.at(())
+                read = use.reads[name][0]
+                yield self.finding(
+                    f"{component.name}'s container takes {name} from key {ref['key']} of {kind} {obj.name}, which has no such key "
+                    f"in {ce.environment.describe()} (it has: {', '.join(sorted(keys)) or 'no keys'})",
+                    where,
+                    service=component.name,
+                    related=[defined, read.location],
+                    evidence={"variable": name, "key": ref["key"], "object": f"{kind}/{obj.name}", "keys": sorted(keys),
+                              "environment": ce.environment.name, "read_at": str(read.location)},
+                    root_cause=(
+                        f"The kubelet resolves {ref_key} before it starts the container; {kind} {obj.name} ({defined.path}) has no "
+                        f"key {ref['key']}, so the pod stays in CreateContainerConfigError and {read.location.path}:{read.location.line} "
+                        f"never runs."
+                    ),
+                    params={"variable": name, "component": component.name, "key": ref["key"], "object": f"{kind}/{obj.name}",
+                            "environments": [ce.environment.name]},
+                )
 
     def _where_looked(self, ctx: ScanContext, component: Component, targets: list[ContainerEnv], in_bundle: bool) -> list[str]:
         looked = []
