@@ -107,9 +107,11 @@ class GuideUrlUnknownPort(Check):
                 served.setdefault(route.host.lower(), route.location)
         if not served:
             return
-        configured = configured_host_names(ctx)
         for url in host_urls(ctx):
-            if url.host in served or url.host in configured or any(_wildcard(h, url.host) for h in list(served) + sorted(configured)):
+            if url.host in served or any(_wildcard(h, url.host) for h in served):
+                continue
+            configured = configured_host_names(ctx)  # read only when a guide names a host no rule serves
+            if url.host in configured or any(_wildcard(h, url.host) for h in configured):
                 continue
             close = difflib.get_close_matches(url.host, sorted(served), n=1, cutoff=0.6)
             hosts = ", ".join(sorted(served))
