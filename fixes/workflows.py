@@ -5,6 +5,7 @@ import re
 
 from tiketi_doctor.fixing.context import FixContext
 from tiketi_doctor.fixing.edits import replace_at
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Fix
 
 from . import render
@@ -26,7 +27,13 @@ def expression_for(name: str) -> str | None:
 
 def shell_variable_to_expression(ctx: FixContext, finding: Finding) -> Fix | None:
     """`tags: me/api:$IMAGE_TAG` -> `tags: me/api:${{ env.IMAGE_TAG }}` on the input's own line."""
-    path, line, name = finding.location.path, finding.location.line, finding.params.get("variable")
+    # Imported here: loading the fixers must not import check families --select left out.
+    from checks.workflow_steps import EDIT_TITLE, InputVariableFacts
+
+    facts = InputVariableFacts.of(finding)
+    if facts is None:
+        return None
+    path, line, name = finding.location.path, finding.location.line, facts.variable
     text = ctx.current_text(path) if path else None
     expression = expression_for(name) if isinstance(name, str) else None
     if text is None or not line or expression is None:
@@ -38,7 +45,8 @@ def shell_variable_to_expression(ctx: FixContext, finding: Finding) -> Fix | Non
     match = found[0]
     new = render("github-expression.j2", expression=expression)
     edit = replace_at(path, text, line, match.start() + 1, match.group(0), new)
-    return Fix(f"Write {new} instead of {match.group(0)} in the {finding.params.get('input')!s} input ({path}:{line})", (edit,))
+    title = Msg(EDIT_TITLE, new=new, old=match.group(0), input=facts.input, place=f"{path}:{line}")
+    return Fix(title, (edit,))
 
 
 def _inside_expression(row: str, at: int) -> bool:
