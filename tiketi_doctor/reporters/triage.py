@@ -67,12 +67,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
         "docker build fails: npm ci can only install packages when your package.json and package-lock.json are in sync",
         "docker build 실패: npm ci can only install packages when your package.json and package-lock.json are in sync",
     ),
-    "CI002": ("the workflow never runs: no build, test or deploy from it", "워크플로가 실행되지 않음: 빌드·테스트·배포가 일어나지 않음"),
-    "CI003": ("the job fails: npm error Missing script: \"{script}\"", "작업 실패: npm error Missing script: \"{script}\""),
-    "CI004": (
-        "the action receives the literal text ${variable} (e.g. an image tagged with it)",
-        "액션이 ${variable} 문자열을 그대로 받음 (예: 그 이름으로 태그된 이미지)",
-    ),
 }
 
 
