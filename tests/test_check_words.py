@@ -17,7 +17,6 @@ PENDING = {
     "checks.buildctx", "checks.compose", "checks.dockerfile", "checks.docs",
     "checks.envconfig", "checks.gateway",
     "checks.ingress", "checks.install", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
-    "checks.workflows",
 }
 
 
