@@ -5,7 +5,8 @@ A read is classified by what the code does with the value:
   so is a read that is itself the fallback (`hostname || process.env.X`): the value has another source;
 - `guarded`: only tested — `if (process.env.X)`, `process.env.X === 's3'`, `!process.env.X`,
   `cond ? ... : ...`, optional chaining, or a variable that holds it and is only ever tested;
-- `required`: the value itself is used — passed to a function, assigned and used, `.split(',')`.
+- `required`: the value itself is used — passed to a function, assigned and used, `.split(',')` —
+  or a guard stops the program without it (`if (!process.env.X) throw ...`, `... process.exit(1)`).
 Reads through libraries (zod schemas parsed from process.env, envalid, env-var, NestJS's
 ConfigService) come from analysis/envschema.py with the same classification.
 Only required reads need a provider. The code is the component's source folder, the folder of
@@ -215,7 +216,12 @@ def file_reads(module: JsModule) -> list[EnvRead]:
             continue
         usage = _usage(module, node, depth=0)
         line, column = module.position(node)
-        found.append(EnvRead(name, usage, Location(module.path, line, column, label=node.text.decode("utf-8", "replace")[:80])))
+        label = node.text.decode("utf-8", "replace")[:80]
+        guard = _stopping_guard(node) if usage == GUARDED else None
+        if guard is not None:
+            usage = REQUIRED
+            label = f"the guard at line {module.position(guard)[0]} (`if ({_short(guard)})` → {_stop_kind(guard)}) requires {name}"
+        found.append(EnvRead(name, usage, Location(module.path, line, column, label=label)))
     for match in module.matches(_DESTRUCTURE):
         if match["source"][0].text not in (b"process.env", b"import.meta.env"):
             continue
@@ -234,6 +240,59 @@ def file_reads(module: JsModule) -> list[EnvRead]:
             line, column = module.position(child)
             found.append(EnvRead(name, usage, Location(module.path, line, column, label=child.text.decode()[:80])))
     return found
+
+
+def _stopping_guard(node: Node) -> Node | None:
+    """The `if` statement when the read is a startup guard that stops the program without the value:
+    `if (!process.env.X) throw ...`, `if (!A || !B) process.exit(1)`, `if (process.env.X === undefined) throw`."""
+    child, parent = node, node.parent
+    unset = False
+    while parent is not None:
+        if parent.type == "parenthesized_expression":
+            pass
+        elif parent.type == "unary_expression" and parent.child_by_field_name("operator") is not None \
+                and parent.child_by_field_name("operator").text == b"!":
+            unset = not unset
+        elif parent.type == "binary_expression":
+            operator = parent.child_by_field_name("operator")
+            op = operator.text if operator is not None else b""
+            other = parent.child_by_field_name("right") if parent.child_by_field_name("left") == child else parent.child_by_field_name("left")
+            if op in (b"===", b"==") and other is not None and other.text in (b"undefined", b"null", b"''", b'""'):
+                unset = True
+            elif op != b"||" or not unset:
+                return None  # `!A && !B`, comparisons with values: not "stop when this one is unset"
+        elif parent.type == "if_statement" and parent.child_by_field_name("condition") == child:
+            return parent if unset and _stops(parent.child_by_field_name("consequence")) else None
+        else:
+            return None
+        child, parent = parent, parent.parent
+    return None
+
+
+def _stops(body: Node | None) -> bool:
+    """Whether a branch ends the program or the call: a `throw`, or `process.exit(...)`."""
+    if body is None:
+        return False
+    statements = body.named_children if body.type == "statement_block" else [body]
+    for statement in statements:
+        if statement.type == "throw_statement":
+            return True
+        if statement.type == "expression_statement" and statement.named_children:
+            call = statement.named_children[0]
+            function = call.child_by_field_name("function") if call.type == "call_expression" else None
+            if function is not None and function.text == b"process.exit":
+                return True
+    return False
+
+
+def _short(guard: Node) -> str:
+    condition = guard.child_by_field_name("condition")
+    text = condition.text.decode("utf-8", "replace").strip("()") if condition is not None else ""
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _stop_kind(guard: Node) -> str:
+    return "process.exit" if b"process.exit" in (guard.child_by_field_name("consequence") or guard).text else "throw"
 
 
 def _usage(module: JsModule, node: Node, depth: int) -> str:
