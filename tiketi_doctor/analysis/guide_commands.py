@@ -1,6 +1,6 @@
 """Commands a guide runs that nothing in the repository defines.
 
-- `npm run X` / `npm start` / `yarn run X` / `pnpm run X`: X must be a script of the package.json
+- `npm run X` / `npm start` / `yarn run X` / `yarn X` / `pnpm run X`: X must be a script of the package.json
   in the folder the command runs in (the guide's `cd`s are followed by guide_paths);
 - `make X` (also `make -C DIR X`, `make -f FILE X`): X must be a target of that Makefile;
 - shell aliases people keep in their own shell (`k get pods`, `dc up`): the repository must define them.
@@ -25,6 +25,13 @@ _SKIP = {"sudo", "time", "exec", "command", "nohup", "env", "then", "do", "else"
 _ASSIGN = re.compile(r"^[A-Za-z_]\w*=")
 _NAME = re.compile(r"^[\w][\w:.@/+-]*$")
 _NPM_RUN = {"run", "run-script", "rum", "urn"}
+# yarn's own commands (v1 and berry); any other first word is a script: `yarn dev` runs scripts.dev.
+_YARN_COMMANDS = frozenset(
+    "add audit autoclean bin cache check config constraints create dedupe dlx exec explain generate-lock-entry global "
+    "help import info init install licenses link list login logout node npm outdated owner pack patch patch-commit "
+    "plugin policy publish rebuild remove run search set tag team unlink unplug up upgrade upgrade-interactive version "
+    "versions why workspace workspaces".split()
+)
 # Flags that make npm/yarn/pnpm run somewhere else or in several packages: the folder is not known here.
 _ELSEWHERE = re.compile(r"^(?:--prefix|-w|--workspace|--workspaces|-ws|-C|--dir|-r|--recursive|--filter|-F|--cwd|--if-present)(?:=.*)?$")
 _MAKE_FILES = ("GNUmakefile", "makefile", "Makefile")
@@ -89,6 +96,8 @@ def _package_script(ctx: ScanContext, command: Command, program: str, args: list
     verb = args[0].text
     if program == "npm" and verb == "start":
         script, name = args[0], "start"
+    elif program == "yarn" and not verb.startswith("-") and verb not in _YARN_COMMANDS:
+        script, name = args[0], verb  # `yarn dev`: yarn runs the script of that name
     elif verb in (_NPM_RUN if program == "npm" else {"run", "run-script"}):
         operands = [a for a in args[1:] if not a.text.startswith("-")]
         if not operands or args[1] is not operands[0]:
@@ -119,7 +128,8 @@ def _package_script(ctx: ScanContext, command: Command, program: str, args: list
     elsewhere = tuple(p for p in _package_files(ctx) if p not in looked and name in _scripts_of(ctx, p))
     if elsewhere and command.inline:
         return None  # a command quoted in a sentence ("the frontend (`frontend/`: `npm run build`)") runs where the sentence says
-    return UndefinedCommand(command, script, "npm-script", name, "npm start" if verb == "start" else f"{program} run",
+    runner = "npm" if program == "npm" and verb == "start" else ("yarn" if program == "yarn" and verb == name else f"{program} run")
+    return UndefinedCommand(command, script, "npm-script", name, runner,
                             tuple(looked), tuple(sorted(known)), elsewhere)
 
 
