@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.build_context import Missing, check_sources
 from tiketi_doctor.analysis.builds import BuildCommand, inventory
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Severity
 from tiketi_doctor.parsing.dockerfile import parse_dockerfile
 
@@ -23,8 +25,12 @@ def parsed_dockerfile(ctx: ScanContext, path: str):
 
 
 def _describe(build: BuildCommand) -> str:
-    kind = {"compose": "compose build ", "skaffold": "Skaffold artifact "}.get(build.origin, "")
-    return f"{kind}{build.location.path}:{build.location.line}"
+    place = f"{build.location.path}:{build.location.line}"
+    if build.origin == "compose":
+        return Msg("compose build {place}", place=place)
+    if build.origin == "skaffold":
+        return Msg("Skaffold artifact {place}", place=place)
+    return place
 
 
 def builds_by_context(ctx: ScanContext) -> dict[tuple[str, str], list[BuildCommand]]:
@@ -47,6 +53,17 @@ def _component(ctx: ScanContext, dockerfile: str) -> Component | None:
     return next((c for c in ctx.catalogue.components if c.dockerfile == dockerfile), None)
 
 
+@dataclass(frozen=True)
+class CopySourceFacts(Facts):
+    """CTX001: the COPY/ADD source a build context lacks, why (missing, outside, ignored) and where."""
+
+    dockerfile: str
+    context: str
+    source: str
+    reason: str
+    line: int | None = None
+
+
 class CopySourceMissing(Check):
     code = "CTX001"
     name = "copy-source-missing"
@@ -65,6 +82,9 @@ class CopySourceMissing(Check):
         "repository root: `docker build -f services/x/Dockerfile .`), or change the COPY paths; un-ignore "
         "paths the image needs in .dockerignore."
     )
+    Facts = CopySourceFacts
+    symptom = "`docker build` of {dockerfile} stops: COPY failed: {source}: not found"
+    fix_title = "Build {dockerfile} from the context its COPY paths are written for, or change the COPY of {source}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for (path, context), builds in sorted(builds_by_context(ctx).items()):
@@ -76,30 +96,55 @@ class CopySourceMissing(Check):
 
     def _finding(self, ctx: ScanContext, path: str, context: str, builds: list[BuildCommand], problem: Missing) -> Finding:
         component = _component(ctx, path)
-        used = ", ".join(_describe(b) for b in builds) if builds else f"the catalogue's build of {component.name if component else path}"
+        used = (
+            Joined([_describe(b) for b in builds], ", ") if builds
+            else Msg("the catalogue's build of {name}", name=component.name if component else path)
+        )
         source = problem.source
         expected = catalogue_context(component) if component else None
         note = ""
         if expected is not None and expected != context:
-            note = f" The catalogue builds {path} from {expected}, where the path {'exists' if ctx.repo.exists(posixpath.join(expected, source.text)) else 'is missing too'}."
+            if ctx.repo.exists(posixpath.join(expected, source.text)):
+                note = Msg(" The catalogue builds {path} from {expected}, where the path exists.", path=path, expected=expected)
+            else:
+                note = Msg(" The catalogue builds {path} from {expected}, where the path is missing too.", path=path, expected=expected)
         if problem.reason == "outside":
-            what = f"leaves the build context {context} (Docker refuses paths outside it)"
+            what = Msg("leaves the build context {context} (Docker refuses paths outside it)", context=context)
         elif problem.reason == "ignored":
-            what = f"is excluded from the build context {context} by {problem.rule.location.path}:{problem.rule.location.line} ({problem.rule.pattern})"
+            what = Msg(
+                "is excluded from the build context {context} by {rule} ({pattern})",
+                context=context, rule=f"{problem.rule.location.path}:{problem.rule.location.line}", pattern=problem.rule.pattern,
+            )
         else:
-            what = f"does not exist in the build context {context} ({posixpath.normpath(posixpath.join(context, source.text.lstrip('/')))})"
+            what = Msg(
+                "does not exist in the build context {context} ({resolved})",
+                context=context, resolved=posixpath.normpath(posixpath.join(context, source.text.lstrip("/"))),
+            )
+        cause = N_(
+            "COPY/ADD sources are resolved inside the build context; {used} builds {path} with context {context}, "
+            "so `docker build` stops with \"COPY failed: ... {source}: not found\".{note}"
+        ) if len(builds) != 1 else N_(
+            "COPY/ADD sources are resolved inside the build context; {used} build {path} with context {context}, "
+            "so `docker build` stops with \"COPY failed: ... {source}: not found\".{note}"
+        )
         return self.finding(
-            f"{source.location.label} in {path} {what}; used by {used}",
+            Msg("{instruction} in {path} {what}; used by {used}", instruction=source.location.label, path=path, what=what, used=used),
             source.location,
             service=component.name if component else None,
             related=[b.location for b in builds],
             evidence={"source": source.text, "context": context, "builds": [str(b.location) for b in builds], "reason": problem.reason, "catalogue_context": expected},
-            root_cause=(
-                f"COPY/ADD sources are resolved inside the build context; {used} build{'s' if len(builds) != 1 else ''} "
-                f"{path} with context {context}, so `docker build` stops with \"COPY failed: ... {source.text}: not found\"." + note
-            ),
-            params={"dockerfile": path, "context": context, "source": source.text, "reason": problem.reason, "line": source.location.line},
+            root_cause=Msg(cause, used=used, path=path, context=context, source=source.text, note=note),
+            facts=CopySourceFacts(dockerfile=path, context=context, source=source.text, reason=problem.reason, line=source.location.line),
         )
+
+
+@dataclass(frozen=True)
+class ContextFacts(Facts):
+    """CTX002: the Dockerfile, the context a build uses and the one the catalogue gives."""
+
+    dockerfile: str
+    context: str
+    catalogue_context: str
 
 
 class BuildContextMismatch(Check):
@@ -115,6 +160,9 @@ class BuildContextMismatch(Check):
     )
     example = "compose: build: {context: services/auth-service}; catalogue: build context ."
     fix = "Use the same context everywhere, or correct the catalogue's `build.context` to the one the builds use."
+    Facts = ContextFacts
+    symptom = "the image built from {context} is not the one analysed and rebuilt from {catalogue_context}"
+    fix_title = "Build {dockerfile} from one context everywhere ({catalogue_context} in the catalogue, {context} here)"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for (path, context), builds in sorted(builds_by_context(ctx).items()):
@@ -129,17 +177,43 @@ class BuildContextMismatch(Check):
                 continue  # CTX001 reports the build that fails
             first = builds[0]
             yield self.finding(
-                f"{_describe(first)} builds {path} with context {context}; the catalogue says {expected}",
+                Msg(
+                    "{build} builds {path} with context {context}; the catalogue says {expected}",
+                    build=_describe(first), path=path, context=context, expected=expected,
+                ),
                 first.location,
                 service=component.name,
                 related=[b.location for b in builds[1:]],
                 evidence={"dockerfile": path, "context": context, "catalogue_context": expected, "builds": [str(b.location) for b in builds]},
-                root_cause=(
-                    f"Both contexts hold every COPY source of {path}, so both builds succeed, but they send different "
-                    f"files: the image built from {context} is not the one tiketi-doctor analyses and rebuilds (from {expected})."
+                root_cause=Msg(
+                    "Both contexts hold every COPY source of {path}, so both builds succeed, but they send different "
+                    "files: the image built from {context} is not the one tiketi-doctor analyses and rebuilds (from {expected}).",
+                    path=path, context=context, expected=expected,
                 ),
-                params={"dockerfile": path, "context": context, "catalogue_context": expected},
+                facts=ContextFacts(dockerfile=path, context=context, catalogue_context=expected),
             )
+
+
+# What a missing build path is (the `what` fact), as a reader of a message names it.
+# ("Dockerfile" is a name and stays as written.)
+WHAT_WORDS = {
+    "build context folder": N_("build context folder"),
+}
+
+
+@dataclass(frozen=True)
+class BuildPathFacts(Facts):
+    """CTX003: the build path that does not exist, what it is, and the build (compose or workflow) that names it."""
+
+    missing: str
+    what: str
+    origin: str
+    file: str
+    line: int | None = None
+
+    @property
+    def is_context(self) -> bool:
+        return self.what.startswith("build context")
 
 
 class BuildPathMissing(Check):
@@ -156,6 +230,15 @@ class BuildPathMissing(Check):
     )
     example = "docker-compose.yml: build: {context: ./services/auth} — the folder is now apps/auth-service"
     fix = "Point the build at the folder and Dockerfile that exist now (or restore the file that was moved)."
+    Facts = BuildPathFacts
+    symptom = "the build stops before its first step: \"unable to prepare context: path not found\" ({missing})"
+    symptom_dockerfile = "the build stops before its first step: \"failed to read dockerfile: no such file\" ({missing})"
+    fix_title = "Replace {missing} in {file} by the path that exists now"
+
+    def which_symptom(self, finding):
+        """A missing context folder and a missing Dockerfile fail with different errors."""
+        facts = BuildPathFacts.of(finding)
+        return self.symptom if facts is None or facts.is_context else self.symptom_dockerfile
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         from tiketi_doctor.analysis.builds import _PATH_VARIABLE
@@ -182,18 +265,24 @@ class BuildPathMissing(Check):
                 continue
             seen.add(key)
             near = _nearest(ctx, missing, what)
-            hint = f"; did it move to {near}?" if near else ""
-            kind = "compose service " + (build.service or "?") if build.origin == "compose" else "workflow build"
+            hint = Msg("; did it move to {near}?", near=near) if near else ""
+            kind = Msg("compose service {name}", name=build.service or "?") if build.origin == "compose" else Msg("workflow build")
+            what_word = Msg(WHAT_WORDS[what]) if what in WHAT_WORDS else what
             yield self.finding(
-                f"{kind} at {build.location.path}:{build.location.line} builds from {what} {missing}, which does not exist{hint}",
+                Msg(
+                    "{kind} at {place} builds from {what} {missing}, which does not exist{hint}",
+                    kind=kind, place=f"{build.location.path}:{build.location.line}", what=what_word, missing=missing, hint=hint,
+                ),
                 build.location,
                 evidence={"missing": missing, "what": what, "context": build.context, "dockerfile": build.dockerfile, "origin": build.origin, "candidate": near},
-                root_cause=(
-                    f"{missing} is not in the repository, so the build stops before its first step "
-                    + ("(\"unable to prepare context: path not found\")" if what.startswith("build context") else "(\"failed to read dockerfile: no such file\")")
-                    + " and nothing after it in that build runs."
+                root_cause=Msg(
+                    "{missing} is not in the repository, so the build stops before its first step "
+                    "(\"unable to prepare context: path not found\") and nothing after it in that build runs.", missing=missing,
+                ) if what.startswith("build context") else Msg(
+                    "{missing} is not in the repository, so the build stops before its first step "
+                    "(\"failed to read dockerfile: no such file\") and nothing after it in that build runs.", missing=missing,
                 ),
-                params={"missing": missing, "what": what, "origin": build.origin, "file": build.location.path, "line": build.location.line},
+                facts=BuildPathFacts(missing=missing, what=what, origin=build.origin, file=build.location.path, line=build.location.line),
             )
 
 
