@@ -116,6 +116,7 @@ def test_invalid_workflow_and_compose_yaml_are_reported_with_their_line(tmp_path
     (repo / "docker-compose.yml").write_text("services:\n  api:\n    image: mini-api:local\n    ports: [\"3005:3005\"\n")
     findings = _findings(repo)
     assert sorted((f.code, f.location.path, f.location.line) for f in findings) == [
+        ("CI001", ".github/workflows/ci.yml", 7),  # GitHub rejects the workflow: none of its jobs run
         ("SRC002", ".github/workflows/ci.yml", 7),
         ("SRC002", "docker-compose.yml", 5),
     ]
