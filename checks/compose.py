@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.compose import ComposeFile, ComposeService, compose_files
@@ -9,8 +10,9 @@ from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.imageref import parse_image
 from tiketi_doctor.analysis.installs import npm_steps
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 
 
@@ -21,6 +23,27 @@ def projects(ctx: ScanContext) -> dict[str, list[ComposeFile]]:
     for files in grouped.values():
         files.sort(key=lambda f: ".override." in f.path)  # the base file first, as compose merges them
     return grouped
+
+
+@dataclass(frozen=True)
+class HostPortFacts(Facts):
+    """CMP001: the host port, the services that publish it (the one that binds it first, then the other) and the file."""
+
+    port: int
+    services: tuple[str, ...]
+    file: str
+
+    @property
+    def first(self) -> str:
+        return self.services[0] if self.services else ""
+
+    @property
+    def second(self) -> str:
+        return self.services[-1] if self.services else ""
+
+
+# The title of the fix that moves the later mapping to a free host port (fixes/compose.py).
+FREE_PORT_TITLE = N_("Publish {mapping} on host port {free} instead of {port} in {path}")
 
 
 class ComposePortCollision(Check):
@@ -38,6 +61,9 @@ class ComposePortCollision(Check):
     )
     example = "services: {frontend: {ports: [\"3000:3000\"]}, grafana: {ports: [\"3000:3000\"]}}"
     fix = "Give each service its own host port (the left side of `HOST:CONTAINER`); the container port can stay."
+    Facts = HostPortFacts
+    symptom = "`docker compose up` does not start {second}: host port {port} \"is already allocated\" by {first}"
+    fix_title = "Give {second} a host port of its own instead of {port} in {file}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for files in projects(ctx).values():
@@ -56,24 +82,40 @@ class ComposePortCollision(Check):
                         continue
                     reported.add(key)
                     port = max(mapping.host_start, other.host_start)
-                    who = f"{service.name} and {other_service.name}" if other_service.name != service.name else f"{service.name} (twice)"
+                    who = (
+                        Msg("{first} and {second}", first=service.name, second=other_service.name) if other_service.name != service.name
+                        else Msg("{name} (twice)", name=service.name)
+                    )
                     yield self.finding(
-                        f"{who} both publish host port {port} ({other.text} at {other.location.path}:{other.location.line}, "
-                        f"{mapping.text} here)",
+                        Msg(
+                            "{who} both publish host port {port} ({other} at {place}, {mapping} here)",
+                            who=who, port=port, other=other.text, place=f"{other.location.path}:{other.location.line}", mapping=mapping.text,
+                        ),
                         mapping.location,
                         related=[other.location],
                         evidence={"port": port, "services": [other_service.name, service.name], "protocol": mapping.protocol},
-                        root_cause=(
-                            f"`docker compose up` binds {other.host_ip or '0.0.0.0'}:{port} for {other_service.name} first; "
-                            f"{service.name} then fails with \"port is already allocated\" and does not start."
+                        root_cause=Msg(
+                            "`docker compose up` binds {address}:{port} for {first} first; "
+                            "{second} then fails with \"port is already allocated\" and does not start.",
+                            address=other.host_ip or "0.0.0.0", port=port, first=other_service.name, second=service.name,
                         ),
-                        params={"port": port, "services": [other_service.name, service.name], "file": mapping.location.path},
+                        facts=HostPortFacts(port=port, services=(other_service.name, service.name), file=mapping.location.path),
                     )
 
 
 def _exclusive_profiles(a: ComposeService, b: ComposeService) -> bool:
     """Services in disjoint profiles are never started together."""
     return bool(a.profiles and b.profiles and not a.profiles & b.profiles)
+
+
+@dataclass(frozen=True)
+class HiddenByMountFacts(Facts):
+    """CMP002: the compose service, its bind mount and what of the image it hides (node_modules or the started file)."""
+
+    service: str
+    mount: str
+    hidden: str
+    file: str
 
 
 class ComposeMountHidesInstall(Check):
@@ -91,6 +133,9 @@ class ComposeMountHidesInstall(Check):
     )
     example = "volumes: [\"./services/auth-service:/app\"] while the Dockerfile runs `npm install` in /app"
     fix = "Keep the image's modules with an anonymous volume on top (`- /app/node_modules`), or mount only the source (`./services/auth-service/src:/app/src`); for build output, run the source in development (`command: npm run dev`) or keep the output with a volume (`- /app/dist`)."
+    Facts = HiddenByMountFacts
+    symptom = "compose service {service} crashes with `Cannot find module`: the bind mount {mount} hides {hidden}"
+    fix_title = "Keep the image's {hidden} under the bind mount {mount} of {service} (a volume on top, or a narrower mount)"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for compose in compose_files(ctx):
@@ -106,18 +151,21 @@ class ComposeMountHidesInstall(Check):
                         if kept:
                             continue
                         yield self.finding(
-                            f"compose service {service.name} mounts {mount.source} over {mount.target}, hiding {folder} "
-                            f"that its image installed",
+                            Msg(
+                                "compose service {service} mounts {source} over {target}, hiding {hidden} that its image installed",
+                                service=service.name, source=mount.source, target=mount.target, hidden=folder,
+                            ),
                             mount.location,
                             service=_catalogued(ctx, compose, service),
                             related=[where],
                             evidence={"mount": mount.text, "hidden": folder, "service": service.name},
-                            root_cause=(
-                                f"The image installs its packages into {folder} ({where.path}:{where.line}); the bind mount "
-                                f"replaces {mount.target} with the host folder {mount.source}, which has no node_modules of "
-                                "the image, so the container crashes with Cannot find module."
+                            root_cause=Msg(
+                                "The image installs its packages into {hidden} ({place}); the bind mount "
+                                "replaces {target} with the host folder {source}, which has no node_modules of "
+                                "the image, so the container crashes with Cannot find module.",
+                                hidden=folder, place=f"{where.path}:{where.line}", target=mount.target, source=mount.source,
                             ),
-                            params={"service": service.name, "mount": mount.text, "hidden": folder, "file": compose.path},
+                            facts=HiddenByMountFacts(service=service.name, mount=mount.text, hidden=folder, file=compose.path),
                         )
                         break
                     else:
@@ -125,18 +173,22 @@ class ComposeMountHidesInstall(Check):
                         if hidden is not None:
                             entry, host, where = hidden
                             yield self.finding(
-                                f"compose service {service.name} mounts {mount.source} over {mount.target}, hiding {entry} "
-                                f"that its container starts with ({host} is not in the repository)",
+                                Msg(
+                                    "compose service {service} mounts {source} over {target}, hiding {hidden} "
+                                    "that its container starts with ({host} is not in the repository)",
+                                    service=service.name, source=mount.source, target=mount.target, hidden=entry, host=host,
+                                ),
                                 mount.location,
                                 service=_catalogued(ctx, compose, service),
                                 related=[where],
                                 evidence={"mount": mount.text, "hidden": entry, "service": service.name, "host_path": host},
-                                root_cause=(
-                                    f"The container runs {entry} ({where.path}:{where.line}), which the image builds; the bind "
-                                    f"mount replaces {mount.target} with the host folder {mount.source}, where {host} does not "
-                                    "exist on a fresh checkout, so node exits with `Cannot find module`."
+                                root_cause=Msg(
+                                    "The container runs {hidden} ({place}), which the image builds; the bind "
+                                    "mount replaces {target} with the host folder {source}, where {host} does not "
+                                    "exist on a fresh checkout, so node exits with `Cannot find module`.",
+                                    hidden=entry, place=f"{where.path}:{where.line}", target=mount.target, source=mount.source, host=host,
                                 ),
-                                params={"service": service.name, "mount": mount.text, "hidden": entry, "file": compose.path},
+                                facts=HiddenByMountFacts(service=service.name, mount=mount.text, hidden=entry, file=compose.path),
                             )
 
 

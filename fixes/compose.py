@@ -5,6 +5,7 @@ import re
 
 from tiketi_doctor.fixing.context import FixContext
 from tiketi_doctor.fixing.edits import replace_at
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Fix
 
 from . import render
@@ -12,9 +13,12 @@ from . import render
 
 def free_host_port(ctx: FixContext, finding: Finding) -> Fix | None:
     """`3000:3000` -> `3001:3000` on the later mapping: the first host port no service of the project publishes."""
-    from checks.compose import projects  # here: loading fixers imports no check family
+    from checks.compose import FREE_PORT_TITLE, HostPortFacts, projects  # here: loading fixers imports no check family
 
-    path, line, port = finding.location.path, finding.location.line, finding.params.get("port")
+    facts = HostPortFacts.of(finding)
+    if facts is None:
+        return None
+    path, line, port = finding.location.path, finding.location.line, facts.port
     text = ctx.current_text(path) if path else None
     if text is None or not line or not isinstance(port, int):
         return None
@@ -35,7 +39,7 @@ def free_host_port(ctx: FixContext, finding: Finding) -> Fix | None:
     old = match.group(0)
     new = render("compose-host-port.j2", host_ip=match.group(1), port=free, container=match.group(2))
     edit = replace_at(path, text, line, match.start() + 1, old, new)
-    return Fix(f"Publish {mine.text} on host port {free} instead of {port} in {path}", (edit,))
+    return Fix(Msg(FREE_PORT_TITLE, mapping=mine.text, free=free, port=port, path=path), (edit,))
 
 
 FIXERS = {"CMP001": free_host_port}
