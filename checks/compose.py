@@ -14,6 +14,7 @@ from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
+from tiketi_doctor.parsing.dockerfile import parse_dockerfile
 
 
 def projects(ctx: ScanContext) -> dict[str, list[ComposeFile]]:
@@ -284,4 +285,70 @@ def _component_for(ctx: ScanContext, compose: ComposeFile, service: ComposeServi
     return None
 
 
-CHECKS = (ComposePortCollision, ComposeMountHidesInstall)
+# Published images of infrastructure products: a compose service that names one runs that product.
+PRODUCT_IMAGES = frozenset({
+    "postgres", "mysql", "mariadb", "mongo", "redis", "rabbitmq", "nginx", "httpd", "traefik", "haproxy", "memcached",
+    "elasticsearch", "kibana", "logstash", "zookeeper", "cassandra", "couchdb", "neo4j", "nats", "consul", "vault",
+    "adminer", "mongo-express", "influxdb", "telegraf", "registry", "sonarqube", "eclipse-mosquitto", "clickhouse",
+})
+PRODUCT_NAMESPACES = frozenset({
+    "bitnami", "confluentinc", "grafana", "prom", "minio", "jaegertracing", "localstack", "mailhog", "wurstmeister",
+    "dpage", "openzipkin", "redislabs", "axllent", "mongodb", "clickhouse",
+})
+
+
+class ComposeBuildShadowsImage(Check):
+    code = "CMP003"
+    name = "compose-build-shadows-product-image"
+    severity = Severity.ERROR
+    scope = "repository"
+    summary = "A compose service names a product image (postgres, redis, nginx…) and also has `build:` of a Dockerfile that is not based on it."
+    why = (
+        "With both keys compose builds the Dockerfile and tags the result with the `image:` name: `docker compose up` "
+        "runs that build as the database or proxy, and the local `postgres:16` tag now names your application. It "
+        "happens when a service block is copied from an application service and `build: .` stays. The database never "
+        "starts, so every service that needs it fails to connect."
+    )
+    example = "db: {image: postgres:16, build: .}  # the Dockerfile builds the api"
+    fix = "Remove `build:` from the product's service (or base the Dockerfile on that image when you really customise it)."
+
+    def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
+        for compose in compose_files(ctx):
+            for service in compose.services:
+                if service.build is None or not service.image:
+                    continue
+                image = parse_image(service.image)
+                if image is None or not _product(image.repository):
+                    continue
+                if not ctx.repo.exists(service.build.dockerfile):
+                    continue  # CTX003 says the Dockerfile is missing
+                path = service.build.dockerfile
+                dockerfile = ctx.repo.parsed("dockerfile", path, lambda f: parse_dockerfile(f.text, path))
+                if dockerfile is None:
+                    continue
+                bases = [parse_image(stage.base) for stage in dockerfile.stages]
+                if any(b is not None and b.repository.removeprefix("library/") == image.repository.removeprefix("library/") for b in bases):
+                    continue  # a customised product image: the build is based on it
+                first = dockerfile.stages[0].base if dockerfile.stages else "?"
+                yield self.finding(
+                    f"compose service {service.name} names the image {service.image} but builds {path} (FROM {first}): "
+                    f"compose runs that build as {service.name} and tags it {service.image}",
+                    service.build.location,
+                    related=[Location(path, dockerfile.stages[0].instructions[0].start_line if dockerfile.stages and dockerfile.stages[0].instructions else 1)],
+                    evidence={"service": service.name, "image": service.image, "dockerfile": path, "from": first},
+                    root_cause=(
+                        f"With `build:` and `image:` together, compose builds {path} and names the result {service.image}; "
+                        f"{path} is not based on {image.repository}, so {service.name} runs another program, not {image.repository}."
+                    ),
+                    params={"service": service.name, "image": service.image, "dockerfile": path, "file": compose.path},
+                )
+
+
+def _product(repository: str) -> bool:
+    name = repository.removeprefix("library/")
+    if "/" not in name:
+        return name in PRODUCT_IMAGES
+    return name.split("/", 1)[0] in PRODUCT_NAMESPACES
+
+
+CHECKS = (ComposePortCollision, ComposeMountHidesInstall, ComposeBuildShadowsImage)
