@@ -324,3 +324,16 @@ def test_checks_list_markdown_stays_english_in_a_korean_locale(monkeypatch):
     finally:
         i18n.set_language(None)
     assert "| PORT002 | dockerfile-port-mismatch |" in result.output and "카탈로그" not in result.output
+
+
+def test_findings_from_the_run_cache_are_still_translated(tmp_path):
+    """The cache stores findings pickled: their messages stay messages, so a warm Korean run is Korean."""
+    cache = tmp_path / "cache"
+    try:
+        cold = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color", "--cache-dir", str(cache), "--lang", "en"])
+        warm = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color", "--cache-dir", str(cache), "--lang", "ko"])
+    finally:
+        i18n.set_language(None)
+    assert any(cache.rglob("*")), "the first run stored its runs"
+    assert "the catalogue says" in cold.output and "카탈로그" in warm.output
+    assert english_runs(warm.output) == []
