@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
@@ -11,8 +12,9 @@ from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.analysis.workflows import workflows
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.packagejson import PackageJson
 from tiketi_doctor.parsing.shell import split_commands
@@ -40,6 +42,16 @@ def _image_package(ctx: ScanContext, step: NpmStep) -> PackageJson | None:
 
 
 # -- INS001 -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BothSectionsFacts(Facts):
+    """INS001: the package listed in both sections of one package.json, with both ranges."""
+
+    package: str
+    package_json: str
+    dependencies: str
+    devDependencies: str
+
+
 class DependencyInBothSections(Check):
     code = "INS001"
     name = "dependency-in-both-sections"
@@ -52,6 +64,9 @@ class DependencyInBothSections(Check):
     )
     example = "\"dependencies\": {\"jsonwebtoken\": \"^9.0.2\"}, \"devDependencies\": {\"jsonwebtoken\": \"^8.5.1\"}"
     fix = "Keep the package in one section: dependencies when the running code requires it, devDependencies otherwise."
+    Facts = BothSectionsFacts
+    symptom = "npm installs {package} {devDependencies} as a devDependency; a production install leaves it out: Cannot find module '{package}'"
+    fix_title = "Keep {package} in one section of {package_json}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         pkg = package_json(ctx, component.package_json)
@@ -68,28 +83,45 @@ class DependencyInBothSections(Check):
             related = [Location(pkg.path, prod.line, label=f'"{name}": "{prod.spec}"')]
             if crashes:
                 related += [omitting[0].location, required[name].first]
-            ranges = f" ({prod.spec} vs {dev.spec}; npm installs {dev.spec})" if prod.spec != dev.spec else ""
-            cause = f"{pkg.path} lists {name} in dependencies (line {prod.line}) and devDependencies (line {dev.line}); npm keeps the devDependencies entry{ranges}."
+            ranges = Msg(" ({prod} vs {dev}; npm installs {dev})", prod=prod.spec, dev=dev.spec) if prod.spec != dev.spec else ""
+            cause = Msg(
+                "{path} lists {name} in dependencies (line {prod_line}) and devDependencies (line {dev_line}); npm keeps the devDependencies entry{ranges}.",
+                path=pkg.path, name=name, prod_line=prod.line, dev_line=dev.line, ranges=ranges,
+            )
             if crashes:
-                cause += (
-                    f" {omitting[0].location.path}:{omitting[0].location.line} installs without devDependencies, so {name} is not in "
-                    f"the image although {required[name].first} requires it: the container exits with Cannot find module '{name}'."
-                )
+                cause = Joined([cause, Msg(
+                    "{place} installs without devDependencies, so {name} is not in "
+                    "the image although {requirer} requires it: the container exits with Cannot find module '{name}'.",
+                    place=f"{omitting[0].location.path}:{omitting[0].location.line}", name=name, requirer=str(required[name].first),
+                )], " ")
+            template = (
+                N_("{component}: {name} is in both dependencies and devDependencies of {path} — the production image will not install it")
+                if crashes else N_("{component}: {name} is in both dependencies and devDependencies of {path}")
+            )
             yield self.finding(
-                f"{component.name}: {name} is in both dependencies and devDependencies of {pkg.path}"
-                + (" — the production image will not install it" if crashes else ""),
+                Msg(template, component=component.name, name=name, path=pkg.path),
                 Location(pkg.path, dev.line, label=f'"{name}": "{dev.spec}"'),
                 service=component.name,
                 severity=Severity.ERROR if crashes else Severity.WARNING,
                 related=related,
                 evidence={"package": name, "dependencies": prod.spec, "devDependencies": dev.spec, "production_install": bool(omitting)},
                 root_cause=cause,
-                params={"package": name, "package_json": pkg.path, "dependencies": prod.spec, "devDependencies": dev.spec},
+                facts=BothSectionsFacts(package=name, package_json=pkg.path, dependencies=prod.spec, devDependencies=dev.spec),
                 remediation=rebuild_commands(ctx.catalogue, component) if crashes else [],
             )
 
 
 # -- INS002 -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DevToolFacts(Facts):
+    """INS002: the devDependency a build step or CMD needs, the command it provides, and where it runs."""
+
+    package: str
+    tool: str
+    dockerfile: str
+    line: int | None = None
+
+
 class DevDependencyNeededInImage(Check):
     code = "INS002"
     name = "dev-dependency-needed-in-image"
@@ -105,6 +137,9 @@ class DevDependencyNeededInImage(Check):
         "Build in a stage that installs everything (`npm ci`), then copy the output into a runtime stage that "
         "installs with `--omit=dev`; or move a tool the container runs into dependencies."
     )
+    Facts = DevToolFacts
+    symptom = "`{tool}: not found` in {dockerfile}: the image build fails, or the container exits at start"
+    fix_title = "Install {package} where {tool} runs: a build stage with devDependencies, or move it to dependencies"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         steps = npm_steps(ctx, component)
@@ -120,20 +155,23 @@ class DevDependencyNeededInImage(Check):
                 install = next((s for s in reversed(steps) if s.verb in ("install", "ci") and s.stage == step.stage and s.location.line < step.location.line), None)
                 dev = pkg.section("devDependencies")[package]
                 at_start = step.tool == "CMD"
-                effect = "the container exits at start" if at_start else "the image build fails"
+                effect = Msg("the container exits at start") if at_start else Msg("the image build fails")
                 yield self.finding(
-                    f"{component.name}: {step.location.label} needs {package} ({tool}{via}), a devDependency that "
-                    f"the install before it leaves out — {effect}",
+                    Msg(
+                        "{component}: {step} needs {package} ({tool}{via}), a devDependency that the install before it leaves out — {effect}",
+                        component=component.name, step=step.location.label, package=package, tool=tool, via=via, effect=effect,
+                    ),
                     step.location,
                     service=component.name,
                     related=[l for l in (install.location if install else None, Location(pkg.path, dev.line, label=f'"{package}": "{dev.spec}"')) if l],
                     evidence={"tool": tool, "package": package, "stage": step.stage_name or step.stage, "install": install.location.label if install else None},
-                    root_cause=(
-                        f"{install.location.path + ':' + str(install.location.line) if install else 'The stage'} installs without "
-                        f"devDependencies ({_why_omitted(install)}); {pkg.path} declares {package} only in devDependencies, so "
-                        f"`{tool}` is not in node_modules/.bin and {effect} with `{tool}: not found`."
+                    root_cause=Msg(
+                        "{install} installs without devDependencies ({why}); {path} declares {package} only in devDependencies, so "
+                        "`{tool}` is not in node_modules/.bin and {effect} with `{tool}: not found`.",
+                        install=f"{install.location.path}:{install.location.line}" if install else Msg("The stage"),
+                        why=_why_omitted(install), path=pkg.path, package=package, tool=tool, effect=effect,
                     ),
-                    params={"package": package, "tool": tool, "dockerfile": step.location.path, "line": step.location.line},
+                    facts=DevToolFacts(package=package, tool=tool, dockerfile=step.location.path, line=step.location.line),
                     remediation=rebuild_commands(ctx.catalogue, component),
                 )
                 break
@@ -143,7 +181,7 @@ def _why_omitted(install: NpmStep | None) -> str:
     if install is None:
         return "NODE_ENV=production"
     flags = [w for w in install.words if w.startswith("--") and ("omit" in w or "prod" in w or "only" in w)]
-    return " ".join(flags) if flags else "NODE_ENV=production is set before it"
+    return " ".join(flags) if flags else Msg("NODE_ENV=production is set before it")
 
 
 def _tools(pkg: PackageJson, step: NpmStep) -> Iterator[tuple[str, str, str]]:
@@ -154,7 +192,7 @@ def _tools(pkg: PackageJson, step: NpmStep) -> Iterator[tuple[str, str, str]]:
     call = script_call(words) if step.tool in ("npm", "pnpm", "yarn", "CMD") else None
     if call is not None and not call.elsewhere:
         if isinstance(scripts.get(call.script), str):
-            targets.append((scripts[call.script], f", from the {call.script!r} script"))
+            targets.append((scripts[call.script], Msg(", from the {script} script", script=repr(call.script))))
     elif step.tool not in ("npm", "pnpm", "yarn", "CMD") or words[:1] not in (["npm"], ["yarn"], ["pnpm"]):
         targets.append((" ".join(words), ""))
     for text, via in targets:
@@ -193,6 +231,29 @@ def _command_tools(words: list[str]) -> list[str]:
 
 
 # -- INS003 -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LockFacts(Facts):
+    """INS003: the package.json `npm ci` installs and its lockfile (None when there is none in the repository)."""
+
+    package_json: str
+    lockfile: str | None
+
+
+@dataclass(frozen=True)
+class NoLockFacts(LockFacts):
+    """INS003: ... `npm ci` runs without it, at this place."""
+
+    path: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class StaleLockFacts(LockFacts):
+    """INS003: ... it is out of sync: the packages it does not satisfy."""
+
+    differences: tuple[str, ...] = ()
+
+
 class LockfileOutOfSync(Check):
     code = "INS003"
     name = "lockfile-out-of-sync"
@@ -205,6 +266,14 @@ class LockfileOutOfSync(Check):
     )
     example = "package.json adds \"google-auth-library\": \"^9.15.1\"; package-lock.json was not regenerated; the Dockerfile runs npm ci"
     fix = "Run `npm install` in the package's folder and commit the updated package-lock.json (and copy it into the image)."
+    Facts = LockFacts
+    symptom = "docker build fails: npm ci can only install packages when your package.json and package-lock.json are in sync"
+    symptom_no_lock = "docker build fails: The `npm ci` command can only install with an existing package-lock.json"
+    fix_title = "Run `npm install` next to {package_json}, commit package-lock.json and copy it into the image"
+
+    def which_symptom(self, finding):
+        """An out-of-sync lockfile and a missing one stop npm ci with different errors."""
+        return self.symptom if "differences" in finding.params else self.symptom_no_lock
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -233,19 +302,28 @@ class LockfileOutOfSync(Check):
         where = where or step.location
         folder = posixpath.dirname(manifest)
         in_repo = next((posixpath.join(folder, n) for n in LOCKFILES if ctx.repo.exists(posixpath.join(folder, n))), None)
+        place = f"{where.path}:{where.line}"
         if in_repo and step is not None:
-            cause = f"{in_repo} exists, but no COPY puts it next to {step.manifest} before this RUN"
-            message = f"{component.name}: `npm ci` at {where.path}:{where.line} runs without the lockfile — {in_repo} is not copied into the image"
+            cause = Msg("{lockfile} exists, but no COPY puts it next to {manifest} before this RUN", lockfile=in_repo, manifest=step.manifest)
+            message = Msg(
+                "{component}: `npm ci` at {place} runs without the lockfile — {lockfile} is not copied into the image",
+                component=component.name, place=place, lockfile=in_repo,
+            )
         else:
-            cause = f"{folder or 'the repository root'} has no package-lock.json"
-            message = f"{component.name}: `npm ci` at {where.path}:{where.line} needs a package-lock.json, and {folder or '.'} has none"
+            cause = Msg("{folder} has no package-lock.json", folder=folder or Msg("the repository root"))
+            message = Msg(
+                "{component}: `npm ci` at {place} needs a package-lock.json, and {folder} has none",
+                component=component.name, place=place, folder=folder or ".",
+            )
         return self.finding(
             message,
             where,
             service=component.name,
             evidence={"package_json": manifest, "lockfile_in_repository": in_repo},
-            root_cause=f"{cause}; npm ci stops with \"The `npm ci` command can only install with an existing package-lock.json\".",
-            params={"package_json": manifest, "lockfile": in_repo, "path": where.path, "line": where.line},
+            root_cause=Msg(
+                "{cause}; npm ci stops with \"The `npm ci` command can only install with an existing package-lock.json\".", cause=cause,
+            ),
+            facts=NoLockFacts(package_json=manifest, lockfile=in_repo, path=where.path, line=where.line),
         )
 
     def _compare(self, ctx, component, manifest: str, lock_path: str, where: Location, seen) -> Iterator[Finding]:
@@ -259,30 +337,40 @@ class LockfileOutOfSync(Check):
         try:
             lock = load_json(source.text)
         except ValueError as exc:
-            ctx.repo.problem("SRC002", lock_path, f"{lock_path}: invalid JSON ({exc})")
+            ctx.repo.problem("SRC002", lock_path, Msg("{path}: invalid JSON ({error})", path=lock_path, error=str(exc)))
             return
         problems = lock_differences(pkg, lock)
         if not problems:
             return
         elsewhere = posixpath.dirname(lock_path) != posixpath.dirname(manifest)
-        origin = f" (the image copies it from {posixpath.dirname(lock_path) or 'the repository root'}, not from {posixpath.dirname(manifest) or 'the repository root'})" if elsewhere else ""
+        origin = Msg(
+            " (the image copies it from {source}, not from {folder})",
+            source=posixpath.dirname(lock_path) or Msg("the repository root"), folder=posixpath.dirname(manifest) or Msg("the repository root"),
+        ) if elsewhere else ""
         first_name = problems[0][0]
         declared = pkg.declared(first_name)
         at = Location(pkg.path, declared.line, label=f'"{first_name}": "{declared.spec}"') if declared else Location(pkg.path, 1)
         lock_line = _lock_line(source.text, problems[0][0])
         yield self.finding(
-            f"{component.name}: {lock_path} is out of sync with {pkg.path}{origin} ({'; '.join(p[1] for p in problems[:4])}"
-            f"{'; …' if len(problems) > 4 else ''}) — `npm ci` at {where.path}:{where.line} will refuse to install",
+            Msg(
+                "{component}: {lockfile} is out of sync with {path}{origin} ({differences}{more}) — `npm ci` at {place} will refuse to install",
+                component=component.name, lockfile=lock_path, path=pkg.path, origin=origin,
+                differences=Joined([p[1] for p in problems[:4]], "; "), more="; …" if len(problems) > 4 else "", place=f"{where.path}:{where.line}",
+            ),
             at,
             service=component.name,
             related=[where, Location(lock_path, lock_line)],
             evidence={"differences": [p[1] for p in problems], "lockfile": lock_path, "lockfileVersion": lock.get("lockfileVersion"), "lockfile_from_other_folder": elsewhere},
-            root_cause=(
-                (f"The image puts {lock_path} next to {pkg.path}: a lockfile of another package. " if elsewhere else
-                 f"package.json changed without regenerating {lock_path}. ") + "npm ci compares the two and stops with "
-                "\"npm ci can only install packages when your package.json and package-lock.json are in sync\"."
+            root_cause=Msg(
+                "The image puts {lockfile} next to {path}: a lockfile of another package. npm ci compares the two and stops with "
+                "\"npm ci can only install packages when your package.json and package-lock.json are in sync\".",
+                lockfile=lock_path, path=pkg.path,
+            ) if elsewhere else Msg(
+                "package.json changed without regenerating {lockfile}. npm ci compares the two and stops with "
+                "\"npm ci can only install packages when your package.json and package-lock.json are in sync\".",
+                lockfile=lock_path,
             ),
-            params={"package_json": pkg.path, "lockfile": lock_path, "differences": [p[0] for p in problems]},
+            facts=StaleLockFacts(package_json=pkg.path, lockfile=lock_path, differences=tuple(p[0] for p in problems)),
             remediation=[f"cd {posixpath.dirname(pkg.path) or '.'} && npm install && git add package-lock.json"],
         )
 
@@ -297,18 +385,18 @@ def lock_differences(pkg: PackageJson, lock: dict) -> list[tuple[str, str]]:
         locked = {name: spec for s in sections for name, spec in (root.get(s) or {}).items()}
         for name, dep in declared.items():
             if name not in locked:
-                found.append((name, f"{name} is missing from the lockfile"))
+                found.append((name, Msg("{name} is missing from the lockfile", name=name)))
             elif str(locked[name]) != dep.spec and not _satisfied(lock, name, dep.spec):
-                found.append((name, f"{name} is {dep.spec} in package.json but {locked[name]} in the lockfile"))
+                found.append((name, Msg("{name} is {spec} in package.json but {locked} in the lockfile", name=name, spec=dep.spec, locked=locked[name])))
         # Extra locked entries are not listed: npm ci prunes what package.json no longer declares and succeeds.
     elif isinstance(lock.get("dependencies"), dict):  # lockfileVersion 1
         entries = lock["dependencies"]
         for name, dep in declared.items():
             entry = entries.get(name)
             if not isinstance(entry, dict):
-                found.append((name, f"{name} is missing from the lockfile"))
+                found.append((name, Msg("{name} is missing from the lockfile", name=name)))
             elif not dep.spec.startswith(("file:", "git", "http", "link:")) and intersects(str(entry.get("version", "")), dep.spec) is False:
-                found.append((name, f"{name} is locked at {entry.get('version')}, outside {dep.spec}"))
+                found.append((name, Msg("{name} is locked at {version}, outside {spec}", name=name, version=entry.get("version"), spec=dep.spec)))
     return found
 
 
@@ -353,6 +441,21 @@ def _find_workflow_ci(ctx: ScanContext) -> list[tuple[Location, str]]:
 
 
 # -- INS004 -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocalPackageFacts(Facts):
+    """INS004: the `file:` dependency, where it points in the image, and the repository folder that holds it (if any)."""
+
+    package: str
+    spec: str
+    image_path: str
+    source: str | None
+    dockerfile: str
+
+    @property
+    def relative(self) -> str:
+        return self.spec.split(":", 1)[1] if ":" in self.spec else self.spec
+
+
 class LocalPackageNotInImage(Check):
     code = "INS004"
     name = "local-package-not-in-image"
@@ -369,6 +472,9 @@ class LocalPackageNotInImage(Check):
         "Build from the repository root and COPY each local package to where its `file:` path points from the "
         "image's package.json (e.g. `COPY packages/common /packages/common` for `file:../packages/common` in /app), before `npm install`."
     )
+    Facts = LocalPackageFacts
+    symptom = "the image build fails: Could not install from {relative} as it does not contain a package.json file"
+    fix_title = "COPY the local package {package} to {image_path} before the install in {dockerfile}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         for step in npm_steps(ctx, component):
@@ -389,25 +495,40 @@ class LocalPackageNotInImage(Check):
                     source = posixpath.normpath(posixpath.join(posixpath.dirname(pkg.path), relative))
                     exists = ctx.repo.exists(posixpath.join(source, "package.json"))
                     yield self.finding(
-                        f"{component.name}: `{step.location.label}` installs {name} from {dep.spec}, i.e. {target} in the "
-                        f"image, but no COPY puts {source if exists else 'the package'} there first",
+                        Msg(
+                            "{component}: `{step}` installs {name} from {spec}, i.e. {target} in the image, but no COPY puts {what} there first",
+                            component=component.name, step=step.location.label, name=name, spec=dep.spec, target=target,
+                            what=source if exists else Msg("the package"),
+                        ),
                         step.location,
                         service=component.name,
                         related=[Location(pkg.path, dep.line, label=f'"{name}": "{dep.spec}"')],
                         evidence={"package": name, "spec": dep.spec, "image_path": target, "repository_path": source if exists else None},
-                        root_cause=(
-                            f"{pkg.path} is at {step.manifest} in the image, so {dep.spec} points at {target}; nothing was "
-                            f"copied there before {step.location.path}:{step.location.line}, so npm stops with "
-                            f"\"Could not install from {relative} as it does not contain a package.json file\"."
-                            + ("" if exists else f" The repository has no package at {source} either.")
+                        root_cause=Msg(
+                            "{path} is at {manifest} in the image, so {spec} points at {target}; nothing was "
+                            "copied there before {place}, so npm stops with "
+                            "\"Could not install from {relative} as it does not contain a package.json file\".{missing}",
+                            path=pkg.path, manifest=step.manifest, spec=dep.spec, target=target, place=f"{step.location.path}:{step.location.line}",
+                            relative=relative, missing="" if exists else Msg(" The repository has no package at {source} either.", source=source),
                         ),
-                        params={"package": name, "spec": dep.spec, "image_path": target, "source": source if exists else None, "dockerfile": step.location.path},
+                        facts=LocalPackageFacts(package=name, spec=dep.spec, image_path=target, source=source if exists else None, dockerfile=step.location.path),
                         remediation=rebuild_commands(ctx.catalogue, component),
                     )
 
 
 # -- INS005 -------------------------------------------------------------------------------------
 _LEGACY_PEERS = re.compile(r"^\s*(legacy-peer-deps|force)\s*=\s*true\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PeerConflictFacts(Facts):
+    """INS005: the lockfile and its first peer conflict: the package, the peer it wants in which range, and what is installed."""
+
+    lockfile: str
+    package: str
+    peer: str
+    wanted: str
+    installed: str
 
 
 class PeerDependencyConflict(Check):
@@ -427,6 +548,9 @@ class PeerDependencyConflict(Check):
         "the lockfile without the flag; or make the flag explicit where the image installs (`npm ci --legacy-peer-deps`, or an "
         "`.npmrc` with `legacy-peer-deps=true` copied next to package.json)."
     )
+    Facts = PeerConflictFacts
+    symptom = "the image build stops: npm error ERESOLVE could not resolve ({package} wants {peer} {wanted}, {installed} is installed)"
+    fix_title = "Resolve the conflict of {package} on {peer} {wanted} in {lockfile}, or pass --legacy-peer-deps where the image installs"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         from tiketi_doctor.analysis.image import dockerfile_of
@@ -455,21 +579,30 @@ class PeerDependencyConflict(Check):
             if not conflicts:
                 continue
             first = conflicts[0]
-            more = f" (and {len(conflicts) - 1} more conflict{'s' if len(conflicts) > 2 else ''})" if len(conflicts) > 1 else ""
+            more = (
+                "" if len(conflicts) < 2 else Msg(" (and 1 more conflict)") if len(conflicts) == 2
+                else Msg(" (and {count} more conflicts)", count=len(conflicts) - 1)
+            )
             yield self.finding(
-                f"{component.name}: {first.package}@{first.version} wants {first.peer} {first.wanted}, but {lock_path} installs "
-                f"{first.peer}@{first.installed}{more} — `{' '.join(step.words)}` at {step.location.path}:{step.location.line} "
-                "stops with ERESOLVE (npm 7+)",
+                Msg(
+                    "{component}: {package}@{version} wants {peer} {wanted}, but {lockfile} installs {peer}@{installed}{more} — "
+                    "`{command}` at {place} stops with ERESOLVE (npm 7+)",
+                    component=component.name, package=first.package, version=first.version, peer=first.peer, wanted=first.wanted,
+                    lockfile=lock_path, installed=first.installed, more=more, command=" ".join(step.words),
+                    place=f"{step.location.path}:{step.location.line}",
+                ),
                 step.location,
                 service=component.name,
                 related=[Location(lock_path, _lock_key_line(source.text, first.location), label=first.location)],
                 evidence={"conflicts": [f"{c.package}@{c.version} peer {c.peer} {c.wanted} vs {c.installed}" for c in conflicts[:10]], "lockfile": lock_path},
-                root_cause=(
-                    f"{lock_path} records {first.package} with peerDependencies {first.peer} {first.wanted} next to "
-                    f"{first.peer} {first.installed} ({first.installed_at}): a tree only `--legacy-peer-deps` or `--force` accept. "
-                    "Nothing in the image passes either, so npm refuses to install."
+                root_cause=Msg(
+                    "{lockfile} records {package} with peerDependencies {peer} {wanted} next to "
+                    "{peer} {installed} ({installed_at}): a tree only `--legacy-peer-deps` or `--force` accept. "
+                    "Nothing in the image passes either, so npm refuses to install.",
+                    lockfile=lock_path, package=first.package, peer=first.peer, wanted=first.wanted, installed=first.installed,
+                    installed_at=first.installed_at,
                 ),
-                params={"lockfile": lock_path, "package": first.package, "peer": first.peer, "wanted": first.wanted, "installed": first.installed},
+                facts=PeerConflictFacts(lockfile=lock_path, package=first.package, peer=first.peer, wanted=first.wanted, installed=first.installed),
                 remediation=rebuild_commands(ctx.catalogue, component),
             )
 

@@ -16,7 +16,7 @@ from .conftest import ROOT
 PENDING = {
     "checks.dockerfile", "checks.docs",
     "checks.envconfig", "checks.gateway",
-    "checks.ingress", "checks.install", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
+    "checks.ingress", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
 }
 
 
