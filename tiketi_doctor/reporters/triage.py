@@ -63,10 +63,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
     ),
     "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
     "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
-    "INS003": (
-        "docker build fails: npm ci can only install packages when your package.json and package-lock.json are in sync",
-        "docker build 실패: npm ci can only install packages when your package.json and package-lock.json are in sync",
-    ),
 }
 
 
