@@ -297,6 +297,16 @@ PRODUCT_NAMESPACES = frozenset({
 })
 
 
+@dataclass(frozen=True)
+class ShadowedImageFacts(Facts):
+    """CMP003: the compose service, the product image it names, the Dockerfile it builds instead and the file."""
+
+    service: str
+    image: str
+    dockerfile: str
+    file: str
+
+
 class ComposeBuildShadowsImage(Check):
     code = "CMP003"
     name = "compose-build-shadows-product-image"
@@ -311,6 +321,9 @@ class ComposeBuildShadowsImage(Check):
     )
     example = "db: {image: postgres:16, build: .}  # the Dockerfile builds the api"
     fix = "Remove `build:` from the product's service (or base the Dockerfile on that image when you really customise it)."
+    Facts = ShadowedImageFacts
+    symptom = "compose service {service} runs the build of {dockerfile} instead of {image}: the services that need it cannot connect"
+    fix_title = "Remove `build:` from compose service {service}, which should run {image}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for compose in compose_files(ctx):
@@ -331,16 +344,20 @@ class ComposeBuildShadowsImage(Check):
                     continue  # a customised product image: the build is based on it
                 first = dockerfile.stages[0].base if dockerfile.stages else "?"
                 yield self.finding(
-                    f"compose service {service.name} names the image {service.image} but builds {path} (FROM {first}): "
-                    f"compose runs that build as {service.name} and tags it {service.image}",
+                    Msg(
+                        "compose service {service} names the image {image} but builds {dockerfile} (FROM {base}): "
+                        "compose runs that build as {service} and tags it {image}",
+                        service=service.name, image=service.image, dockerfile=path, base=first,
+                    ),
                     service.build.location,
                     related=[Location(path, dockerfile.stages[0].instructions[0].start_line if dockerfile.stages and dockerfile.stages[0].instructions else 1)],
                     evidence={"service": service.name, "image": service.image, "dockerfile": path, "from": first},
-                    root_cause=(
-                        f"With `build:` and `image:` together, compose builds {path} and names the result {service.image}; "
-                        f"{path} is not based on {image.repository}, so {service.name} runs another program, not {image.repository}."
+                    root_cause=Msg(
+                        "With `build:` and `image:` together, compose builds {dockerfile} and names the result {image}; "
+                        "{dockerfile} is not based on {product}, so {service} runs another program, not {product}.",
+                        dockerfile=path, image=service.image, product=image.repository, service=service.name,
                     ),
-                    params={"service": service.name, "image": service.image, "dockerfile": path, "file": compose.path},
+                    facts=ShadowedImageFacts(service=service.name, image=service.image, dockerfile=path, file=compose.path),
                 )
 
 
