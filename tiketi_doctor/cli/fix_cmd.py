@@ -11,6 +11,7 @@ from ..fixing.planner import BrokenFix, FixPlan, NotConverged, plan_fixes
 from ..fixing.registry import FixerError, load_fixers
 from ..fixing.writer import WriteRefused, undo, write_plan
 from ..registry import RegistryError, is_selected, load_registry, matches
+from ..i18n import Msg, localize
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, split_codes
 
 
@@ -75,7 +76,7 @@ def run_fix(
         return EXIT_USAGE
     _print_summary(plan, apply)  # only now is it true that they were fixed
     if journal is not None:
-        print(f"wrote {len(plan.changed_paths)} files; undo with `tiketi-doctor fix {path} --undo`")
+        print(localize(Msg("wrote {count} files; undo with `{command}`", count=len(plan.changed_paths), command=f"tiketi-doctor fix {path} --undo")))
     # The exit status answers for what was asked to be fixed; other findings are listed above.
     remaining = [f for f in plan.remaining.findings if f.severity.value == "error" and is_selected(f.code, selected, ignored)]
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
@@ -87,7 +88,7 @@ def _undo(path: Path, force: bool) -> int:
     except WriteRefused as exc:
         error(str(exc))
         return EXIT_USAGE
-    print(f"restored {len(restored)} files: {', '.join(restored)}")
+    print(localize(Msg("restored {count} files: {paths}", count=len(restored), paths=", ".join(restored))))
     return EXIT_CLEAN
 
 
@@ -108,17 +109,23 @@ def _print_diff(plan: FixPlan, color: bool) -> None:
 def _print_summary(plan: FixPlan, apply: bool) -> None:
     out = sys.stdout
     count = len({(a.finding.code, a.finding.fingerprint) for a in plan.applied})
-    verb = "fixed" if apply else "would fix"
     files = len(plan.changed_paths)
-    out.write(f"\n{verb} {count} findings in {files} file{'s' if files != 1 else ''}")
+    if apply:
+        done = Msg("fixed {count} findings in {files} file", count=count, files=files) if files == 1 else \
+            Msg("fixed {count} findings in {files} files", count=count, files=files)
+    else:
+        done = Msg("would fix {count} findings in {files} file", count=count, files=files) if files == 1 else \
+            Msg("would fix {count} findings in {files} files", count=count, files=files)
+    out.write(f"\n{localize(done)}")
     if plan.changed_paths and not apply:
-        out.write("; run with --apply to write them")
+        out.write(localize(Msg("; run with --apply to write them")))
     out.write("\n")
     for skipped in plan.skipped:
-        out.write(f"  not fixed {skipped.finding.code} {skipped.finding.location}: {skipped.reason}\n")
+        line = Msg("not fixed {code} {location}: {reason}", code=skipped.finding.code, location=str(skipped.finding.location), reason=skipped.reason)
+        out.write(f"  {localize(line)}\n")
     left = plan.remaining.findings
     if left:
-        out.write(f"{len(left)} findings remain after fixing")
-        out.write(" (run `tiketi-doctor check` for details)\n" if apply else "\n")
+        out.write(localize(Msg("{count} findings remain after fixing", count=len(left))))
+        out.write(localize(Msg(" (run `tiketi-doctor check` for details)")) + "\n" if apply else "\n")
         for finding in left:
-            out.write(f"  {finding.severity.value:7} {finding.code} {finding.location}: {finding.message}\n")
+            out.write(f"  {finding.severity.value:7} {finding.code} {finding.location}: {localize(finding.message)}\n")
