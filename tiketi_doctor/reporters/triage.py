@@ -56,13 +56,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
     "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
     "DOC002": ("the guide's address stops working after a reboot", "재부팅하면 가이드의 주소가 더 이상 동작하지 않음"),
     "DOC004": ("newcomers cannot follow the guide from scratch", "처음 설치하는 사람이 가이드를 따라 할 수 없음"),
-    "DKF001": ("the program receives the literal text {argument}", "프로그램이 {argument} 문자열을 그대로 받음"),
-    "DKF002": (
-        "docker build fails: \"{token}\": not found",
-        "docker build 실패: \"{token}\": not found",
-    ),
-    "DKF003": ("${variable} is empty when the container runs", "컨테이너 실행 시 ${variable} 값이 비어 있음"),
-    "DKF004": ("npm error Missing script: \"{script}\"", "npm error Missing script: \"{script}\""),
 }
 
 
