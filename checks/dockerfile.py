@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.dockerfile import Dockerfile, Instruction, Stage
 from tiketi_doctor.parsing.shell import split_commands
@@ -41,12 +43,21 @@ class _DockerfileCheck(Check):
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         dockerfile = dockerfile_of(ctx, component)
         if dockerfile is None:
-            ctx.undecided(f"{component.dockerfile} cannot be read or parsed")
+            ctx.undecided(Msg("{path} cannot be read or parsed", path=component.dockerfile))
             return []
         return list(self.check_dockerfile(ctx, component, dockerfile))
 
     def check_dockerfile(self, ctx: ScanContext, component: Component, dockerfile: Dockerfile) -> Iterable[Finding]:
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ExecFormFacts(Facts):
+    """DKF001: the exec-form instruction, the argument that holds variables, and their names."""
+
+    instruction: str
+    argument: str
+    variables: tuple[str, ...] = ()
 
 
 class ExecFormVariable(_DockerfileCheck):
@@ -64,6 +75,9 @@ class ExecFormVariable(_DockerfileCheck):
         "Use the shell form (`CMD node dist/main.js --port \"$PORT\"`), run a shell explicitly "
         "(`[\"sh\", \"-c\", \"node dist/main.js --port $PORT\"]`), or read the variable in the code (`process.env.PORT`)."
     )
+    Facts = ExecFormFacts
+    symptom = "the program receives the literal text {argument}"
+    fix_title = "Let a shell expand {argument} in the {instruction} (shell form or `sh -c`), or read it in the code"
 
     def check_dockerfile(self, ctx, component, dockerfile):
         final = dockerfile.final
@@ -79,14 +93,24 @@ class ExecFormVariable(_DockerfileCheck):
                 names = _variables(argument)
                 if names:
                     yield self.finding(
-                        f"{inst.cmd} in exec form passes {argument!r} literally: no shell expands ${names[0]} "
-                        f"(the program receives the text {argument!r})",
+                        Msg(
+                            "{instruction} in exec form passes {quoted} literally: no shell expands ${name} (the program receives the text {quoted})",
+                            instruction=inst.cmd, quoted=repr(argument), name=names[0],
+                        ),
                         _located(dockerfile, inst, argument),
                         service=component.name,
-                        root_cause="Exec form (a JSON array) runs the program without a shell; only a shell expands variables.",
-                        params={"instruction": inst.cmd, "argument": argument, "variables": names},
+                        root_cause=Msg("Exec form (a JSON array) runs the program without a shell; only a shell expands variables."),
+                        facts=ExecFormFacts(instruction=inst.cmd, argument=argument, variables=tuple(names)),
                     )
                     break
+
+
+@dataclass(frozen=True)
+class CopyShellFacts(Facts):
+    """DKF002: the COPY/ADD and the shell token it takes for a file name."""
+
+    instruction: str
+    token: str
 
 
 class CopyShellSyntax(_DockerfileCheck):
@@ -100,6 +124,9 @@ class CopyShellSyntax(_DockerfileCheck):
     )
     example = "COPY package.json ./ && npm install"
     fix = "Split it: one COPY per set of files, and a RUN for the command."
+    Facts = CopyShellFacts
+    symptom = "docker build fails: \"{token}\": not found"
+    fix_title = "Split the {instruction} at {token}: one COPY per set of files, and a RUN for the command"
 
     def check_dockerfile(self, ctx, component, dockerfile):
         for inst in dockerfile.instructions:
@@ -108,14 +135,23 @@ class CopyShellSyntax(_DockerfileCheck):
             for token in inst.value:
                 if token in _SHELL_TOKENS or "$(" in token or "`" in token:
                     yield self.finding(
-                        f"{inst.cmd} treats {token!r} as a file name: COPY and ADD run no shell, so the build fails "
-                        f"looking for it",
+                        Msg(
+                            "{instruction} treats {token} as a file name: COPY and ADD run no shell, so the build fails looking for it",
+                            instruction=inst.cmd, token=repr(token),
+                        ),
                         _located(dockerfile, inst, token),
                         service=component.name,
-                        root_cause=f"{inst.cmd} copies files; only RUN runs a shell command line.",
-                        params={"instruction": inst.cmd, "token": token},
+                        root_cause=Msg("{instruction} copies files; only RUN runs a shell command line.", instruction=inst.cmd),
+                        facts=CopyShellFacts(instruction=inst.cmd, token=token),
                     )
                     break
+
+
+@dataclass(frozen=True)
+class BuildArgFacts(Facts):
+    """DKF003: the variable CMD/ENTRYPOINT reads that is only a build ARG."""
+
+    variable: str
 
 
 class BuildArgAtRuntime(_DockerfileCheck):
@@ -130,6 +166,9 @@ class BuildArgAtRuntime(_DockerfileCheck):
     )
     example = "ARG APP_ENV=production\nCMD node dist/main.js --env=$APP_ENV"
     fix = "Persist it: `ENV APP_ENV=$APP_ENV` after the ARG (or set it in the Deployment's env)."
+    Facts = BuildArgFacts
+    symptom = "${variable} is empty when the container runs"
+    fix_title = "Persist ${variable} with `ENV {variable}=${variable}` after its ARG"
 
     def check_dockerfile(self, ctx, component, dockerfile):
         final = dockerfile.final
@@ -148,16 +187,27 @@ class BuildArgAtRuntime(_DockerfileCheck):
             for name in _variables(text):
                 if name in args and name not in env_names:
                     yield self.finding(
-                        f"{inst.cmd} reads ${name}, which this Dockerfile only declares as a build ARG "
-                        f"({args[name].original.strip()} at line {args[name].start_line}): it is empty in the container "
-                        f"unless the runtime environment sets it",
+                        Msg(
+                            "{instruction} reads ${name}, which this Dockerfile only declares as a build ARG "
+                            "({arg} at line {line}): it is empty in the container unless the runtime environment sets it",
+                            instruction=inst.cmd, name=name, arg=args[name].original.strip(), line=args[name].start_line,
+                        ),
                         _located(dockerfile, inst, name),
                         service=component.name,
                         related=[_located(dockerfile, args[name], name)],
-                        root_cause="Build arguments are not part of the image's environment; only ENV is.",
-                        params={"variable": name},
+                        root_cause=Msg("Build arguments are not part of the image's environment; only ENV is."),
+                        facts=BuildArgFacts(variable=name),
                     )
                     break
+
+
+@dataclass(frozen=True)
+class NpmScriptFacts(Facts):
+    """DKF004: the script npm is asked to run, the package.json in the image, and the scripts it has."""
+
+    script: str
+    package_json: str
+    scripts: tuple[str, ...] = ()
 
 
 class NpmScriptMissing(_DockerfileCheck):
@@ -172,6 +222,9 @@ class NpmScriptMissing(_DockerfileCheck):
     )
     example = "COPY package*.json ./\nRUN npm run build   # package.json has no \"build\" script"
     fix = "Call a script that package.json defines, or add the script to package.json."
+    Facts = NpmScriptFacts
+    symptom = "npm error Missing script: \"{script}\""
+    fix_title = "Call a script {package_json} defines instead of {script}, or add {script} to it"
 
     def check_dockerfile(self, ctx, component, dockerfile):
         context = component.build_context or "."
@@ -206,16 +259,28 @@ class NpmScriptMissing(_DockerfileCheck):
                 continue
             if script == "start" and ctx.repo.exists(posixpath.join(posixpath.dirname(manifest_path), "server.js")):
                 continue  # npm start without a start script runs `node server.js`
-            known = ", ".join(sorted(scripts)) or "none"
+            known = ", ".join(sorted(scripts)) or Msg("none")
             yield self.finding(
-                f"{inst.cmd} runs `{' '.join(command.words)}` but {manifest_path} has no {script!r} script "
-                f"(its scripts: {known}): npm stops with \"Missing script: {script}\"",
+                Msg(
+                    "{instruction} runs `{command}` but {manifest} has no {quoted} script (its scripts: {known}): "
+                    "npm stops with \"Missing script: {script}\"",
+                    instruction=inst.cmd, command=" ".join(command.words), manifest=manifest_path, quoted=repr(script), known=known, script=script,
+                ),
                 _located(dockerfile, inst, script),
                 service=component.name,
                 related=[Location(manifest_path, 1, label="scripts")],
-                root_cause=f"The package.json copied into the image defines no {script!r} script.",
-                params={"script": script, "package_json": manifest_path, "scripts": sorted(scripts)},
+                root_cause=Msg("The package.json copied into the image defines no {quoted} script.", quoted=repr(script)),
+                facts=NpmScriptFacts(script=script, package_json=manifest_path, scripts=tuple(sorted(scripts))),
             )
+
+
+@dataclass(frozen=True)
+class RunServerFacts(Facts):
+    """DKF005: the RUN command that starts the server, its line, and whether the image has a CMD/ENTRYPOINT."""
+
+    command: str
+    line: int | None = None
+    has_cmd: bool = False
 
 
 class ServerStartedByRun(_DockerfileCheck):
@@ -231,6 +296,9 @@ class ServerStartedByRun(_DockerfileCheck):
     )
     example = "COPY . .\nRUN npm start      # no CMD after it"
     fix = "Start the server with CMD (`CMD [\"npm\", \"start\"]` or `CMD [\"node\", \"server.js\"]`); keep RUN for steps that finish (install, build)."
+    Facts = RunServerFacts
+    symptom = "`docker build` hangs at `RUN {command}` until it times out; the image never gets built"
+    fix_title = "Start the server with CMD instead of `RUN {command}`"
 
     def check_dockerfile(self, ctx, component, dockerfile):
         chain = _stage_chain(dockerfile, dockerfile.final)
@@ -251,18 +319,24 @@ class ServerStartedByRun(_DockerfileCheck):
                 words = [w for w in command.words if not _ASSIGNMENT.match(w)]
                 if commands and words != start_words:
                     continue  # with a CMD, only a RUN of the very command CMD runs is surely the server
-                what = "and CMD runs the same command" if commands else "and the image has no CMD or ENTRYPOINT"
+                what = Msg("and CMD runs the same command") if commands else Msg("and the image has no CMD or ENTRYPOINT")
                 yield self.finding(
-                    f"RUN `{' '.join(command.words)}` starts the server while the image is built {what}: "
-                    f"`docker build` waits at line {inst.start_line} for a process that never exits",
+                    Msg(
+                        "RUN `{command}` starts the server while the image is built {what}: "
+                        "`docker build` waits at line {line} for a process that never exits",
+                        command=" ".join(command.words), what=what, line=inst.start_line,
+                    ),
                     _located(dockerfile, inst, command.words[0]),
                     service=component.name,
-                    root_cause=(
+                    root_cause=Msg(
                         "RUN runs at build time and waits for its command to finish; a server runs until stopped, so the "
-                        "build hangs (or fails if the server cannot start without its services)"
-                        + ("." if commands else ", and the container would run the base image's default command instead.")
+                        "build hangs (or fails if the server cannot start without its services)."
+                    ) if commands else Msg(
+                        "RUN runs at build time and waits for its command to finish; a server runs until stopped, so the "
+                        "build hangs (or fails if the server cannot start without its services), and the container would run "
+                        "the base image's default command instead."
                     ),
-                    params={"command": " ".join(command.words), "line": inst.start_line, "has_cmd": bool(commands)},
+                    facts=RunServerFacts(command=" ".join(command.words), line=inst.start_line, has_cmd=bool(commands)),
                 )
                 break
 
