@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -27,11 +29,6 @@ collect_ignore = ["checks", "fixes", "fixtures", "live"]
 _DOCKER_FIXTURES = {"docker_client", "node_base_image"}
 
 
-def pytest_configure(config):
-    for name, what in _TIERS.items():
-        config.addinivalue_line("markers", f"{name}: {what}")
-
-
 def pytest_collection_modifyitems(config, items):
     """Mark each test by what it needs, so no test can forget its tier."""
     for item in items:
@@ -39,6 +36,59 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.docker)
         if item.path.name == "test_browser_report.py":
             item.add_marker(pytest.mark.browser)
+
+
+# CPU report: with TIKETI_TEST_CPU_REPORT=1 the run ends with the tests that cost the most CPU
+# (this process plus the subprocesses it waited for), which, unlike wall time, does not depend on
+# what else the machine is doing. Without the variable no hook is registered.
+_CPU_REPORT_TOP = 30
+
+
+def _cpu_now() -> float:
+    times = os.times()
+    return time.process_time() + times.children_user + times.children_system
+
+
+class _CpuReport:
+    def __init__(self) -> None:
+        self.collected = 0.0
+        self.per_test: dict[str, float] = {}
+
+    def pytest_collection_finish(self, session):
+        self.collected = _cpu_now()  # since the interpreter started
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        before = _cpu_now()
+        yield
+        self.per_test[item.nodeid] = _cpu_now() - before
+
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        total = _cpu_now()
+        tests = sum(self.per_test.values())
+        terminalreporter.section(f"CPU seconds (process + waited-for children), top {_CPU_REPORT_TOP}")
+        ranked = sorted(self.per_test.items(), key=lambda kv: kv[1], reverse=True)
+        for nodeid, seconds in ranked[:_CPU_REPORT_TOP]:
+            write(f"{seconds:8.2f}  {nodeid}")
+        by_file: dict[str, float] = {}
+        for nodeid, seconds in self.per_test.items():
+            name = nodeid.split("::", 1)[0]
+            by_file[name] = by_file.get(name, 0.0) + seconds
+        write("by file:")
+        for name, seconds in sorted(by_file.items(), key=lambda kv: kv[1], reverse=True)[:_CPU_REPORT_TOP]:
+            write(f"{seconds:8.2f}  {name}")
+        write(
+            f"total {total:.1f} s: start-up and collection {self.collected:.1f} s, "
+            f"{len(self.per_test)} tests {tests:.1f} s"
+        )
+
+
+def pytest_configure(config):
+    for name, what in _TIERS.items():
+        config.addinivalue_line("markers", f"{name}: {what}")
+    if os.environ.get("TIKETI_TEST_CPU_REPORT") == "1":
+        config.pluginmanager.register(_CpuReport(), "tiketi-cpu-report")
 
 
 @pytest.fixture
