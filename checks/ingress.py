@@ -14,6 +14,7 @@ from tiketi_doctor.analysis.source import requirements, source_files
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 
 SOCKET_PATH = "/socket.io/"
@@ -67,7 +68,7 @@ def _needs(ctx: ScanContext) -> list[Need]:
     if frontends:
         # Several frontends (a store and its admin UI) each serve their own `/`, on their own host or
         # Ingress: whichever of them a rule sends `/` to serves it.
-        found.append(Need("/", "the UI", tuple(f.name for f in frontends), None))
+        found.append(Need("/", Msg("the UI"), tuple(f.name for f in frontends), None))
     seen: set[str] = set()
     for call in frontend_calls(ctx):
         concrete = call.path.replace(":param", "1")
@@ -114,7 +115,7 @@ def _guide_needs(ctx: ScanContext, gateway: list[str], seen: set[str]) -> list[N
                     continue  # the UI's own pages and files are the frontend's, not a backend route
                 targets = tuple(dict.fromkeys(gateway + ([owner.name] if owner else [])))
                 if targets:
-                    found.append(Need(path, f"{command.words[0].text} {path} in {guide.path}", targets, command.location(word), host))
+                    found.append(Need(path, Msg("{client} {path} in {guide}", client=command.words[0].text, path=path, guide=guide.path), targets, command.location(word), host))
     return found
 
 
@@ -130,7 +131,14 @@ def _socket_need(ctx: ScanContext, frontends: list[Component], gateway: list[str
     servers = [c.name for c in ctx.catalogue.apps if "socket.io" in requirements(ctx, c)]
     proxies = [name for name in gateway if any(p in requirements(ctx, ctx.catalogue.component(name)) for p in ("http-proxy-middleware", "http-proxy"))]
     targets = tuple(dict.fromkeys(servers + proxies))
-    return Need(SOCKET_PATH + "?EIO=4&transport=polling", "the Socket.IO client", targets, client) if targets else None
+    return Need(SOCKET_PATH + "?EIO=4&transport=polling", Msg("the Socket.IO client"), targets, client) if targets else None
+
+
+def _either(items: list) -> str:
+    """`a or b or c`, translatable."""
+    if len(items) < 2:
+        return items[0] if items else ""
+    return Msg("{first} or {second}", first=_either(items[:-1]), second=items[-1])
 
 
 def _prefix(need: Need) -> str:
@@ -138,6 +146,28 @@ def _prefix(need: Need) -> str:
     path = need.path.split("?")[0]
     parts = [p for p in path.split("/") if p]
     return "/" + parts[0] if parts else "/"
+
+
+@dataclass(frozen=True)
+class UnroutedFacts(Facts):
+    """ING001: the Ingress, the host, the path prefix no rule matches and the components that serve it."""
+
+    ingress: str
+    host: str | None
+    path: str
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnroutedWithBackendFacts(UnroutedFacts):
+    """ING001: ... and the Service and Service port a new rule names (when the environment has that Service)."""
+
+    service: str = ""
+    service_port: int | None = None
+
+
+# The title of the fix that adds the rule (fixes/ingress.py).
+ROUTE_TITLE = N_("Route {path} to {service}:{port} in Ingress {ingress}")
 
 
 class IngressPathUnrouted(Check):
@@ -154,6 +184,9 @@ class IngressPathUnrouted(Check):
     )
     example = "Ingress tiketi: path / -> frontend-service:3000 only; the frontend calls /api/events and connects to /socket.io/"
     fix = "Add rules: `/api` (Prefix) to the gateway's Service and port, `/socket.io` (Prefix) to the Socket.IO server's Service."
+    Facts = UnroutedFacts
+    symptom = "requests to {path} get 404 from the Ingress controller: the UI loads, but every call it makes there fails"
+    fix_title = "Add a rule for {path} to Ingress {ingress}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -181,14 +214,17 @@ class IngressPathUnrouted(Check):
             return
         seen.add(key)
         targets = [ctx.catalogue.component(t) for t in need.targets]
-        suggestion = " or ".join(_service_text(c) for c in targets if c)
+        suggestion = _either([_service_text(c) for c in targets if c])
         prefix = _prefix(need)
         if need.host is not None:
-            message = f"The guides send {prefix} requests to {host} ({need.label}), but no Ingress rule for {host} matches it; it should route to {suggestion}"
+            message = Msg(
+                "The guides send {prefix} requests to {host} ({label}), but no Ingress rule for {host} matches it; it should route to {suggestion}",
+                prefix=prefix, host=host, label=need.label, suggestion=suggestion,
+            )
         else:
-            message = (
-                f"The Ingress serves the UI on {host or 'every host'}, but no rule matches {prefix} ({need.label}); "
-                f"it should route to {suggestion}"
+            message = Msg(
+                "The Ingress serves the UI on {host}, but no rule matches {prefix} ({label}); it should route to {suggestion}",
+                host=host or Msg("every host"), prefix=prefix, label=need.label, suggestion=suggestion,
             )
         yield self.finding(
             message,
@@ -196,13 +232,19 @@ class IngressPathUnrouted(Check):
             service=need.targets[0],
             related=[need.location] if need.location else [],
             evidence={"path": need.path, "host": host, "rules": [r.describe() for r in found], "environment": env.name},
-            root_cause=(
-                f"The browser loads the UI from this Ingress, so it sends {need.path.split('?')[0]} to the same host "
-                f"(unless the UI is built to call another origin); no rule matches it "
-                f"({'; '.join(r.describe() for r in found)}), so the controller answers 404."
+            root_cause=Msg(
+                "The browser loads the UI from this Ingress, so it sends {path} to the same host "
+                "(unless the UI is built to call another origin); no rule matches it ({rules}), so the controller answers 404.",
+                path=need.path.split("?")[0], rules="; ".join(r.describe() for r in found),
             ),
-            params={"ingress": found[0].ingress, "host": host, "path": prefix, "targets": list(need.targets), **_backend_for(env, targets[0] if targets else None)},
+            facts=_unrouted_facts(found[0].ingress, host, prefix, tuple(need.targets), _backend_for(env, targets[0] if targets else None)),
         )
+
+
+def _unrouted_facts(ingress: str, host, path: str, targets: tuple, backend: dict) -> UnroutedFacts:
+    if backend:
+        return UnroutedWithBackendFacts(ingress, host, path, targets, backend["service"], backend["service_port"])
+    return UnroutedFacts(ingress, host, path, targets)
 
 
 def _backend_for(env: Environment, component: Component | None) -> dict:
@@ -219,6 +261,16 @@ def _backend_for(env: Environment, component: Component | None) -> dict:
     return {"service": service.name, "service_port": chosen["port"]}
 
 
+@dataclass(frozen=True)
+class MisroutedFacts(Facts):
+    """ING002: the Ingress rule (path, Service) that sends a needed path elsewhere, and the components that serve it."""
+
+    ingress: str
+    path: str
+    service: str | None
+    targets: tuple[str, ...] = ()
+
+
 class IngressPathMisrouted(Check):
     code = "ING002"
     name = "ingress-path-misrouted"
@@ -232,6 +284,9 @@ class IngressPathMisrouted(Check):
     )
     example = "path /socket.io -> backend-service:3001, but the Socket.IO server is ticket-service"
     fix = "Point the rule's backend at the Service that serves the path (see the message for which one)."
+    Facts = MisroutedFacts
+    symptom = "requests under {path} get 404 (or the UI's HTML) from {service} instead of an answer"
+    fix_title = "Point the rule for {path} in Ingress {ingress} at the Service that serves it"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -255,21 +310,32 @@ class IngressPathMisrouted(Check):
                         continue
                     seen.add(key)
                     right = [ctx.catalogue.component(t) for t in need.targets]
-                    suggestion = " or ".join(_service_text(c) for c in right if c)
+                    suggestion = _either([_service_text(c) for c in right if c])
                     owner = route.service if route.service == component.name else f"{route.service} ({component.name})"
                     yield self.finding(
-                        f"The Ingress sends {_prefix(need)} ({need.label}) to {owner}, which does not serve it; "
-                        f"it belongs to {suggestion}",
+                        Msg(
+                            "The Ingress sends {prefix} ({label}) to {owner}, which does not serve it; it belongs to {suggestion}",
+                            prefix=_prefix(need), label=need.label, owner=owner, suggestion=suggestion,
+                        ),
                         route.backend,
                         service=need.targets[0],
                         related=[route.location] + ([need.location] if need.location else []),
                         evidence={"path": need.path, "rule": route.describe(), "serves": list(need.targets), "environment": env.name},
-                        root_cause=(
-                            f"Rule {route.describe()} is the longest match for {need.path.split('?')[0]}, but "
-                            f"{component.name} does not serve it, so the request gets its 404 (or the UI's HTML)."
+                        root_cause=Msg(
+                            "Rule {rule} is the longest match for {path}, but {component} does not serve it, so the request gets its 404 (or the UI's HTML).",
+                            rule=route.describe(), path=need.path.split("?")[0], component=component.name,
                         ),
-                        params={"ingress": route.ingress, "path": route.path, "service": route.service, "targets": list(need.targets)},
+                        facts=MisroutedFacts(route.ingress, route.path, route.service, tuple(need.targets)),
                     )
+
+
+@dataclass(frozen=True)
+class BackendFacts(Facts):
+    """ING003: the Ingress and the Service (and port) its rule names that do not exist."""
+
+    ingress: str
+    service: str
+    port: int | str | None = None
 
 
 class IngressBackendMissing(Check):
@@ -285,6 +351,9 @@ class IngressBackendMissing(Check):
     )
     example = "backend: {service: {name: backend-service, port: {number: 8080}}} — backend-service has port 3001"
     fix = "Name a Service of the same namespace and one of its ports (number or name)."
+    Facts = BackendFacts
+    symptom = "503 from the Ingress controller for every path Ingress {ingress} routes to {service}"
+    fix_title = "Point Ingress {ingress} at a Service and port that exist instead of {service}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -301,18 +370,30 @@ class IngressBackendMissing(Check):
                 seen.add(key)
                 if service is None:
                     names = sorted(s.name for s in env.of_kind("Service"))
-                    message = f"Ingress {route.ingress} routes {route.path} to Service {route.service}, which is not defined in {env.describe()}"
-                    cause = f"No Service {route.service} exists (Services: {', '.join(names) or 'none'}), so the controller answers 503."
+                    message = Msg(
+                        "Ingress {ingress} routes {path} to Service {service}, which is not defined in {environment}",
+                        ingress=route.ingress, path=route.path, service=route.service, environment=env.describe(),
+                    )
+                    cause = Msg(
+                        "No Service {service} exists (Services: {names}), so the controller answers 503.",
+                        service=route.service, names=", ".join(names) or Msg("none"),
+                    )
                 else:
                     ports = [f"{p.get('name') + '=' if p.get('name') else ''}{p.get('port')}" for p in service.get("spec", "ports") or [] if isinstance(p, dict)]
-                    message = f"Ingress {route.ingress} routes {route.path} to {route.service}:{route.port}, but Service {route.service} has port {', '.join(ports) or 'none'}"
-                    cause = f"Service {route.service} exposes {', '.join(ports) or 'no ports'}; port {route.port} has no endpoints, so the controller answers 503."
+                    message = Msg(
+                        "Ingress {ingress} routes {path} to {service}:{port}, but Service {service} has port {ports}",
+                        ingress=route.ingress, path=route.path, service=route.service, port=route.port, ports=", ".join(ports) or Msg("none"),
+                    )
+                    cause = Msg(
+                        "Service {service} exposes {ports}; port {port} has no endpoints, so the controller answers 503.",
+                        service=route.service, ports=", ".join(ports) or Msg("no ports"), port=route.port,
+                    )
                 yield self.finding(
                     message,
                     route.backend,
                     evidence={"rule": route.describe(), "environment": env.name},
                     root_cause=cause,
-                    params={"ingress": route.ingress, "service": route.service, "port": route.port},
+                    facts=BackendFacts(route.ingress, route.service, route.port),
                 )
 
 
@@ -388,16 +469,20 @@ class SocketWithoutAffinity(Check):
                     continue
                 seen.add(key)
                 yield self.finding(
-                    f"Ingress {route.ingress} balances {route.path} over up to {pods} pods of {component.name} without "
-                    f"sticky sessions: Socket.IO's polling handshake fails with 'Session ID unknown'",
+                    Msg(
+                        "Ingress {ingress} balances {path} over up to {pods} pods of {component} without "
+                        "sticky sessions: Socket.IO's polling handshake fails with 'Session ID unknown'",
+                        ingress=route.ingress, path=route.path, pods=pods, component=component.name,
+                    ),
                     route.location,
                     service=component.name,
                     related=[workload.at(("spec", "replicas"), label=f"{workload.kind} {workload.name}")] + ([socket.location] if socket.location else []),
                     evidence={"rule": route.describe(), "pods": pods, "environment": env.name},
-                    root_cause=(
-                        f"The Socket.IO client starts with HTTP long-polling (no `transports: ['websocket']` in the frontend), so "
-                        f"several requests make one session; ingress-nginx sends them round-robin to {pods} pods of {component.name} "
-                        f"(no `{_AFFINITY}: cookie` on Ingress {route.ingress}), and a pod that did not open the session answers 400."
+                    root_cause=Msg(
+                        "The Socket.IO client starts with HTTP long-polling (no `transports: ['websocket']` in the frontend), so "
+                        "several requests make one session; ingress-nginx sends them round-robin to {pods} pods of {component} "
+                        "(no `{annotation}: cookie` on Ingress {ingress}), and a pod that did not open the session answers 400.",
+                        pods=pods, component=component.name, annotation=_AFFINITY, ingress=route.ingress,
                     ),
                     facts=SocketFacts(route.ingress, route.path, route.service, pods),
                 )
@@ -502,22 +587,29 @@ class RewriteDropsPath(Check):
         _, component = _service_component(ctx, env, route.service)
         app = express_app(ctx, component) if component is not None else None
         if missing:
-            cause = (
-                f"rewrite-target {route.rewrite} names ${', $'.join(map(str, missing))}, but the path {route.path} has "
-                f"{'no capture group' if not route.regex else 'fewer capture groups'}"
-                f"{'' if route.regex else ' (nor is it read as a regex)'}: the group is empty and {concrete} reaches "
-                f"{route.service} as {target}."
+            template = N_(
+                "rewrite-target {rewrite} names {groups}, but the path {path} has fewer capture groups: the group is empty "
+                "and {sent} reaches {service} as {target}."
+            ) if route.regex else N_(
+                "rewrite-target {rewrite} names {groups}, but the path {path} has no capture group (nor is it read as a regex): "
+                "the group is empty and {sent} reaches {service} as {target}."
+            )
+            cause = Msg(
+                template, rewrite=route.rewrite, groups="$" + ", $".join(map(str, missing)), path=route.path, sent=concrete,
+                service=route.service, target=target,
             )
         elif app is not None and app.serves(call.method, call.path) and not app.serves(call.method, _as_call(target)):
-            cause = (
-                f"rewrite-target {route.rewrite} turns {concrete} into {target}; {component.name} routes {call.method} "
-                f"{call.path} but nothing at {target}, so it answers 404."
+            cause = Msg(
+                "rewrite-target {rewrite} turns {sent} into {target}; {component} routes {method} {path} but nothing at {target}, so it answers 404.",
+                rewrite=route.rewrite, sent=concrete, target=target, component=component.name, method=call.method, path=call.path,
             )
         else:
             return None
         return self.finding(
-            f"Ingress {route.ingress} rewrites {route.path} with rewrite-target {route.rewrite}: {call.describe()} reaches "
-            f"{route.service} as {target}, which it does not route",
+            Msg(
+                "Ingress {ingress} rewrites {path} with rewrite-target {rewrite}: {call} reaches {service} as {target}, which it does not route",
+                ingress=route.ingress, path=route.path, rewrite=route.rewrite, call=call.describe(), service=route.service, target=target,
+            ),
             route.annotation or route.location,
             service=component.name if component else None,
             related=[route.location, call.location],

@@ -5,6 +5,7 @@ import re
 
 from tiketi_doctor.fixing.context import FixContext
 from tiketi_doctor.fixing.edits import insert_at
+from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Fix
 
 from . import render
@@ -17,8 +18,12 @@ def route_the_path(ctx: FixContext, finding: Finding) -> Fix | None:
 
     Only for a networking.k8s.io/v1 rule written as a `- path:` list item in block style, with the
     target's Service and port known; anything else is left to a person."""
-    params = finding.params
-    service, port, prefix = params.get("service"), params.get("service_port"), params.get("path")
+    from checks.ingress import ROUTE_TITLE, UnroutedWithBackendFacts  # here: loading fixers imports no check family
+
+    facts = UnroutedWithBackendFacts.of(finding)
+    if facts is None:
+        return None
+    service, port, prefix = facts.service, facts.service_port, facts.path
     where = finding.location
     text = ctx.current_text(where.path) if where.path else None
     if not (service and port and prefix and where.line) or text is None:
@@ -33,7 +38,7 @@ def route_the_path(ctx: FixContext, finding: Finding) -> Fix | None:
         return None  # a rule for the prefix exists (for another host): a person must decide
     block = render("ingress-path.j2", indent=item.group("indent"), path=prefix, service=service, port=port)
     edit = insert_at(where.path, where.line, 1, block)
-    return Fix(f"Route {prefix} to {service}:{port} in Ingress {params.get('ingress')}", (edit,))
+    return Fix(Msg(ROUTE_TITLE, path=prefix, service=service, port=port, ingress=facts.ingress), (edit,))
 
 
 FIXERS = {"ING001": route_the_path}

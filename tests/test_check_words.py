@@ -16,7 +16,7 @@ from .conftest import ROOT
 PENDING = {
     "checks.docs",
     "checks.envconfig", "checks.gateway",
-    "checks.ingress", "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
+    "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
 }
 
 
