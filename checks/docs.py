@@ -20,17 +20,49 @@ from tiketi_doctor.analysis.guides import (
     published_ports,
     repository_files,
 )
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, Span
 from tiketi_doctor.context import ScanContext
-from tiketi_doctor.i18n import Msg
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.javascript import SOURCE_SUFFIXES
 
 NETWORK_NAMES = {
-    "172.16.0.0/12": "the range Docker networks and the WSL2 virtual switch hand out",
-    "192.168.0.0/16": "a home/office LAN range handed out by DHCP",
-    "10.0.0.0/8": "a corporate, VPN or cloud VPC range",
+    "172.16.0.0/12": N_("the range Docker networks and the WSL2 virtual switch hand out"),
+    "192.168.0.0/16": N_("a home/office LAN range handed out by DHCP"),
+    "10.0.0.0/8": N_("a corporate, VPN or cloud VPC range"),
 }
+# What a guide does with a path (tiketi_doctor.analysis.guide_paths), as a message says it.
+HOW_WORDS = {
+    "runs": N_("runs"),
+    "applies": N_("applies"),
+    "changes into": N_("changes into"),
+    "links to": N_("links to"),
+    "reads": N_("reads"),
+    "writes": N_("writes"),
+    "uses": N_("uses"),
+}
+
+
+def _how(how: str) -> str:
+    return Msg(HOW_WORDS[how]) if how in HOW_WORDS else how
+
+
+def _either(items: list) -> str:
+    """`a or b or c`, translatable."""
+    if len(items) < 2:
+        return items[0] if items else ""
+    return Msg("{first} or {second}", first=_either(items[:-1]), second=items[-1])
+
+
+@dataclass(frozen=True)
+class GuideUrlFacts(Facts):
+    """DOC001: the URL a guide gives, its host and port, where it is written and the published port it probably meant."""
+
+    url: str
+    host: str | None
+    port: int | None
+    span: Span | None = None
+    suggested_port: int | None = None
 
 
 def _wildcard(pattern: str, host: str) -> bool:
@@ -68,6 +100,9 @@ class GuideUrlUnknownPort(Check):
     )
     example = "QUICK_START.md: open http://localhost:8080  (the frontend is published on 3000)"
     fix = "Use the port the system really publishes (or add the port-forward/mapping the URL assumes)."
+    Facts = GuideUrlFacts
+    symptom = "whoever follows the guide to {url} gets \"connection refused\" (or 404 from the Ingress controller)"
+    fix_title = "Point {url} at a port or host the system publishes"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         known = published_ports(ctx)
@@ -75,22 +110,23 @@ class GuideUrlUnknownPort(Check):
             if url.port in known:
                 continue
             close = difflib.get_close_matches(str(url.port), [str(p) for p in known], n=1, cutoff=0.75)
-            message = (
-                f"{url.location.path}:{url.location.line} points to {url.url}, but nothing in the repository publishes "
-                f"port {url.port} on the host (known ports: {_ranges(known)})"
+            message = Msg(
+                "{place} points to {url}, but nothing in the repository publishes port {port} on the host (known ports: {known})",
+                place=f"{url.location.path}:{url.location.line}", url=url.url, port=url.port, known=_ranges(known),
             )
             if close:
-                message += f"; did you mean {close[0]} ({known[int(close[0])][0]})?"
+                message = Msg("{message}; did you mean {port} ({why})?", message=message, port=close[0], why=known[int(close[0])][0])
             yield self.finding(
                 message,
                 url.location,
                 evidence={"url": url.url, "port": url.port, "known_ports": {str(p): why for p, why in sorted(known.items())}},
-                root_cause=(
-                    f"Port {url.port} is not a catalogue port, a Service port or nodePort, a kind extraPortMappings "
-                    f"hostPort or the local side of a port-forward in the repository's guides and scripts, so "
-                    f"{url.url} answers \"connection refused\"."
+                root_cause=Msg(
+                    "Port {port} is not a catalogue port, a Service port or nodePort, a kind extraPortMappings "
+                    "hostPort or the local side of a port-forward in the repository's guides and scripts, so "
+                    "{url} answers \"connection refused\".",
+                    port=url.port, url=url.url,
                 ),
-                params={"url": url.url, "host": url.host, "port": url.port, "span": url.location.span(), "suggested_port": int(close[0]) if close else None},
+                facts=GuideUrlFacts(url.url, url.host, url.port, Span.of(url.location), int(close[0]) if close else None),
             )
         yield from self._unserved_hosts(ctx)
 
@@ -115,21 +151,62 @@ class GuideUrlUnknownPort(Check):
                 continue
             close = difflib.get_close_matches(url.host, sorted(served), n=1, cutoff=0.6)
             hosts = ", ".join(sorted(served))
-            message = f"{url.location.path}:{url.location.line} points to {url.url}, but no Ingress in the repository serves host {url.host} (Ingress hosts: {hosts})"
+            message = Msg(
+                "{place} points to {url}, but no Ingress in the repository serves host {host} (Ingress hosts: {hosts})",
+                place=f"{url.location.path}:{url.location.line}", url=url.url, host=url.host, hosts=hosts,
+            )
             if close:
-                message += f"; did you mean {close[0]}?"
+                message = Msg("{message}; did you mean {host}?", message=message, host=close[0])
             yield self.finding(
                 message,
                 url.location,
                 related=[served[close[0]]] if close else [],
                 evidence={"url": url.url, "host": url.host, "ingress_hosts": {h: str(at) for h, at in sorted(served.items())}},
-                root_cause=(
-                    f"The repository's Ingress rules all name their host, and none is {url.host}; no manifest, values file, "
-                    f"compose file or proxy configuration mentions it either. Even with {url.host} in /etc/hosts, the "
-                    "controller answers 404 for a host no rule names."
+                root_cause=Msg(
+                    "The repository's Ingress rules all name their host, and none is {host}; no manifest, values file, "
+                    "compose file or proxy configuration mentions it either. Even with {host} in /etc/hosts, the "
+                    "controller answers 404 for a host no rule names.",
+                    host=url.host,
                 ),
-                params={"url": url.url, "host": url.host, "port": None, "span": url.location.span(), "suggested_port": None},
+                facts=GuideUrlFacts(url.url, url.host, None, Span.of(url.location), None),
             )
+
+
+@dataclass(frozen=True)
+class PrivateAddressFacts(Facts):
+    """DOC002: the private address, its network, where it is written, and what replaces it."""
+
+    address: str
+    network: str
+    span: Span | None = None
+    url: str | None = None
+    replacement: str = "localhost"
+    suggested_url: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.span.path if self.span is not None else ""
+
+
+# Why a private address stops working, by network (WSL/Docker or another) and by who reads it (a bundle or a guide).
+PRIVATE_CAUSES = {
+    (True, True): N_(
+        "{address} is in {network}, {name}: it identifies one machine and changes on every reboot (WSL2 and Docker renumber "
+        "their virtual networks). In the frontend it is compiled into the bundle every browser downloads, and no browser but the author's reaches it."
+    ),
+    (True, False): N_(
+        "{address} is in {network}, {name}: it identifies one machine and changes on every reboot (WSL2 and Docker renumber "
+        "their virtual networks). Readers who follow the guide get a timeout instead of the page."
+    ),
+    (False, True): N_(
+        "{address} is in {network}, {name}: it identifies one machine and changes when that machine changes network or its "
+        "lease expires. In the frontend it is compiled into the bundle every browser downloads, and no browser but the author's reaches it."
+    ),
+    (False, False): N_(
+        "{address} is in {network}, {name}: it identifies one machine and changes when that machine changes network or its "
+        "lease expires. Readers who follow the guide get a timeout instead of the page."
+    ),
+}
 
 
 class HardcodedPrivateIp(Check):
@@ -149,42 +226,52 @@ class HardcodedPrivateIp(Check):
         "Use localhost (with the kind port mapping or `kubectl port-forward`), a placeholder such as "
         "`<your-host>`, or, in code, a configurable URL (REACT_APP_API_URL) or a relative path."
     )
+    Facts = PrivateAddressFacts
+    symptom = "the guide's address stops working after a reboot"
+    fix_title = "Replace {address} with localhost in {path}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for found in private_addresses(ctx):
             where = f"{found.location.path}:{found.location.line}"
             suggested = found.url.replace(found.address, "localhost") if found.url else None
             in_source = found.service is not None and found.location.path.endswith(SOURCE_SUFFIXES)
-            message = f"{where} hardcodes the private address {found.address}" + (f" ({found.url})" if found.url else "")
             if in_source:
-                message += "; read the URL from configuration (an environment variable) or use a relative path"
+                advice = Msg("; read the URL from configuration (an environment variable) or use a relative path")
             else:
-                message += f"; use {suggested}" if suggested else "; use localhost or a placeholder such as <your-host>"
-            cause = f"{found.address} is in {found.network}, {NETWORK_NAMES[found.network]}: it identifies one machine and changes"
-            cause += (
-                " on every reboot (WSL2 and Docker renumber their virtual networks)."
-                if found.network == "172.16.0.0/12"
-                else " when that machine changes network or its lease expires."
+                advice = Msg("; use {url}", url=suggested) if suggested else Msg("; use localhost or a placeholder such as <your-host>")
+            message = Msg(
+                "{place} hardcodes the private address {address}{url}{advice}",
+                place=where, address=found.address, url=f" ({found.url})" if found.url else "", advice=advice,
             )
-            if found.service is not None:
-                cause += " In the frontend it is compiled into the bundle every browser downloads, and no browser but the author's reaches it."
-            else:
-                cause += " Readers who follow the guide get a timeout instead of the page."
+            cause = Msg(
+                PRIVATE_CAUSES[(found.network == "172.16.0.0/12", found.service is not None)],
+                address=found.address, network=found.network, name=Msg(NETWORK_NAMES[found.network]),
+            )
             yield self.finding(
                 message,
                 found.location,
                 service=found.service,
                 evidence={"address": found.address, "network": found.network, "url": found.url},
                 root_cause=cause,
-                params={
-                    "address": found.address,
-                    "network": found.network,
-                    "span": found.location.span(),
-                    "url": found.url,
-                    "replacement": "localhost",
-                    "suggested_url": suggested,
-                },
+                facts=PrivateAddressFacts(found.address, found.network, Span.of(found.location), found.url, "localhost", suggested),
             )
+
+
+@dataclass(frozen=True)
+class MissingFileFacts(Facts):
+    """DOC003: the path a guide names, what it does with it, where it looked, and what it probably meant."""
+
+    reference: str | None
+    target: str
+    kind: str
+    how: str
+    span: Span | None = None
+    bases: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+
+# What kind of path is missing, as a message names it.
+KIND_WORDS = {"dir": N_("folder"), "file": N_("file")}
 
 
 class GuideReferencesMissingFile(Check):
@@ -199,6 +286,9 @@ class GuideReferencesMissingFile(Check):
     )
     example = "QUICK_START.md: kubectl apply -f k8s/11-grafana.yaml  (no such file in k8s/)"
     fix = "Point the guide at the file's current name (or restore the file), and run the guide from scratch once."
+    Facts = MissingFileFacts
+    symptom = "whoever follows the guide stops at \"{target}: No such file or directory\""
+    fix_title = "Point the guide at the current path of {target} (or restore it)"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for ref in path_references(ctx):
@@ -207,8 +297,8 @@ class GuideReferencesMissingFile(Check):
             yield self._finding(ctx, ref)
 
     def _finding(self, ctx: ScanContext, ref: PathReference) -> Finding:
-        what = {"dir": "folder", "file": "file"}.get(ref.kind, "path")
-        places = " or ".join(f"{b}/" if b != "." else "the repository root" for b in ref.bases)
+        what = Msg(KIND_WORDS.get(ref.kind, N_("path")))
+        places = _either([f"{b}/" if b != "." else Msg("the repository root") for b in ref.bases])
         # Where the guide works elsewhere (a `cd`, "run from infra/"): a reader still there finds it.
         there = next(
             ((folder, why, found) for folder, why in ref.elsewhere
@@ -217,13 +307,16 @@ class GuideReferencesMissingFile(Check):
         )
         if there is not None:
             folder, why, found = there
-            message = (
-                f"{ref.location.path}:{ref.location.line} {ref.how} {ref.location.label}, which is not in {places} but is "
-                f"{found} relative to {folder}/, where the guide works elsewhere ({why}); this part does not say to run from there"
+            message = Msg(
+                "{place} {how} {reference}, which is not in {places} but is {found} relative to {folder}/, where the guide "
+                "works elsewhere ({why}); this part does not say to run from there",
+                place=f"{ref.location.path}:{ref.location.line}", how=_how(ref.how), reference=ref.location.label, places=places,
+                found=found, folder=folder, why=why,
             )
-            cause = (
-                f"{ref.guide} {ref.how} {ref.target} relative to {folder}/ without saying so here: a reader who starts "
-                f"this part from {places} stops at a \"No such file or directory\"."
+            cause = Msg(
+                "{guide} {how} {target} relative to {folder}/ without saying so here: a reader who starts "
+                "this part from {places} stops at a \"No such file or directory\".",
+                guide=ref.guide, how=_how(ref.how), target=ref.target, folder=folder, places=places,
             )
             return self.finding(
                 message,
@@ -231,31 +324,25 @@ class GuideReferencesMissingFile(Check):
                 severity=Severity.WARNING,
                 evidence={"reference": ref.location.label, "target": ref.target, "looked_in": list(ref.bases), "found_in": folder},
                 root_cause=cause,
-                params={"reference": ref.location.label, "target": ref.target, "kind": ref.kind, "how": ref.how,
-                        "span": ref.location.span(), "bases": list(ref.bases), "suggestion": found},
+                facts=MissingFileFacts(ref.location.label, ref.target, ref.kind, ref.how, Span.of(ref.location), tuple(ref.bases), found),
             )
         suggestion = _closest(ctx, ref)
-        message = f"{ref.location.path}:{ref.location.line} {ref.how} {ref.location.label}, but no such {what} exists (looked in {places})"
+        message = Msg(
+            "{place} {how} {reference}, but no such {what} exists (looked in {places})",
+            place=f"{ref.location.path}:{ref.location.line}", how=_how(ref.how), reference=ref.location.label, what=what, places=places,
+        )
         if suggestion:
-            message += f"; did you mean {suggestion}?"
+            message = Msg("{message}; did you mean {suggestion}?", message=message, suggestion=suggestion)
         return self.finding(
             message,
             ref.location,
             evidence={"reference": ref.location.label, "target": ref.target, "looked_in": list(ref.bases), "closest": suggestion},
-            root_cause=(
-                f"{ref.guide} {ref.how} {ref.target}, which is not in the repository"
-                + (f" (perhaps renamed to {suggestion})" if suggestion else "")
-                + ": whoever follows it stops at a \"No such file or directory\"."
+            root_cause=Msg(
+                "{guide} {how} {target}, which is not in the repository{renamed}: whoever follows it stops at a \"No such file or directory\".",
+                guide=ref.guide, how=_how(ref.how), target=ref.target,
+                renamed=Msg(" (perhaps renamed to {suggestion})", suggestion=suggestion) if suggestion else "",
             ),
-            params={
-                "reference": ref.location.label,
-                "target": ref.target,
-                "kind": ref.kind,
-                "how": ref.how,
-                "span": ref.location.span(),
-                "bases": list(ref.bases),
-                "suggestion": suggestion,
-            },
+            facts=MissingFileFacts(ref.location.label, ref.target, ref.kind, ref.how, Span.of(ref.location), tuple(ref.bases), suggestion),
         )
 
 
@@ -394,6 +481,36 @@ class GuideCommandUndefined(Check):
         )
 
 
+@dataclass(frozen=True)
+class SectionsFacts(Facts):
+    """DOC004: the setup guide, the sections it lacks, and where new sections go."""
+
+    guide: str
+    missing: tuple[str, ...] = ()
+    states_duration: bool = False
+    setup_line: int | None = None
+    first_heading_line: int | None = None
+    last_line: int | None = None
+    crlf: bool = False
+
+    @property
+    def sections(self) -> str:
+        return Msg(SECTION_TITLES[self.missing]) if self.missing in SECTION_TITLES else ", ".join(self.missing)
+
+
+# The sections a guide lacks, as a fix title names them (fixes/docs.py).
+SECTION_TITLES = {
+    ("prerequisites",): N_("the prerequisites section"),
+    ("cleanup",): N_("the cleanup section"),
+    ("prerequisites", "cleanup"): N_("the prerequisites and cleanup sections"),
+}
+# What a guide without a section does to its readers.
+SECTION_EFFECTS = {
+    "prerequisites": N_("readers find out which tools (docker, kind, kubectl), versions and memory it needs one failure at a time"),
+    "cleanup": N_("nothing tells readers how to remove the cluster, namespace and port-forwards, so the next run collides with the leftovers"),
+}
+
+
 class GuideNotRunnableFromScratch(Check):
     code = "DOC004"
     name = "guide-not-runnable-from-scratch"
@@ -411,6 +528,9 @@ class GuideNotRunnableFromScratch(Check):
         "Add a prerequisites section (docker, kind, kubectl with versions, memory, expected duration) before "
         "the first step and a cleanup section at the end (`./scripts/cleanup.sh`, `kind delete cluster --name ...`)."
     )
+    Facts = SectionsFacts
+    symptom = "newcomers cannot follow the guide from scratch"
+    fix_title = "Add {sections} to {guide}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         for guide in guides(ctx):
@@ -433,28 +553,23 @@ class GuideNotRunnableFromScratch(Check):
         first = guide.headings[0] if guide.headings else None
         line = first.line if first else 1
         text = next((l.text for l in guide.lines if l.number == line), "")
-        wanted = f"without a {missing[0]} section" if len(missing) == 1 else "with neither a prerequisites nor a cleanup section"
-        message = f"{guide.path} is a setup guide (`{command}` at line {setup_line}) {wanted}"
+        if len(missing) == 1:
+            wanted = Msg("without a prerequisites section") if missing[0] == "prerequisites" else Msg("without a cleanup section")
+        else:
+            wanted = Msg("with neither a prerequisites nor a cleanup section")
+        message = Msg(
+            "{guide} is a setup guide (`{command}` at line {line}) {wanted}", guide=guide.path, command=command, line=setup_line, wanted=wanted,
+        )
         if not has_duration:
-            message += "; it does not say how long the setup takes either"
-        effects = {
-            "prerequisites": "readers find out which tools (docker, kind, kubectl), versions and memory it needs one failure at a time",
-            "cleanup": "nothing tells readers how to remove the cluster, namespace and port-forwards, so the next run collides with the leftovers",
-        }
+            message = Msg("{message}; it does not say how long the setup takes either", message=message)
         return self.finding(
             message,
             Location(guide.path, line, 1, label=text.strip() or None),
             evidence={"setup_command": f"{guide.path}:{setup_line}: {command}", "missing": missing, "states_duration": has_duration},
-            root_cause="The guide cannot be run from scratch: " + "; ".join(effects[m] for m in missing) + ".",
-            params={
-                "guide": guide.path,
-                "missing": missing,
-                "states_duration": has_duration,
-                "setup_line": setup_line,
-                "first_heading_line": first.line if first else None,
-                "last_line": len(guide.lines),
-                "crlf": guide.crlf,
-            },
+            root_cause=Msg(
+                "The guide cannot be run from scratch: {effects}.", effects=Joined([Msg(SECTION_EFFECTS[m]) for m in missing], "; "),
+            ),
+            facts=SectionsFacts(guide.path, tuple(missing), has_duration, setup_line, first.line if first else None, len(guide.lines), guide.crlf),
         )
 
 
