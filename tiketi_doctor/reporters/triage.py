@@ -54,8 +54,6 @@ LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
     "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
     "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
     "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
-    "DOC002": ("the guide's address stops working after a reboot", "재부팅하면 가이드의 주소가 더 이상 동작하지 않음"),
-    "DOC004": ("newcomers cannot follow the guide from scratch", "처음 설치하는 사람이 가이드를 따라 할 수 없음"),
 }
 
 
