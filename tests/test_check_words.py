@@ -15,7 +15,6 @@ from .conftest import ROOT
 # nothing: a family listed here that is converted fails test_pending_is_up_to_date.
 PENDING = {
     "checks.envconfig", "checks.gateway",
-    "checks.live.http_probes", "checks.live.pods", "checks.live.rollout",
 }
 
 

@@ -12,11 +12,12 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -60,21 +61,61 @@ def mask(text: str) -> str:
 
 
 
+# -- shared: the facts of a live finding ------------------------------------------------------------
+
+class _Unset:
+    """A fact a finding does not have: left out of `params` (None is a value some facts have)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class AbsorbedFinding:
+    """A static finding a live finding stands for."""
+
+    code: str
+    fingerprint: str
+    location: str
+
+
+@dataclass(frozen=True)
+class LiveFacts(Facts):
+    """What every live finding names: the Deployment and, for a pod symptom, the pod, container and state,
+    and the static findings it absorbs. Each check adds its own facts; a fact a finding does not have is
+    UNSET and left out of `params`, so every kind of finding keeps exactly its keys."""
+
+    deployment: str = ""
+    pod: str = UNSET
+    container: str = UNSET
+    state: str = UNSET
+    absorbed: tuple[AbsorbedFinding, ...] = UNSET
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in super().params().items() if v is not UNSET}
+
+
 # -- shared: building a live finding --------------------------------------------------------------
 
 @dataclass
 class Explanation:
     """Why a symptom happens and what fixes it; `absorbed` static findings stand behind it."""
 
-    headline: str  # a clause after the symptom: "its image does not install it (services/auth-service/Dockerfile:9)"
-    cause: str  # the root-cause paragraph
+    headline: str  # a clause after the symptom (a Msg): "its image does not install it (services/auth-service/Dockerfile:9)"
+    cause: str  # the root-cause paragraph (a Msg)
     location: Location | None = None
     related: list[Location] = field(default_factory=list)
     absorbed: list[Finding] = field(default_factory=list)
     remediation: list[str] = field(default_factory=list)
     ruled_out: str = ""
-    params: dict = field(default_factory=dict)
-    fix: str = ""  # what to change, in one sentence; the remediation commands follow it
+    params: dict = field(default_factory=dict)  # the check's own facts (fields of its LiveFacts)
+    fix: str = ""  # what to change, in one sentence (a Msg); the remediation commands follow it
 
 
 @dataclass
@@ -91,16 +132,33 @@ class Symptom:
     diagnosis: LogDiagnosis = field(default_factory=_no_diagnosis)
     events: list[EventView] = field(default_factory=list)
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         c = self.container
-        parts = [self.state]
+        parts: list[str] = [self.state]
         if c.restarts:
-            parts.append(f"{c.restarts} restart{'s' if c.restarts != 1 else ''}")
+            parts.append(restarts_word(c.restarts))
         term = c.last or c.current
         if term is not None and self.state not in IMAGE_REASONS:
-            parts.append(f"last {term.describe()}")
-        pods = f"{len(self.pods)}/{len(self.workload.live_pods)} pods" if len(self.workload.live_pods) > 1 else f"pod {self.pod.name}"
-        return f"{pods}: " + ", ".join(parts)
+            parts.append(Msg("last {termination}", termination=termination_words(term)))
+        if len(self.workload.live_pods) > 1:
+            pods = Msg("{count}/{total} pods", count=len(self.pods), total=len(self.workload.live_pods))
+        else:
+            pods = Msg("pod {name}", name=self.pod.name)
+        return Msg("{pods}: {parts}", pods=pods, parts=Joined(parts, ", "))
+
+
+def restarts_word(count: int) -> Msg:
+    return Msg("1 restart") if count == 1 else Msg("{count} restarts", count=count)
+
+
+def termination_words(term) -> Joined:
+    """A container's termination as `TerminationView.describe()` says it ("exit code 1, reason Error"), translatable."""
+    parts = [Msg("exit code {code}", code=term.exit_code) if term.exit_code is not None else Msg("no exit code")]
+    if term.reason:
+        parts.append(Msg("reason {reason}", reason=term.reason))
+    if term.signal:
+        parts.append(Msg("signal {signal}", signal=term.signal))
+    return Joined(parts, ", ")
 
 
 def pod_line(ctx: LiveContext, pod: PodView) -> str:
@@ -145,6 +203,7 @@ def pod_events(ctx: LiveContext, pods: list[PodView]) -> list[EventView]:
 class LiveCheck(Check):
     live = True
     scope = "cluster"
+    Facts = LiveFacts  # each check declares its own (a LiveFacts subclass)
     # The lists of the snapshot this check cannot decide without: when RBAC forbids one, the check
     # says which permission is missing instead of reading an empty list as "nothing there".
     reads: tuple[str, ...] = ("pods", "replicasets", "deployments")
@@ -208,27 +267,41 @@ class LiveCheck(Check):
         facts.update(evidence or {})
         if why.absorbed:
             facts["static_cause"] = static_cause(why.absorbed)
-            params["absorbed"] = [{"code": f.code, "fingerprint": f.fingerprint, "location": str(f.location)} for f in why.absorbed]
+            params["absorbed"] = tuple(AbsorbedFinding(f.code, f.fingerprint, str(f.location)) for f in why.absorbed)
         remediation = why.remediation or next((f.remediation for f in why.absorbed if f.remediation), [])
         fix = next((f.fix.title for f in absorbed if f.fix is not None), None) or why.fix
-        cause = why.cause + (f" Ruled out: {why.ruled_out}" if why.ruled_out else "")
-        if fix or remediation:
-            cause += " Fix: " + (fix.rstrip(".") + "." if fix else "") + (
-                (" Then run: " if fix else "run: ") + "; ".join(f"`{c}`" for c in remediation) + "." if remediation else "")
+        cause: list[str] = [why.cause]
+        if why.ruled_out:
+            cause.append(Msg("Ruled out: {reason}", reason=why.ruled_out))
+        commands = "; ".join(f"`{c}`" for c in remediation)
+        if fix and remediation:
+            cause.append(Msg("Fix: {fix} Then run: {commands}.", fix=_sentence(fix), commands=commands))
+        elif fix:
+            cause.append(Msg("Fix: {fix}", fix=_sentence(fix)))
+        elif remediation:
+            cause.append(Msg("Fix: run: {commands}.", commands=commands))
         finding = self.finding(
-            f"{symptom_text} — {why.headline}" if why.headline else symptom_text,
+            Msg("{symptom} — {headline}", symptom=symptom_text, headline=why.headline) if why.headline else symptom_text,
             location,
             service=workload.service,
             severity=severity,
             related=related,
             evidence=facts,
-            root_cause=cause,
-            params=params,
+            root_cause=Joined(cause, " ") if len(cause) > 1 else cause[0],
+            facts=self.Facts(**params),
             remediation=remediation,
         )
         finding.fix = next((f.fix for f in absorbed if f.fix is not None), None)
         finding.absorbs = [f.fingerprint for f in absorbed]
         return finding
+
+
+def _sentence(text: str) -> str:
+    """The text ending in exactly one full stop."""
+    stripped = text.rstrip(".")
+    if text == stripped + ".":
+        return text
+    return Msg("{text}.", text=text) if stripped == text else stripped + "."
 
 
 def log_excerpt(symptom: Symptom, matches: list[LogMatch] | None = None) -> list[str]:
@@ -242,11 +315,11 @@ def log_excerpt(symptom: Symptom, matches: list[LogMatch] | None = None) -> list
     return quoted(lines)
 
 
-def from_static(found: list[Finding], headline: str, extra: str = "") -> Explanation:
+def from_static(found: list[Finding], headline: str) -> Explanation:
     lead = found[0]
     return Explanation(
         headline=headline,
-        cause=(extra + " " if extra else "") + f"{lead.code} ({lead.name}): {lead.root_cause or lead.message}",
+        cause=Msg("{code} ({name}): {cause}", code=lead.code, name=lead.name, cause=lead.root_cause or lead.message),
         location=lead.location,
         related=[loc for f in found for loc in [f.location, *f.related] if loc != lead.location],
         absorbed=found,
@@ -256,17 +329,24 @@ def from_static(found: list[Finding], headline: str, extra: str = "") -> Explana
 
 
 
-def availability(ctx: LiveContext, workload: Workload) -> str:
+def availability(ctx: LiveContext, workload: Workload) -> Msg:
+    """A predicate after a component's name: "is scaled to 0 replicas"."""
     if workload.deployment is None and not workload.pods:
-        return "is not deployed in the namespace"
+        return not_deployed()
     if workload.desired == 0:
-        return "is scaled to 0 replicas"
+        return Msg("is scaled to 0 replicas")
     pods = workload.live_pods
     ready = sum(1 for p in pods if p.ready.split("/")[0] == p.ready.split("/")[1] and p.phase == "Running")
+    if ready == 1:
+        return Msg("has 1 ready pod (it may have been starting when the connection was refused)")
     if ready:
-        return f"has {ready} ready pod{'s' if ready != 1 else ''} (it may have been starting when the connection was refused)"
-    states = ", ".join(sorted({p.status for p in pods})) or "no pods"
-    return f"has no ready pod ({states})"
+        return Msg("has {count} ready pods (it may have been starting when the connection was refused)", count=ready)
+    states = ", ".join(sorted({p.status for p in pods}))
+    return Msg("has no ready pod ({states})", states=states) if states else Msg("has no ready pod (no pods)")
+
+
+def not_deployed() -> Msg:
+    return Msg("is not deployed in the namespace")
 
 
 def repo_definitions(ctx: LiveContext, variable: str, component: Component | None) -> list[Location]:

@@ -1,20 +1,48 @@
 """HTTP probes: a running component's health route, and the paths the frontend calls through the gateway."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis.frontend_calls import frontend_api
 from tiketi_doctor.catalogue import Component
+from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Severity
 from tiketi_doctor.remediation import rebuild_commands
 
-from .base import Explanation, LiveCheck, from_static, mask
+from .base import UNSET, Explanation, LiveCheck, LiveFacts, from_static, mask
 
 if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext
 
 
 # -- CL009 / CL010: HTTP -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HealthFacts(LiveFacts):
+    """CL009: the health route and the HTTP status it answered (None: no answer)."""
+
+    path: str = UNSET
+    status: int | None = UNSET
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class RouteFacts(LiveFacts):
+    """CL010: the frontend's calls the running gateway answers 404, and whether the repository routes them."""
+
+    calls: tuple[Call, ...] = UNSET
+    image_older_than_repository: bool = UNSET
+
+    @property
+    def listed(self) -> str:
+        return ", ".join(f"{c.method} {c.path}" for c in self.calls or ())
+
 
 def _reachable(ctx: LiveContext, component: Component) -> tuple[str, str] | None:
     """(base URL, via) of a component with a ready pod; records why not otherwise."""
@@ -37,6 +65,13 @@ def _reachable(ctx: LiveContext, component: Component) -> tuple[str, str] | None
         return None
 
 
+def _request(result) -> str:
+    """`ProbeResult.describe()`, with "no answer (...)" translatable."""
+    if result.status is not None:
+        return result.describe()
+    return Msg("{method} {url} → no answer ({error})", method=result.method, url=result.url, error=result.error)
+
+
 class HealthEndpointFailing(LiveCheck):
     code = "CL009"
     name = "health-endpoint-failing"
@@ -50,6 +85,9 @@ class HealthEndpointFailing(LiveCheck):
     )
     example = "GET http://127.0.0.1:43121/health (port-forward svc/payment-service 3003) → 503"
     fix = "Read the body of the answer and the component's log; fix the dependency it reports, or the health route."
+    Facts = HealthFacts
+    symptom = "{path} of {deployment} does not answer 2xx: requests that need it fail"
+    fix_title = "Fix what the health route of {deployment} reports as failing"
 
     def check_repository(self, ctx) -> Iterable[Finding]:
         if not self.can_decide(ctx):
@@ -66,18 +104,19 @@ class HealthEndpointFailing(LiveCheck):
             if result.ok:
                 continue
             workload = ctx.workload_of(component) or Workload(component.name, component, None)
-            answer = result.status if result.status is not None else f"no answer ({result.error})"
+            answer = result.status if result.status is not None else Msg("no answer ({error})", error=result.error)
             why = Explanation(
-                headline="its pods run, so the route itself or a dependency it checks fails",
-                cause=(
-                    f"{component.name}'s health route {component.health} answers {answer}"
-                    + (f" with {mask(result.body.strip()[:200])!r}" if result.body.strip() else "")
-                    + f" (via {result.via}). Read the answer's body and the component's log for the failing dependency."
+                headline=Msg("its pods run, so the route itself or a dependency it checks fails"),
+                cause=Msg(
+                    "{component}'s health route {path} answers {answer}{body} (via {via}). Read the answer's body and the "
+                    "component's log for the failing dependency.",
+                    component=component.name, path=component.health, answer=answer, via=result.via,
+                    body=Msg(" with {body}", body=repr(mask(result.body.strip()[:200]))) if result.body.strip() else "",
                 ),
                 params={"path": component.health, "status": result.status},
             )
-            yield self.live_finding(ctx, None, workload, f"{component.name}'s health route fails ({result.describe()})", why,
-                                    evidence={"http": result.evidence()})
+            yield self.live_finding(ctx, None, workload, Msg("{component}'s health route fails ({request})", component=component.name,
+                                                             request=_request(result)), why, evidence={"http": result.evidence()})
 
 
 class GatewayRouteMissingLive(LiveCheck):
@@ -93,6 +132,9 @@ class GatewayRouteMissingLive(LiveCheck):
     )
     example = "GET http://localhost:3001/api/stats/overview → 404 (backend/src/server.js mounts nothing at /api/stats)"
     fix = "Route the path in the gateway (see GW001's fix), then rebuild, load and restart the gateway; if the repository already routes it, just rebuild and roll out."
+    Facts = RouteFacts
+    symptom = "{listed} → 404 from the gateway"
+    fix_title = "Route {listed} in the gateway, then rebuild and roll it out"
 
     def check_repository(self, ctx) -> Iterable[Finding]:
         if not self.can_decide(ctx):
@@ -128,22 +170,25 @@ class GatewayRouteMissingLive(LiveCheck):
             results = [r for _, r, _ in members]
             listed = ", ".join(f"{c.method} {c.path}" for c, _, _ in members)
             if static:
-                why = from_static(static, f"{gateway.name} has no route for it in the repository either ({static[0].code} at {static[0].location})")
+                why = from_static(static, Msg("{gateway} has no route for it in the repository either ({code} at {location})",
+                                              gateway=gateway.name, code=static[0].code, location=str(static[0].location)))
             else:
                 call = members[0][0]
                 why = Explanation(
-                    headline=f"the repository's {gateway.name} routes it: the gateway in the cluster is older than the repository",
-                    cause=(
-                        f"The running gateway answers 404 for {listed}, but the repository's gateway routes it (GW001 finds "
-                        f"nothing). The image in the cluster was built before the route was added: rebuild, load and restart {gateway.name}."
+                    headline=Msg("the repository's {gateway} routes it: the gateway in the cluster is older than the repository", gateway=gateway.name),
+                    cause=Msg(
+                        "The running gateway answers 404 for {calls}, but the repository's gateway routes it (GW001 finds "
+                        "nothing). The image in the cluster was built before the route was added: rebuild, load and restart {gateway}.",
+                        calls=listed, gateway=gateway.name,
                     ),
                     location=call.location,
                     remediation=rebuild_commands(ctx.catalogue, gateway),
-                    ruled_out=f"GW001 found {listed} routed in {gateway.source}.",
+                    ruled_out=Msg("GW001 found {calls} routed in {source}.", calls=listed, source=gateway.source),
                     params={"image_older_than_repository": True},
                 )
-            why.params["calls"] = [{"method": c.method, "path": c.path} for c, _, _ in members]
-            text = f"the running gateway answers 404 for {listed} ({'; '.join(r.describe() for r in results[:3])})"
+            why.params["calls"] = tuple(Call(c.method, c.path) for c, _, _ in members)
+            text = Msg("the running gateway answers 404 for {calls} ({requests})", calls=listed,
+                       requests=Joined([_request(r) for r in results[:3]], "; "))
             yield self.live_finding(ctx, None, workload, text, why, evidence={"http": [r.evidence() for r in results]})
 
 

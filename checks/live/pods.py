@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands, rebuild_commands
 
 from .base import (
-    CONFIG_REASONS, CRASH_REASONS, HOST_PORT, IMAGE_REASONS, Explanation, LiveCheck, Symptom, availability, diagnose,
-    from_static, log_excerpt, mask, pod_events, quoted, read_log, repo_definitions,
+    CONFIG_REASONS, CRASH_REASONS, HOST_PORT, IMAGE_REASONS, UNSET, Explanation, LiveCheck, LiveFacts, Symptom, availability,
+    diagnose, from_static, log_excerpt, mask, pod_events, quoted, read_log, repo_definitions, restarts_word, termination_words,
 )
 from .explainers import explain_crash
 
@@ -27,7 +28,107 @@ _PROBE_TARGET = re.compile(r"(?:https?://|dial tcp )?(?P<host>[\w.-]+|\[[0-9a-f:
 _PROBE_STATUS = re.compile(r"statuscode: (?P<status>\d+)")
 _MISSING_KEY = re.compile(r"couldn't find key (?P<key>\S+) in (?P<kind>Secret|ConfigMap) (?:(?P<namespace>[\w.-]+)/)?(?P<name>[\w.-]+)")
 _MISSING_OBJECT = re.compile(r"(?P<kind>secret|configmap) \"(?P<name>[\w.-]+)\" not found", re.IGNORECASE)
+_PROBE_WORDS = {"Liveness": N_("liveness"), "Readiness": N_("readiness"), "Startup": N_("startup")}
 _NC_TARGET = re.compile(r"\b(?:nc|ncat|netcat)\b[^;|&]*?\s(?P<host>[a-z][\w.-]*)\s+(?P<port>\d{2,5})\b")
+
+
+# -- the facts of each check (see base.LiveFacts) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class CrashFacts(LiveFacts):
+    """CL001: the log signature and its facts, and what the explanation found (module, file, variable, address...)."""
+
+    signature: str = UNSET
+    module: str = UNSET
+    error: str = UNSET
+    variable: str = UNSET
+    file: str = UNSET
+    line: int = UNSET
+    address: str = UNSET
+    host: str = UNSET
+    port: int | str = UNSET
+    target: str = UNSET
+    user: str = UNSET
+    database: str = UNSET
+    reason: str = UNSET
+    image_older_than_repository: bool = UNSET
+
+
+@dataclass(frozen=True)
+class ImageFacts(LiveFacts):
+    """CL002: the image the pod asks for, its pull policy, the kind cluster and the catalogue's image."""
+
+    image: str = UNSET
+    pull_policy: str = UNSET
+    kind_cluster: str | None = UNSET
+    expected_image: str = UNSET
+
+
+@dataclass(frozen=True)
+class PullFacts(LiveFacts):
+    """CL012: the image, what the registry answered (unauthorized, not-found, platform) and the pull credentials."""
+
+    image: str = UNSET
+    pull_failure: str = UNSET
+    registry: str = UNSET
+    image_pull_secrets: tuple[str, ...] = UNSET
+    service_account: str = UNSET
+
+
+@dataclass(frozen=True)
+class OomFacts(LiveFacts):
+    """CL003: the container's memory limit in the cluster."""
+
+    memory_limit: str | None = UNSET
+
+
+@dataclass(frozen=True)
+class SchedulingFacts(LiveFacts):
+    """CL004: the container's resource requests and the scheduler's message."""
+
+    requests: dict = UNSET
+    scheduling_message: str = UNSET
+
+
+@dataclass(frozen=True)
+class InitFacts(LiveFacts):
+    """CL005: the address the init container waits for and the component behind it."""
+
+    waits_for: str = UNSET
+    dependency: str = UNSET
+
+
+@dataclass(frozen=True)
+class ProbeFacts(LiveFacts):
+    """CL006: the port the probe uses, the one the app says it listens on, env PORT and the catalogue's port."""
+
+    probe_port: int | None = UNSET
+    app_port: int | None = UNSET
+    env_port: str | None = UNSET
+    catalogue_port: int | None = UNSET
+
+
+@dataclass(frozen=True)
+class ConfigErrorFacts(LiveFacts):
+    """CL007: the missing key and the object (Kind/name) it should be in."""
+
+    key: str = UNSET
+    object: str = UNSET
+
+
+@dataclass(frozen=True)
+class MissingObjectFacts(LiveFacts):
+    """CL013: the missing object (Kind/name) and the Deployments that reference it."""
+
+    object: str = UNSET
+    workloads: tuple[str, ...] = UNSET
+
+
+@dataclass(frozen=True)
+class RestartFacts(LiveFacts):
+    """CL008: how often the container restarted."""
+
+    restarts: int = UNSET
 
 
 # -- CL001 -------------------------------------------------------------------------------------------
@@ -54,6 +155,9 @@ class ContainerCrashLoop(LiveCheck):
         "the image, `kind load docker-image` it and `kubectl rollout restart` the deployment. When the repository is "
         "already right, the image in the cluster is older than the repository: rebuild and load it."
     )
+    Facts = CrashFacts
+    symptom = '{deployment} exits again and again (CrashLoopBackOff) and serves nothing'
+    fix_title = 'Fix what makes {deployment} exit, then rebuild and roll it out'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         for symptom in crash_symptoms(ctx, workload):
@@ -71,8 +175,8 @@ class ContainerCrashLoop(LiveCheck):
                 evidence["log_origin"] = f"{origin.file}:{origin.line}"
             if symptom.diagnosis.node_version:
                 evidence["node_version"] = symptom.diagnosis.node_version
-            title = primary.title if primary is not None else "exits without a known error in its log"
-            text = f"{workload.service} crash-loops ({symptom.describe()}): {mask(title)}"
+            title = mask(primary.title) if primary is not None else Msg("exits without a known error in its log")
+            text = Msg("{service} crash-loops ({pods}): {title}", service=workload.service, pods=symptom.describe(), title=title)
             yield self.live_finding(ctx, symptom, workload, text, why, evidence=evidence)
 
 
@@ -115,6 +219,9 @@ class ImageNotAvailable(LiveCheck):
         "--name CLUSTER`, and restart the rollout. When the manifest names a tag nobody builds (`:latest`), use the "
         "catalogue's image and imagePullPolicy Never (or IfNotPresent)."
     )
+    Facts = ImageFacts
+    symptom = '{deployment} never starts: {state} for {image}'
+    fix_title = 'Build and load {image}, or use the image the project builds'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         groups: dict[str, list[tuple[PodView, ContainerView]]] = {}
@@ -131,7 +238,7 @@ class ImageNotAvailable(LiveCheck):
             image = pod.spec_container(c.name, c.init).get("image") or c.image
             policy = pod.spec_container(c.name, c.init).get("imagePullPolicy") or ("Always" if image.endswith(":latest") or ":" not in image else "IfNotPresent")
             why = self._explain(ctx, workload, image, policy, c.reason)
-            text = f"{workload.service} cannot start ({symptom.describe()}): image {image}"
+            text = Msg("{service} cannot start ({pods}): image {image}", service=workload.service, pods=symptom.describe(), image=image)
             yield self.live_finding(ctx, symptom, workload, text, why, evidence={"image_pull_policy": policy})
 
     def _explain(self, ctx: LiveContext, workload: Workload, image: str, policy: str, reason: str) -> Explanation:
@@ -143,11 +250,12 @@ class ImageNotAvailable(LiveCheck):
         params = {"image": image, "pull_policy": policy, "kind_cluster": cluster}
         if expected and image != expected:
             return Explanation(
-                headline=f"the catalogue's image is {expected}; nothing builds {image}",
-                cause=(
-                    f"The pod asks for {image} (imagePullPolicy {policy}), but the image the project builds and loads is "
-                    f"{expected}. No registry has {image}, so the pull fails. Use {expected} in the manifest (with "
-                    "imagePullPolicy Never on kind), re-apply it."
+                headline=Msg("the catalogue's image is {expected}; nothing builds {image}", expected=expected, image=image),
+                cause=Msg(
+                    "The pod asks for {image} (imagePullPolicy {policy}), but the image the project builds and loads is "
+                    "{expected}. No registry has {image}, so the pull fails. Use {expected} in the manifest (with "
+                    "imagePullPolicy Never on kind), re-apply it.",
+                    image=image, policy=policy, expected=expected,
                 ),
                 location=image_at,
                 remediation=(reapply_commands(ctx.catalogue, component, manifest.workload.path) if manifest and component else []),
@@ -158,20 +266,22 @@ class ImageNotAvailable(LiveCheck):
             if not commands:
                 commands = [f"kind load docker-image {image} --name {cluster}", f"kubectl rollout restart deployment/{workload.name} -n {ctx.snapshot.namespace}"]
             never = reason == "ErrImageNeverPull" or policy == "Never"
+            load = f"kind load docker-image {image} --name {cluster}"
             return Explanation(
-                headline=f"it was never loaded into the kind cluster {cluster}: run `kind load docker-image {image} --name {cluster}`",
-                cause=(
-                    f"{image} is a locally built image; kind nodes see it only after `kind load docker-image {image} --name {cluster}`. "
-                    + ("With imagePullPolicy Never the kubelet does not even try to pull it." if never else
-                       f"With imagePullPolicy {policy} containerd tries a registry, which does not have it.")
+                headline=Msg("it was never loaded into the kind cluster {cluster}: run `{command}`", cluster=cluster, command=load),
+                cause=Msg(
+                    "{image} is a locally built image; kind nodes see it only after `{command}`. {pull}", image=image, command=load,
+                    pull=Msg("With imagePullPolicy Never the kubelet does not even try to pull it.") if never else
+                    Msg("With imagePullPolicy {policy} containerd tries a registry, which does not have it.", policy=policy),
                 ),
                 location=image_at,
                 remediation=commands,
                 params=params,
             )
         return Explanation(
-            headline="the cluster cannot pull it",
-            cause=f"The node cannot pull {image} (imagePullPolicy {policy}); push it to a registry the cluster can reach, or fix the name.",
+            headline=Msg("the cluster cannot pull it"),
+            cause=Msg("The node cannot pull {image} (imagePullPolicy {policy}); push it to a registry the cluster can reach, or fix the name.",
+                      image=image, policy=policy),
             location=image_at,
             params=params,
         )
@@ -231,6 +341,9 @@ class ImagePullFailed(LiveCheck):
         "Not found: push the tag, or point the manifest/overlay at a tag that was pushed. Platform: build for the "
         "nodes' architecture (`docker buildx build --platform linux/amd64,linux/arm64 --push`)."
     )
+    Facts = PullFacts
+    symptom = '{deployment} never starts: {registry} refuses {image} ({state})'
+    fix_title = 'Make {registry} serve {image} to the nodes'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         seen: set[str] = set()
@@ -247,16 +360,17 @@ class ImagePullFailed(LiveCheck):
                 symptom.events = [e for e in pod_events(ctx, [pod]) if e.reason == "Failed"]
                 image = pod.spec_container(c.name, c.init).get("image") or c.image
                 why = self._explain(ctx, workload, pod, c, image, failure)
-                text = f"{workload.service} cannot pull {image} ({symptom.describe()}): {self._what(failure, image)}"
+                text = Msg("{service} cannot pull {image} ({pods}): {what}", service=workload.service, image=image,
+                           pods=symptom.describe(), what=self._what(failure, image))
                 yield self.live_finding(ctx, symptom, workload, text, why, evidence={"registry_answer": mask(failure.line)})
 
     @staticmethod
-    def _what(failure: PullFailure, image: str) -> str:
-        return {
-            "unauthorized": f"{_registry(image)} does not accept the node's credentials",
-            "not-found": "the registry has no such tag",
-            "platform": "the image has no build for the node's CPU architecture",
-        }[failure.kind]
+    def _what(failure: PullFailure, image: str) -> Msg:
+        return Msg({
+            "unauthorized": N_("{registry} does not accept the node's credentials"),
+            "not-found": N_("the registry has no such tag"),
+            "platform": N_("the image has no build for the node's CPU architecture"),
+        }[failure.kind], registry=_registry(image))
 
     def _explain(self, ctx: LiveContext, workload: Workload, pod: PodView, c: ContainerView, image: str, failure: PullFailure) -> Explanation:
         component = workload.component
@@ -269,13 +383,14 @@ class ImagePullFailed(LiveCheck):
             spec = pod.raw.get("spec") or {}
             secrets = [s.get("name") for s in spec.get("imagePullSecrets") or [] if isinstance(s, dict)]
             account = spec.get("serviceAccountName") or "default"
-            given = (f"the pod's imagePullSecrets ({', '.join(secrets)}) hold credentials {registry} does not accept"
-                     if secrets else f"the pod names no imagePullSecrets (nor does service account {account})")
+            given = (Msg("the pod's imagePullSecrets ({secrets}) hold credentials {registry} does not accept", secrets=", ".join(secrets), registry=registry)
+                     if secrets else Msg("the pod names no imagePullSecrets (nor does service account {account})", account=account))
             return Explanation(
-                headline=f"{registry} refuses the pull (401 Unauthorized): {given}",
-                cause=(f"{registry} answered the pull of {image} with 401 Unauthorized: {given}. Create a docker-registry "
-                       f"Secret with a token that may pull from {registry}, name it in the Deployment's imagePullSecrets "
-                       f"(or in service account {account}'s), and restart {workload.name}."),
+                headline=Msg("{registry} refuses the pull (401 Unauthorized): {given}", registry=registry, given=given),
+                cause=Msg("{registry} answered the pull of {image} with 401 Unauthorized: {given}. Create a docker-registry "
+                          "Secret with a token that may pull from {registry}, name it in the Deployment's imagePullSecrets "
+                          "(or in service account {account}'s), and restart {name}.",
+                          registry=registry, image=image, given=given, account=account, name=workload.name),
                 location=image_at,
                 remediation=[
                     f"kubectl create secret docker-registry regcred -n {ns} --docker-server={registry} --docker-username=... --docker-password=...",
@@ -287,27 +402,31 @@ class ImagePullFailed(LiveCheck):
         if failure.kind == "not-found":
             repo_image = manifest.data.get("image") if manifest else None
             same = repo_image == image
-            where = (f"{image_at.path}:{image_at.line} names it" if image_at and same else
-                     f"the repository's manifest says {repo_image} ({image_at}); an overlay or `kubectl set image` chose {image}" if image_at else "")
+            where = (Msg("{location} names it", location=f"{image_at.path}:{image_at.line}") if image_at and same else
+                     Msg("the repository's manifest says {repo_image} ({location}); an overlay or `kubectl set image` chose {image}",
+                         repo_image=repo_image, location=str(image_at), image=image) if image_at else "")
+            has_no = Msg("{registry} has no {image}", registry=registry, image=image)
             return Explanation(
-                headline=f"{registry} has no {image}" + (f"; {where}" if where else ""),
-                cause=(f"{registry} answered that {image} does not exist (\"{mask(failure.line)[:200]}\"): the tag was never "
-                       "pushed, or was deleted. Push the image under that tag, or change the image reference to a tag that was "
-                       f"pushed{(' (' + where + ')') if where else ''}, then restart {workload.name}."),
+                headline=Msg("{headline}; {where}", headline=has_no, where=where) if where else has_no,
+                cause=Msg("{registry} answered that {image} does not exist (\"{answer}\"): the tag was never "
+                          "pushed, or was deleted. Push the image under that tag, or change the image reference to a tag that was "
+                          "pushed{where}, then restart {name}.",
+                          registry=registry, image=image, answer=mask(failure.line)[:200], where=Msg(" ({where})", where=where) if where else "",
+                          name=workload.name),
                 location=image_at,
                 remediation=[f"docker push {image}", f"kubectl rollout restart deployment/{workload.name} -n {ns}"],
                 params=params,
             )
         found = ctx.static.find("ARCH001", workload.service)
         if found:
-            why = from_static(found, "the image is built for another CPU architecture than the node's")
+            why = from_static(found, Msg("the image is built for another CPU architecture than the node's"))
             why.params.update(params)
             return why
         return Explanation(
-            headline="the image has no build for the node's CPU architecture",
-            cause=(f"{registry} has {image}, but not for the node's platform (\"{mask(failure.line)[:200]}\"): it was built on "
-                   "a machine of another architecture (an arm64 laptop for amd64 nodes, or the reverse). Build and push it "
-                   "for the nodes' platform, or for both."),
+            headline=Msg("the image has no build for the node's CPU architecture"),
+            cause=Msg("{registry} has {image}, but not for the node's platform (\"{answer}\"): it was built on "
+                      "a machine of another architecture (an arm64 laptop for amd64 nodes, or the reverse). Build and push it "
+                      "for the nodes' platform, or for both.", registry=registry, image=image, answer=mask(failure.line)[:200]),
             location=image_at,
             remediation=[f"docker buildx build --platform linux/amd64,linux/arm64 -t {image} --push ."],
             params=params,
@@ -328,6 +447,9 @@ class ContainerOomKilled(LiveCheck):
     )
     example = "stats-service: lastState.terminated reason OOMKilled, exit code 137, limit 128Mi, 4 restarts"
     fix = "Raise resources.limits.memory in the manifest (and the request with it), or make the code stream/page the data; re-apply."
+    Facts = OomFacts
+    symptom = '{deployment} is killed with exit code 137 (OOMKilled) and restarts'
+    fix_title = 'Raise the memory limit of {deployment} or make it use less memory'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         groups: dict[str, list[tuple[PodView, ContainerView]]] = {}
@@ -348,22 +470,24 @@ class ContainerOomKilled(LiveCheck):
                 limit_at = manifest.workload.at(manifest.path + ("resources", "limits", "memory"), label=f"memory limit {manifest.data.get('resources', {}).get('limits', {}).get('memory')}")
             heap = symptom.diagnosis.first("heap-out-of-memory")
             repo_limit = ((manifest.data.get("resources") or {}).get("limits") or {}).get("memory") if manifest else None
-            drift = (f" The repository's manifest says {repo_limit} ({limit_at}): the Deployment in the cluster differs, "
-                     "re-applying the manifest may be the whole fix." if repo_limit and memory and str(repo_limit) != str(memory) else "")
+            drift = (Msg(" The repository's manifest says {limit} ({location}): the Deployment in the cluster differs, "
+                         "re-applying the manifest may be the whole fix.", limit=repo_limit, location=str(limit_at))
+                     if repo_limit and memory and str(repo_limit) != str(memory) else "")
             why = Explanation(
-                headline=f"it exceeded its memory limit {memory or '(none set: the node ran out)'}",
-                cause=(
-                    f"The kernel killed {c.name} for using more than {memory or 'the node’s free memory'} "
-                    f"({(c.last or c.current).describe()}). "
-                    + ("The log shows the JavaScript heap running out first. " if heap else "The log ends mid-work (see log_excerpt): the process was killed, it did not fail. ")
-                    + "Raise the limit in the manifest or make the work use less memory (stream or page the data), then re-apply."
-                    + drift
+                headline=Msg("it exceeded its memory limit {limit}", limit=memory or Msg("(none set: the node ran out)")),
+                cause=Msg(
+                    "The kernel killed {container} for using more than {limit} ({termination}). {log}"
+                    "Raise the limit in the manifest or make the work use less memory (stream or page the data), then re-apply.{drift}",
+                    container=c.name, limit=memory or Msg("the node’s free memory"), termination=termination_words(c.last or c.current),
+                    log=Msg("The log shows the JavaScript heap running out first. ") if heap else
+                    Msg("The log ends mid-work (see log_excerpt): the process was killed, it did not fail. "),
+                    drift=drift,
                 ),
                 location=limit_at,
                 remediation=reapply_commands(ctx.catalogue, workload.component, manifest.workload.path) if manifest and workload.component else [],
                 params={"memory_limit": memory},
             )
-            text = f"{workload.service} is OOMKilled ({symptom.describe()})"
+            text = Msg("{service} is OOMKilled ({pods})", service=workload.service, pods=symptom.describe())
             yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": log_excerpt(symptom, []), "memory_limit": memory})
 
 
@@ -381,6 +505,9 @@ class PodUnschedulable(LiveCheck):
     )
     example = "payment-service-…  0/1  Pending: 0/1 nodes are available: 1 Insufficient memory. (requests 4Gi)"
     fix = "Lower the requests in the manifest to what the node can give (kind shares the laptop's memory), or fix the selector/taint; re-apply."
+    Facts = SchedulingFacts
+    symptom = '{deployment} stays Pending: no node can take it'
+    fix_title = 'Lower the resource requests of {deployment} or fix its node selector'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         pending = [p for p in workload.live_pods if p.phase == "Pending" and (p.conditions.get("PodScheduled") or {}).get("status") == "False"]
@@ -389,7 +516,7 @@ class PodUnschedulable(LiveCheck):
         pod = pending[0]
         events = [e for e in pod_events(ctx, pending) if e.reason == "FailedScheduling"]
         condition = pod.conditions.get("PodScheduled") or {}
-        message = events[0].message if events else condition.get("message") or condition.get("reason") or "not scheduled"
+        message = events[0].message if events else condition.get("message") or condition.get("reason") or Msg("not scheduled")
         from tiketi_doctor.cluster.snapshot import ContainerView
 
         container = pod.containers[0] if pod.containers else ContainerView(
@@ -402,21 +529,25 @@ class PodUnschedulable(LiveCheck):
         if manifest is not None and short:
             location = manifest.workload.at(manifest.path + ("resources", "requests", short), label=f"requests.{short}: {resources.get(short)}")
         repo_request = ((manifest.data.get("resources") or {}).get("requests") or {}).get(short) if manifest and short else None
-        drift = (f"The repository's manifest requests {repo_request} ({location}), the Deployment in the cluster "
-                 f"{resources.get(short)}: re-apply the manifest. " if repo_request and str(repo_request) != str(resources.get(short)) else "")
+        drift = (Msg("The repository's manifest requests {request} ({location}), the Deployment in the cluster "
+                     "{live}: re-apply the manifest. ", request=repo_request, location=str(location), live=resources.get(short))
+                 if repo_request and str(repo_request) != str(resources.get(short)) else "")
         why = Explanation(
             headline=message,
-            cause=(
-                f"The scheduler cannot place {pod.name}: \"{message}\". " + drift
-                + (f"The container requests {short} {resources.get(short)}, more than any node can offer; lower the request in the manifest. " if short else "")
-                + "Nothing runs until it is scheduled."
+            cause=Msg(
+                "The scheduler cannot place {pod}: \"{message}\". {drift}{request}Nothing runs until it is scheduled.",
+                pod=pod.name, message=message, drift=drift,
+                request=Msg("The container requests {resource} {amount}, more than any node can offer; lower the request in the manifest. ",
+                            resource=short, amount=resources.get(short)) if short else "",
             ),
             location=location,
             remediation=reapply_commands(ctx.catalogue, workload.component, manifest.workload.path) if manifest and workload.component else [],
             params={"requests": resources, "scheduling_message": message},
         )
         age = ctx.snapshot.age(pod.created)
-        yield self.live_finding(ctx, symptom, workload, f"{workload.service} is Pending{f' for {age}' if age else ''}, unscheduled", why)
+        text = (Msg("{service} is Pending for {age}, unscheduled", service=workload.service, age=age) if age
+                else Msg("{service} is Pending, unscheduled", service=workload.service))
+        yield self.live_finding(ctx, symptom, workload, text, why)
 
 
 # -- CL005 -------------------------------------------------------------------------------------------
@@ -433,6 +564,9 @@ class InitContainerBlocked(LiveCheck):
     )
     example = "auth-service  0/1  Init:0/1 — wait-for-postgres: \"waiting for postgres\"; postgres is scaled to 0 replicas"
     fix = "Bring the dependency up (scale it, fix its own failure); if the init container's target is wrong, correct the host/port in the manifest."
+    Facts = InitFacts
+    symptom = '{deployment} stays in {state}: its app container never starts'
+    fix_title = 'Bring up what the init container of {deployment} waits for'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         for pod in workload.live_pods:
@@ -449,8 +583,10 @@ class InitContainerBlocked(LiveCheck):
             target = _NC_TARGET.search(command) or HOST_PORT.search(command)
             why = self._explain(ctx, workload, blocked, command, target)
             lines = [l for l in symptom.log.lines if l.strip()][-3:]
-            text = f"{workload.service} is stuck in {pod.status}: init container {blocked.name} " + (
-                "is still running" if blocked.state == "running" else f"is {blocked.reason or blocked.state}")
+            text = (Msg("{service} is stuck in {status}: init container {container} is still running",
+                        service=workload.service, status=pod.status, container=blocked.name) if blocked.state == "running" else
+                    Msg("{service} is stuck in {status}: init container {container} is {state}",
+                        service=workload.service, status=pod.status, container=blocked.name, state=blocked.reason or blocked.state))
             yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": quoted(lines), "init_command": mask(command)})
             return
 
@@ -463,24 +599,25 @@ class InitContainerBlocked(LiveCheck):
                     location = obj.at(c.path + ("name",), label=f"initContainer {c.name}")
         if target is None:
             return Explanation(
-                headline="it has not finished",
-                cause=f"The init container runs `{command}` and has not completed; the app container waits for it.",
+                headline=Msg("it has not finished"),
+                cause=Msg("The init container runs `{command}` and has not completed; the app container waits for it.", command=command),
                 location=location,
             )
         host, port = target.group("host"), int(target.group("port"))
         dependency = ctx.component_by_host(host)
         dep_workload = ctx.workload_of(dependency) if dependency else None
-        state = availability(ctx, dep_workload) if dep_workload else f"is not a known component (no Service {host})"
+        state = availability(ctx, dep_workload) if dep_workload else Msg("is not a known component (no Service {host})", host=host)
         related = [ctx.workload_location(dep_workload)] if dep_workload else []
         name = dependency.name if dependency else host
         remediation = []
         if dep_workload is not None and dep_workload.desired == 0:
             remediation = [f"kubectl scale deployment/{dep_workload.name} -n {ctx.snapshot.namespace} --replicas=1"]
         return Explanation(
-            headline=f"it waits for {host}:{port}, and {name} {state}",
-            cause=(
-                f"The init container loops on `{command}` until {host}:{port} accepts connections; {name} {state}, "
-                f"so it never does. Start {name} and the pod continues by itself."
+            headline=Msg("it waits for {address}, and {name} {state}", address=f"{host}:{port}", name=name, state=state),
+            cause=Msg(
+                "The init container loops on `{command}` until {address} accepts connections; {name} {state}, "
+                "so it never does. Start {name} and the pod continues by itself.",
+                command=command, address=f"{host}:{port}", name=name, state=state,
             ),
             location=location,
             related=related,
@@ -505,6 +642,9 @@ class ProbeFailing(LiveCheck):
     )
     example = "stats-service: Readiness probe failed: dial tcp 10.244.0.12:3004: connect: connection refused — the app says \"running on port 3002\""
     fix = "Make the app's port, containerPort, env PORT and the probes' port agree (the catalogue's port), re-apply and restart."
+    Facts = ProbeFacts
+    symptom = '{deployment} fails its probes: it gets no traffic or is restarted'
+    fix_title = 'Make the probes of {deployment} and its app port agree'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         events = [e for e in pod_events(ctx, workload.live_pods) if e.reason == "Unhealthy"]
@@ -529,8 +669,11 @@ class ProbeFailing(LiveCheck):
         listening = symptom.diagnosis.first("listening")
         evidence = {"log_excerpt": quoted(listening.quote) if listening else [], "probes": probes, "probe_port": probe_port}
         refused = "connection refused" in detail
-        what = f"connection refused on :{probe_port}" if refused and probe_port else (f"HTTP {status.group('status')}" if status else detail.strip()[:120])
-        text = f"{workload.service}'s {' and '.join(p.lower() for p in probes)} probe{'s' if len(probes) > 1 else ''} fail ({what}; {sum(e.count for e in symptom.events)} times, {container.restarts} restarts)"
+        what = Msg("connection refused on :{port}", port=probe_port) if refused and probe_port else (f"HTTP {status.group('status')}" if status else detail.strip()[:120])
+        kinds = Joined([Msg(_PROBE_WORDS[p]) for p in probes], N_(" and "))
+        fields = dict(service=workload.service, probes=kinds, what=what, count=sum(e.count for e in symptom.events), restarts=container.restarts)
+        text = (Msg("{service}'s {probes} probes fail ({what}; {count} times, {restarts} restarts)", **fields) if len(probes) > 1
+                else Msg("{service}'s {probes} probe fail ({what}; {count} times, {restarts} restarts)", **fields))
         yield self.live_finding(ctx, symptom, workload, text, why, evidence=evidence)
 
     def _explain(self, ctx, workload: Workload, pod: PodView, container: ContainerView, probe_port, status, detail, symptom: Symptom) -> Explanation:
@@ -544,17 +687,19 @@ class ProbeFailing(LiveCheck):
         if status == 404:
             found = ctx.static.find("HC002", service)
             if found:
-                return from_static(found, "the probe path is not served by the app")
-            return Explanation(headline="the app answers 404 on the probe path", cause=f"The probe gets 404: {detail.strip()}", params=facts)
+                return from_static(found, Msg("the probe path is not served by the app"))
+            return Explanation(headline=Msg("the app answers 404 on the probe path"), cause=Msg("The probe gets 404: {detail}", detail=detail.strip()),
+                               params=facts)
         found = ctx.static.find("PORT003", service) + ctx.static.find("PORT001", service)
         app_port = log_port or (int(env_port) if env_port and env_port.isdigit() else None)
         if found:
-            why = from_static(found, f"the probes use {probe_port} but the app listens on {app_port or '?'}"
-                              + (f" (catalogue: {expected})" if expected else ""))
+            why = from_static(found, Msg("the probes use {probe_port} but the app listens on {app_port}{catalogue}",
+                                         probe_port=probe_port, app_port=app_port or "?",
+                                         catalogue=Msg(" (catalogue: {port})", port=expected) if expected else ""))
             why.params.update(facts)
             return why
         if app_port and probe_port and app_port != probe_port:
-            said = f"the log says \"{listening.quote[0].strip()}\"" if listening else f"env PORT={env_port}"
+            said = Msg("the log says \"{line}\"", line=listening.quote[0].strip()) if listening else f"env PORT={env_port}"
             manifest = ctx.manifest_container(component, container.name)
             repo_env = None
             env_at = None
@@ -564,19 +709,20 @@ class ProbeFailing(LiveCheck):
                         repo_env = str(entry.get("value"))
                         env_at = manifest.workload.at(manifest.path + ("env", i, "value"), label=f"PORT={repo_env}")
             drift = env_port is not None and repo_env is not None and str(env_port) != repo_env
-            cause = (
-                f"The kubelet probes port {probe_port}, but the app listens on {app_port} ({said}"
-                + (f"; the live Deployment sets env PORT={env_port}" if env_port else "") + "). "
-            )
             ruled_out = ""
             if drift:
-                cause += (f"The repository's manifest sets PORT={repo_env} ({env_at}): the Deployment in the cluster differs from it. "
-                          "Re-apply the manifest.")
-                ruled_out = f"PORT003 and PORT001 find the repository consistent on {expected}; the drift is in the cluster only."
+                advice = Msg("The repository's manifest sets PORT={repo_env} ({location}): the Deployment in the cluster differs from it. "
+                             "Re-apply the manifest.", repo_env=repo_env, location=str(env_at))
+                ruled_out = Msg("PORT003 and PORT001 find the repository consistent on {port}; the drift is in the cluster only.", port=expected)
             else:
-                cause += f"Make the app's port and the probes agree on {expected or probe_port}."
+                advice = Msg("Make the app's port and the probes agree on {port}.", port=expected or probe_port)
+            cause = Msg(
+                "The kubelet probes port {probe_port}, but the app listens on {app_port} ({said}{live}). {advice}",
+                probe_port=probe_port, app_port=app_port, said=said, advice=advice,
+                live=Msg("; the live Deployment sets env PORT={port}", port=env_port) if env_port else "",
+            )
             return Explanation(
-                headline=f"the app listens on {app_port}, not {probe_port}",
+                headline=Msg("the app listens on {app_port}, not {probe_port}", app_port=app_port, probe_port=probe_port),
                 cause=cause,
                 location=env_at,
                 remediation=reapply_commands(ctx.catalogue, component, manifest.workload.path) if manifest and component else [],
@@ -585,10 +731,10 @@ class ProbeFailing(LiveCheck):
             )
         return Explanation(
             headline=detail.strip()[:160],
-            cause=(
-                f"The probe fails with \"{detail.strip()}\" although the app's port ({app_port or 'unknown'}) matches. "
+            cause=Msg(
+                "The probe fails with \"{detail}\" although the app's port ({port}) matches. "
                 "The app may be too slow to answer (raise timeoutSeconds/initialDelaySeconds) or its health route may "
-                "depend on something that is down."
+                "depend on something that is down.", detail=detail.strip(), port=app_port or Msg("unknown"),
             ),
             params=facts,
         )
@@ -607,6 +753,9 @@ class ContainerConfigError(LiveCheck):
     )
     example = "payment-service  0/1  CreateContainerConfigError: couldn't find key TOSS_SECRET_KEY in Secret tiketi/tiketi-secret"
     fix = "Create the missing key (re-apply the repository's Secret/ConfigMap, or `kubectl create secret ...`), then restart the deployment."
+    Facts = ConfigErrorFacts
+    symptom = '{deployment} stays in {state}: its container is never created'
+    fix_title = 'Create the Secret/ConfigMap key that {deployment} references'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         for pod in workload.live_pods:
@@ -621,7 +770,8 @@ class ContainerConfigError(LiveCheck):
             if key is None and missing is not None:
                 return  # a whole Secret/ConfigMap is missing: CL013 names it once for every pod that needs it
             why = self._explain(ctx, workload, message, key, missing)
-            yield self.live_finding(ctx, symptom, workload, f"{workload.service} cannot create its container ({c.reason}): {mask(message)}", why)
+            text = Msg("{service} cannot create its container ({reason}): {message}", service=workload.service, reason=c.reason, message=mask(message))
+            yield self.live_finding(ctx, symptom, workload, text, why)
             return
 
     def _explain(self, ctx: LiveContext, workload: Workload, message: str, key, missing) -> Explanation:
@@ -633,27 +783,30 @@ class ContainerConfigError(LiveCheck):
             if defined:
                 loc = defined[0]
                 return Explanation(
-                    headline=f"the repository's {loc.path} defines it: the {kind} in the cluster is older",
-                    cause=f"The pod references key {name} of {kind} {obj}; {loc.path}:{loc.line} defines it but the object in the cluster lacks it. Re-apply {loc.path}.",
+                    headline=Msg("the repository's {path} defines it: the {kind} in the cluster is older", path=loc.path, kind=kind),
+                    cause=Msg("The pod references key {key} of {kind} {object}; {location} defines it but the object in the cluster lacks it. Re-apply {path}.",
+                              key=name, kind=kind, object=obj, location=f"{loc.path}:{loc.line}", path=loc.path),
                     location=loc,
                     remediation=[f"kubectl apply -f {loc.path}", restart],
                     params={"key": name, "object": f"{kind}/{obj}"},
                 )
             return Explanation(
-                headline=f"{kind} {obj} has no key {name}, neither in the cluster nor in the repository",
-                cause=f"The pod references key {name} of {kind} {obj}, which defines no such key. Add it to the {kind} (and to its manifest, if it has one).",
+                headline=Msg("{kind} {object} has no key {key}, neither in the cluster nor in the repository", kind=kind, object=obj, key=name),
+                cause=Msg("The pod references key {key} of {kind} {object}, which defines no such key. Add it to the {kind} (and to its manifest, if it has one).",
+                          key=name, kind=kind, object=obj),
                 remediation=[f"kubectl create secret generic {obj} -n {ns} --from-literal={name}=... --dry-run=client -o yaml | kubectl apply -f -" if kind == "Secret" else f"kubectl edit configmap {obj} -n {ns}", restart],
                 params={"key": name, "object": f"{kind}/{obj}"},
             )
         if missing is not None:
             kind, obj = missing.group("kind"), missing.group("name")
             return Explanation(
-                headline=f"{kind} {obj} does not exist in namespace {ns}",
-                cause=f"The pod references {kind} {obj}, which is not in the namespace. Apply its manifest (or create it) before the deployment.",
+                headline=Msg("{kind} {object} does not exist in namespace {namespace}", kind=kind, object=obj, namespace=ns),
+                cause=Msg("The pod references {kind} {object}, which is not in the namespace. Apply its manifest (or create it) before the deployment.",
+                          kind=kind, object=obj),
                 remediation=[restart],
                 params={"object": f"{kind}/{obj}"},
             )
-        return Explanation(headline="the container configuration is invalid", cause=message)
+        return Explanation(headline=Msg("the container configuration is invalid"), cause=message)
 
 
 # -- CL013 -------------------------------------------------------------------------------------------
@@ -694,6 +847,9 @@ class ConfigObjectMissing(LiveCheck):
         "(k8s/08-payment-service.yaml:34 references it; k8s/02-secret.yaml defines it)"
     )
     fix = "Apply the manifest that defines it (or create it: `kubectl create secret generic NAME ...`) in the namespace, then restart the deployments."
+    Facts = MissingObjectFacts
+    symptom = '{object} is missing: the pods that reference it never start'
+    fix_title = 'Apply or create {object} in the namespace'
 
     def check_repository(self, ctx) -> Iterable[Finding]:
         if not self.can_decide(ctx):
@@ -725,20 +881,25 @@ class ConfigObjectMissing(LiveCheck):
         services = [w.service for w, *_ in members]
         references, definitions, templates = self._repository(ctx, kind, name, [w for w, *_ in members])
         restart = [f"kubectl rollout restart deployment/{w.name} -n {ns}" for w, *_ in members]
-        referenced = f"; {references[0].path}:{references[0].line} references it" if references else ""
-        verb = "references" if len(services) == 1 else "reference"
+        referenced = Msg("; {location} references it", location=f"{references[0].path}:{references[0].line}") if references else ""
+        subject = (Msg("{services} references {kind} {name}", services=services[0], kind=kind, name=name) if len(services) == 1 else
+                   Msg("{services} reference {kind} {name}", services=", ".join(services), kind=kind, name=name))
+        fields = dict(subject=subject, namespace=ns)
         if definitions:
             where = definitions[0]
-            headline = f"the repository defines it in {where.path} (line {where.line}), which was not applied to the namespace{referenced}"
-            cause = (f"{', '.join(services)} {verb} {kind} {name}, which namespace {ns} does not have; {where.path}:{where.line} "
-                     f"defines it. Apply {where.path} (the overlay or folder that includes it) before the deployments, then restart them.")
+            headline = Msg("the repository defines it in {path} (line {line}), which was not applied to the namespace{referenced}",
+                           path=where.path, line=where.line, referenced=referenced)
+            cause = Msg("{subject}, which namespace {namespace} does not have; {location} "
+                        "defines it. Apply {path} (the overlay or folder that includes it) before the deployments, then restart them.",
+                        **fields, location=f"{where.path}:{where.line}", path=where.path)
             remediation = [f"kubectl apply -n {ns} -f {where.path}", *restart]
         else:
             where = references[0] if references else None
-            copy = f" Only {templates[0].path} defines it: a template to fill in and apply, not applied by itself." if templates else ""
-            headline = f"nothing in the repository creates it{referenced}"
-            cause = (f"{', '.join(services)} {verb} {kind} {name}, which namespace {ns} does not have, and no manifest in the "
-                     f"repository defines it.{copy} Create it in {ns} (with the keys the components read), then restart them.")
+            copy = Msg(" Only {path} defines it: a template to fill in and apply, not applied by itself.", path=templates[0].path) if templates else ""
+            headline = Msg("nothing in the repository creates it{referenced}", referenced=referenced)
+            cause = Msg("{subject}, which namespace {namespace} does not have, and no manifest in the "
+                        "repository defines it.{copy} Create it in {namespace} (with the keys the components read), then restart them.",
+                        **fields, copy=copy)
             create = (f"kubectl create secret generic {name} -n {ns} --from-literal=KEY=..." if kind == "Secret"
                       else f"kubectl create configmap {name} -n {ns} --from-literal=KEY=...")
             remediation = [create, *restart]
@@ -752,7 +913,8 @@ class ConfigObjectMissing(LiveCheck):
         )
         symptom = Symptom(workload, [m[1] for m in members], pod, c, reason)
         symptom.events = [e for e in pod_events(ctx, [pod]) if e.reason in ("Failed", "FailedMount")]
-        text = f"{kind} {name} does not exist in namespace {ns}: {', '.join(services)} cannot start ({reason})"
+        text = Msg("{kind} {name} does not exist in namespace {namespace}: {services} cannot start ({reason})",
+                   kind=kind, name=name, namespace=ns, services=", ".join(services), reason=reason)
         return self.live_finding(ctx, symptom, workload, text, why, evidence={"missing_object": f"{kind}/{name}", "workloads": services})
 
     @staticmethod
@@ -783,7 +945,7 @@ class ContainerRestarting(LiveCheck):
     code = "CL008"
     name = "container-restarting"
     severity = Severity.WARNING
-    summary = f"A running container has restarted {RESTART_WARNING} or more times: it fails now and then."
+    summary = "A running container has restarted 3 or more times: it fails now and then."  # 3: RESTART_WARNING
     why = (
         "A container that runs now but has restarted several times is failing intermittently: a liveness probe that "
         "times out under load, a crash on some requests, memory growth. Every restart drops in-flight requests and "
@@ -791,6 +953,9 @@ class ContainerRestarting(LiveCheck):
     )
     example = "payment-service-86db46bfbd-zdqwt  1/1  Running  7 — last exit code 1: Error: connect ETIMEDOUT"
     fix = "Read the quoted previous log and the last termination reason; fix that failure (or the probe that kills a healthy process)."
+    Facts = RestartFacts
+    symptom = '{deployment} restarts now and then: in-flight requests and WebSocket connections drop'
+    fix_title = 'Fix what makes {deployment} fail now and then'
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         restarting = [(p, c) for p in workload.live_pods for c in p.containers
@@ -802,17 +967,20 @@ class ContainerRestarting(LiveCheck):
         read_log(ctx, symptom)
         primary = symptom.diagnosis.primary
         term = c.last
+        cause = Msg(
+            "{container} runs, but has restarted {count} times{last}{after}.", container=c.name, count=c.restarts,
+            last=Msg("; its last instance ended with {termination}", termination=termination_words(term)) if term else "",
+            after=Msg(" after \"{title}\"", title=primary.title) if primary else "",
+        )
+        if any(e.reason == "Unhealthy" for e in pod_events(ctx, [pod])):
+            cause = Joined([cause, Msg("A liveness probe killed it (see events).")], " ")
         why = Explanation(
-            headline=(primary.title if primary else (f"last {term.describe()}" if term else "no termination record")),
-            cause=(
-                f"{c.name} runs, but has restarted {c.restarts} times"
-                + (f"; its last instance ended with {term.describe()}" if term else "")
-                + (f" after \"{primary.title}\"" if primary else "")
-                + ". " + ("A liveness probe killed it (see events)." if any(e.reason == "Unhealthy" for e in pod_events(ctx, [pod])) else "")
-            ).strip(),
+            headline=(primary.title if primary else (Msg("last {termination}", termination=termination_words(term)) if term else Msg("no termination record"))),
+            cause=cause,
             params={"restarts": c.restarts},
         )
-        text = f"{workload.service} keeps restarting ({c.restarts} restarts in {ctx.snapshot.age(pod.created)}, running now)"
+        text = Msg("{service} keeps restarting ({count} restarts in {age}, running now)", service=workload.service, count=c.restarts,
+                   age=ctx.snapshot.age(pod.created))
         yield self.live_finding(ctx, symptom, workload, text, why, evidence={"log_excerpt": log_excerpt(symptom)})
 
 

@@ -3,16 +3,46 @@ Application that deploys the namespace is in sync with Git and healthy."""
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands
 
-from .base import Explanation, LiveCheck, from_static, mask
+from .base import UNSET, Explanation, LiveCheck, LiveFacts, from_static, mask
 
 if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext, Workload
+
+
+@dataclass(frozen=True)
+class NotRunningFacts(LiveFacts):
+    """CL011: the replicas in the cluster (None: no Deployment) and in the repository's manifest."""
+
+    replicas: int | None = UNSET
+    manifest_replicas: int | None = UNSET
+
+
+@dataclass(frozen=True)
+class ArgoFacts(LiveFacts):
+    """CL014: the Application, its sync and health status, and its source path in Git."""
+
+    application: str = UNSET
+    sync: str = UNSET
+    health: str | None = UNSET
+    source_path: str = UNSET
+
+
+@dataclass(frozen=True)
+class FightFacts(LiveFacts):
+    """CL015: the HPA, the self-healing Application, and the replica counts of Git and of the HPA."""
+
+    hpa: str = UNSET
+    application: str = UNSET
+    git_replicas: int = UNSET
+    hpa_replicas: int = UNSET
 
 
 # -- CL011 -------------------------------------------------------------------------------------------
@@ -29,6 +59,9 @@ class ComponentNotRunning(LiveCheck):
     )
     example = "postgres: Deployment scaled to 0 replicas (the repository's k8s/03-postgres.yaml says 1); auth-service waits for it"
     fix = "Apply the component's manifest (`kubectl apply -f`), or scale it back: `kubectl scale deployment/NAME --replicas=1`."
+    Facts = NotRunningFacts
+    symptom = "nothing serves {deployment}: its callers get connection refused or wait"
+    fix_title = "Deploy {deployment} or scale it back up"
 
     def check_workload(self, ctx: LiveContext, workload: Workload) -> Iterable[Finding]:
         component = workload.component
@@ -39,26 +72,29 @@ class ComponentNotRunning(LiveCheck):
         if workload.deployment is None and not workload.pods:
             path = manifest.path if manifest else (component.manifests[0] if component.manifests else None)
             why = Explanation(
-                headline=f"there is no Deployment {workload.name} in namespace {ns}",
-                cause=f"The catalogue lists {component.name}, but namespace {ns} has no Deployment {workload.name}: it was never applied, or was deleted.",
+                headline=Msg("there is no Deployment {name} in namespace {namespace}", name=workload.name, namespace=ns),
+                cause=Msg("The catalogue lists {component}, but namespace {namespace} has no Deployment {name}: it was never applied, or was deleted.",
+                          component=component.name, namespace=ns, name=workload.name),
                 remediation=reapply_commands(ctx.catalogue, component, path) if path else [],
                 params={"replicas": None},
             )
-            yield self.live_finding(ctx, None, workload, f"{component.name} is not deployed", why)
+            yield self.live_finding(ctx, None, workload, Msg("{component} is not deployed", component=component.name), why)
             return
         if workload.desired == 0:
             wanted = manifest.get("spec", "replicas") if manifest else None
             dependents = [c.name for c in ctx.catalogue.components if component.name in c.depends_on]
+            scaled = Msg("the Deployment is scaled to 0 replicas")
             why = Explanation(
-                headline="the Deployment is scaled to 0 replicas" + (f" (the repository's manifest says {wanted if wanted is not None else 1})" if manifest else ""),
-                cause=(
-                    f"deployment/{workload.name} has replicas: 0, so no pod runs"
-                    + (f"; {', '.join(dependents)} depend on it" if dependents else "") + ". Scale it back up."
+                headline=Msg("{headline} (the repository's manifest says {replicas})", headline=scaled,
+                             replicas=wanted if wanted is not None else 1) if manifest else scaled,
+                cause=Msg(
+                    "{deployment} has replicas: 0, so no pod runs{dependents}. Scale it back up.", deployment=f"deployment/{workload.name}",
+                    dependents=Msg("; {names} depend on it", names=", ".join(dependents)) if dependents else "",
                 ),
                 remediation=[f"kubectl scale deployment/{workload.name} -n {ns} --replicas={wanted or 1}"],
                 params={"replicas": 0, "manifest_replicas": wanted},
             )
-            yield self.live_finding(ctx, None, workload, f"{component.name} runs no pod (scaled to 0)", why,
+            yield self.live_finding(ctx, None, workload, Msg("{component} runs no pod (scaled to 0)", component=component.name), why,
                                     evidence={"dependents": dependents})
 
 
@@ -89,6 +125,9 @@ class ArgoApplicationUnhealthy(LiveCheck):
         "sync. OutOfSync: make the change in Git instead of the cluster, or sync (`argocd app sync NAME`) when the "
         "Application has no automated sync; a failed sync's message says what Argo CD could not apply."
     )
+    Facts = ArgoFacts
+    symptom = "Argo CD Application {application} does not run what Git says"
+    fix_title = "Fix {source_path} in Git and let Argo CD sync {application}"
 
     def check_repository(self, ctx) -> Iterable[Finding]:
         if not self.can_decide(ctx):
@@ -122,38 +161,45 @@ class ArgoApplicationUnhealthy(LiveCheck):
         parts: list[str] = []
         if degraded:
             lines = [f"{r.get('kind')} {r.get('name')}: {(r.get('health') or {}).get('message') or (r.get('health') or {}).get('status')}" for r in failing]
-            parts.append(f"{health.get('status')}: " + ("; ".join(lines) or health.get("message") or "no resource says why")
-                         + ". The pod findings of those components say why they fail; fix it in Git, commit, and Argo CD rolls it out.")
+            parts.append(Msg("{status}: {reasons}. The pod findings of those components say why they fail; fix it in Git, commit, "
+                             "and Argo CD rolls it out.", status=health.get("status"),
+                             reasons="; ".join(lines) or health.get("message") or Msg("no resource says why")))
         if sync == "OutOfSync":
-            which = (", ".join(f"{r.get('kind')} {r.get('name')}" for r in differing) or "its resources") + (" differs" if len(differing) == 1 else " differ")
+            listed = ", ".join(f"{r.get('kind')} {r.get('name')}" for r in differing) or Msg("its resources")
+            which = Msg("{resources} differs", resources=listed) if len(differing) == 1 else Msg("{resources} differ", resources=listed)
             operation = status.get("operationState") or {}
             if operation.get("phase") in ("Failed", "Error"):
-                parts.append(f"OutOfSync: {which} from Git and the last sync failed: \"{mask(str(operation.get('message') or ''))}\".")
+                parts.append(Msg("OutOfSync: {which} from Git and the last sync failed: \"{message}\".", which=which,
+                                 message=mask(str(operation.get("message") or ""))))
             elif automated is not None:
-                parts.append(f"OutOfSync: {which} from Git; Argo CD syncs them back by itself"
-                             + (" (self-heal)" if automated.get("selfHeal") else "")
-                             + ": a change made in the cluster directly does not last — make it in Git.")
+                parts.append(Msg("OutOfSync: {which} from Git; Argo CD syncs them back by itself{self_heal}: a change made in the "
+                                 "cluster directly does not last — make it in Git.", which=which,
+                                 self_heal=Msg(" (self-heal)") if automated.get("selfHeal") else ""))
             else:
-                parts.append(f"OutOfSync: {which} from Git and the Application has no automated sync: "
-                             f"sync it (`argocd app sync {name}`) or change Git to what the cluster should run.")
+                parts.append(Msg("OutOfSync: {which} from Git and the Application has no automated sync: "
+                                 "sync it (`{command}`) or change Git to what the cluster should run.", which=which,
+                                 command=f"argocd app sync {name}"))
         for condition in status.get("conditions") or []:
             if isinstance(condition, dict) and condition.get("message"):
                 parts.append(f"{condition.get('type')}: \"{mask(str(condition['message']))}\".")
         if not exists:
-            parts.append(f"The source path {path} is not a folder of this repository (see ARGO001).")
+            parts.append(Msg("The source path {path} is not a folder of this repository (see ARGO001).", path=path))
         located = [loc for loc in places.values() if loc is not None]
         location = located[0] if located else folder
         target = next((w for r in failing + differing for w in ctx.workloads() if r.get("kind") == "Deployment" and w.name == r.get("name")), None)
         workload = target or Workload(name, None, None)
         why = Explanation(
-            headline=f"source {path} at {revision}" + (f" ({', '.join(f'{k} {n}' for (k, n), loc in places.items() if loc)})" if located else ""),
-            cause=f"Application {name} ({meta.get('namespace')}) deploys {source.get('repoURL')} {path} at {revision}. " + " ".join(parts),
+            headline=Msg("source {path} at {revision}{resources}", path=path, revision=revision,
+                         resources=f" ({', '.join(f'{k} {n}' for (k, n), loc in places.items() if loc)})" if located else ""),
+            cause=Msg("Application {name} ({namespace}) deploys {repository} {path} at {revision}. {parts}", name=name,
+                      namespace=meta.get("namespace"), repository=source.get("repoURL"), path=path, revision=revision,
+                      parts=Joined(parts, " ")),
             location=location,
             related=[loc for loc in located[1:]] + ([folder] if folder and folder != location else []),
             remediation=[] if automated is not None else [f"argocd app sync {name}"],
             params={"application": name, "sync": sync, "health": health.get("status"), "source_path": path},
         )
-        text = f"Argo CD Application {name} is {' and '.join(states)}"
+        text = Msg("Argo CD Application {name} is {states}", name=name, states=Joined(states, N_(" and ")))
         return self.live_finding(ctx, None, workload, text, why, severity=Severity.ERROR if degraded else None,
                                  evidence={"application": {"name": name, "sync": sync, "health": health.get("status"),
                                                            "revision": (status.get("sync") or {}).get("revision")}})
@@ -192,6 +238,9 @@ class ReplicasFightAutoscalerLive(LiveCheck):
         "Remove `replicas` from the Deployment's manifest (the HPA owns it), or tell Argo CD to ignore it: "
         "`ignoreDifferences: [{group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}]` in the Application."
     )
+    Facts = FightFacts
+    symptom = "{deployment} flaps between {git_replicas} and {hpa_replicas} replicas"
+    fix_title = "Remove `replicas` from the manifest of {deployment}, or ignore it in {application}"
 
     def check_repository(self, ctx) -> Iterable[Finding]:
         if not self.can_decide(ctx):
@@ -222,20 +271,23 @@ class ReplicasFightAutoscalerLive(LiveCheck):
         workload = next((w for w in ctx.workloads() if w.name == name), None) or Workload(name, None, deployment)
         at = obj.at(("spec", "replicas"), label=f"replicas: {git}")
         static = [f for f in ctx.static.find("ARGO003") if f.params.get("workload") == name]
-        headline = f"HPA {hpa_name} wants {wanted} ({bounds}), {at.path}:{at.line} says {git}, and Application {app_name} self-heals"
+        headline = Msg("HPA {hpa} wants {wanted} ({bounds}), {location} says {git}, and Application {application} self-heals",
+                       hpa=hpa_name, wanted=wanted, bounds=bounds, location=f"{at.path}:{at.line}", git=git, application=app_name)
         if static:
             why = from_static(static, headline)
         else:
             why = Explanation(
                 headline=headline,
-                cause=(f"HPA {hpa_name} sets deployment/{name} to {wanted} replicas (now {live}); Git says replicas: {git} "
-                       f"({at.path}:{at.line}), and Argo CD Application {app_name} self-heals, so every sync writes {git} back "
-                       "and the HPA scales again. Remove `replicas` from the manifest (the HPA owns it), or add "
-                       "ignoreDifferences for /spec/replicas of Deployments to the Application."),
+                cause=Msg("HPA {hpa} sets {deployment} to {wanted} replicas (now {live}); Git says replicas: {git} "
+                          "({location}), and Argo CD Application {application} self-heals, so every sync writes {git} back "
+                          "and the HPA scales again. Remove `replicas` from the manifest (the HPA owns it), or add "
+                          "ignoreDifferences for /spec/replicas of Deployments to the Application.",
+                          hpa=hpa_name, deployment=f"deployment/{name}", wanted=wanted, live=live, git=git,
+                          location=f"{at.path}:{at.line}", application=app_name),
                 location=at,
             )
         why.params.update({"hpa": hpa_name, "application": app_name, "git_replicas": git, "hpa_replicas": wanted})
-        text = f"{workload.service}'s replica count flaps: an HPA scales it and Argo CD writes Git's count back"
+        text = Msg("{service}'s replica count flaps: an HPA scales it and Argo CD writes Git's count back", service=workload.service)
         return self.live_finding(ctx, None, workload, text, why,
                                  evidence={"hpa": {"name": hpa_name, "desired": wanted, "range": bounds}, "deployment_replicas": live,
                                            "git_replicas": git, "application": app_name})
