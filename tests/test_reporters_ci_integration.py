@@ -57,6 +57,12 @@ def _assert_known_options(argv: list[str]) -> None:
     assert used <= known, f"unknown options {used - known}"
 
 
+# The tests that run a workflow step, the hook or the Action's script as CI does: their point is the
+# process boundary (the console script found on PATH, bash, the outputs files), so they start real
+# processes and check the whole example; the slow tier runs them.
+_END_TO_END = pytest.mark.slow
+
+
 # -- GitHub Actions -------------------------------------------------------------------------
 
 
@@ -86,6 +92,7 @@ def test_workflow_gates_with_sarif_and_junit(workflow):
     assert gate["if"] == "steps.check.outputs.exit-code != '0'" and "exit ${{ steps.check.outputs.exit-code }}" in gate["run"]
 
 
+@_END_TO_END
 def test_workflow_check_step_runs(workflow, tmp_path):
     """Run the workflow's check step as the runner would, on the bundled example."""
     check = next(s for s in _steps(workflow) if s.get("id") == "check")
@@ -141,6 +148,7 @@ def _run_hook(hook: dict, repo: Path) -> subprocess.CompletedProcess:
     return subprocess.run(shlex.split(hook["entry"]), cwd=repo, env=_env(), capture_output=True, text=True, timeout=120)
 
 
+@_END_TO_END
 def test_hook_passes_a_clean_repository_and_blocks_a_fault(hook, tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(CASES / "_base", repo)
@@ -192,6 +200,7 @@ def test_action_inputs_and_outputs(action):
     assert fail["if"] == "steps.check.outputs.exit-code != '0'" and 'exit "$CODE"' in fail["run"]
 
 
+@_END_TO_END
 def test_action_check_step_gates_the_example_and_writes_every_output(action, tmp_path):
     example = tmp_path / "tiketi"
     shutil.copytree(ROOT / "examples" / "tiketi", example)
@@ -206,6 +215,7 @@ def test_action_check_step_gates_the_example_and_writes_every_output(action, tmp
     assert summary == (tmp_path / outputs["report"]).read_text() and summary.startswith("# ")
 
 
+@_END_TO_END
 def test_action_with_a_baseline_passes_until_a_new_finding(action, tmp_path):
     example = tmp_path / "tiketi"
     shutil.copytree(ROOT / "examples" / "tiketi", example)
