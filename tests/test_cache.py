@@ -74,7 +74,7 @@ def _generated(target: Path, services: int = 12) -> Path:
     return generate(target, services)
 
 
-@pytest.mark.parametrize("name", ["tiketi", "shop", "generated"])
+@pytest.mark.parametrize("name", ["tiketi", "shop", pytest.param("generated", marks=pytest.mark.slow)])  # 12 services
 def test_warm_scans_equal_cold_scans_before_and_after_edits(name, tmp_path, monkeypatch):
     root = _generated(tmp_path / "repo") if name == "generated" else _copy(EXAMPLE.parent / name, tmp_path / "repo")
     folder = tmp_path / "cache"
@@ -130,12 +130,23 @@ def _cache_file(folder: Path) -> Path:
     return found
 
 
+@pytest.fixture(scope="module")
+def _written_cache(tmp_path_factory) -> tuple[Path, bytes]:
+    """A copy of the example and the good cache file its first scan writes (the damage tests only read
+    the repository: each damages its own copy of the file)."""
+    base = tmp_path_factory.mktemp("damaged")
+    root = _copy(EXAMPLE, base / "repo")
+    _scans(root, base / "cache")
+    return root, _cache_file(base / "cache").read_bytes()
+
+
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty", "foreign-class", "wrong-shape"])
-def test_a_damaged_cache_is_discarded_never_trusted(damage, tmp_path, monkeypatch):
-    root = _copy(EXAMPLE, tmp_path / "repo")
+def test_a_damaged_cache_is_discarded_never_trusted(damage, tmp_path, monkeypatch, _written_cache):
+    root, written = _written_cache
     folder = tmp_path / "cache"
-    _scans(root, folder)
-    file = _cache_file(folder)
+    folder.mkdir()
+    file = folder / _cache_file(root.parent / "cache").name
+    file.write_bytes(written)
     raw = file.read_bytes()
     if damage == "truncated":
         file.write_bytes(raw[: len(raw) // 2])
@@ -248,6 +259,7 @@ def _strip_times(xml: str) -> str:
     return re.sub(r'(time|timestamp)="[^"]*"', "", xml)
 
 
+@pytest.mark.slow  # two tiketi-doctor processes: the point is the process boundary
 def test_concurrent_checks_leave_a_valid_cache(tmp_path):
     """Two checks of the same repository writing the same cache at once: each file is renamed into
     place whole, so the one left is valid and the next check takes every run from it."""
@@ -267,6 +279,7 @@ def test_concurrent_checks_leave_a_valid_cache(tmp_path):
     assert cache_module._well_formed(stored) and len(stored.runs) > 100
 
 
+@pytest.mark.slow  # five scans of the generated 12-service repository (its size is the point: few of many re-run)
 def test_an_index_computed_again_with_the_same_value_keeps_its_users(tmp_path, monkeypatch):
     """Early cut-off: a comment added to one source file re-computes the repository-wide port
     index, finds it unchanged, and keeps every other component's PORT runs. A file the index reads
