@@ -30,8 +30,9 @@ from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins
 from tiketi_doctor.analysis.written_env import written_env_files
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.parsing.templates import is_unknown
 from tiketi_doctor.remediation import reapply_commands
@@ -45,6 +46,71 @@ CONSUMED = re.compile(
     r"SENTRY_[A-Z_]+|ELASTIC_APM_[A-Z_]+|NEW_RELIC_[A-Z_]+|DD_[A-Z_]+|INSTANA_[A-Z_]+)$"
 )
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
+
+
+def _without_none(params: dict, optional: tuple[str, ...]) -> dict:
+    """The params of one kind of finding: optional facts it does not have are left out."""
+    return {k: v for k, v in params.items() if v is not None or k not in optional}
+
+
+@dataclass(frozen=True)
+class EnvVarFacts(Facts):
+    """ENV001: the variable and the component that reads it; where it is read (nothing sets it), the key and
+    object a valueFrom names (the object lacks the key), or the environments that do not set it."""
+
+    variable: str
+    component: str
+    key: str | None = None
+    object: str | None = None
+    environments: tuple[str, ...] | None = None
+    read_path: str | None = None
+    read_line: int | None = None
+
+    def params(self):
+        return _without_none(super().params(), ("key", "object", "environments", "read_path", "read_line"))
+
+
+@dataclass(frozen=True)
+class UnusedFacts(Facts):
+    """ENV002: the variable nobody reads, where it is set, and the ConfigMap/Secret (Kind/name) that holds it."""
+
+    variable: str
+    path: str
+    line: int | None = None
+    object: str | None = None
+
+    def params(self):
+        return _without_none(super().params(), ("object",))
+
+
+@dataclass(frozen=True)
+class ConflictFacts(Facts):
+    """ENV003: the setting and its two values."""
+
+    variable: str
+    values: tuple[str, ...]
+
+    @property
+    def both(self) -> str:
+        return " / ".join(repr(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class SecretFacts(Facts):
+    """ENV004: where a credential is committed: the file, and the key (or the Secret and its keys)."""
+
+    path: str
+    key: str | None = None
+    object: str | None = None
+    keys: tuple[str, ...] | None = None
+    line: int | None = None
+
+    def params(self):
+        return _without_none(super().params(), ("key", "object", "keys", "line"))
+
+    @property
+    def names(self) -> str:
+        return ", ".join(self.keys) if self.keys else self.key or ""
 
 
 # -- ENV001 ---------------------------------------------------------------------------------------
@@ -68,6 +134,9 @@ class EnvVarNotProvided(Check):
         "loads, or an env entry) and to .env.example, or give the read a safe default "
         "(`process.env.X || 'value'`) when one exists."
     )
+    Facts = EnvVarFacts
+    symptom = "{variable} is undefined in {component}: the code that uses it throws, or calls `undefined/...`"
+    fix_title = "Set {variable} for {component}"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         use = env_use(ctx, component)
@@ -125,79 +194,82 @@ class EnvVarNotProvided(Check):
                 defined = obj.at(("data",)) if obj.get("data") is not None else obj.at(())
                 read = use.reads[name][0]
                 yield self.finding(
-                    f"{component.name}'s container takes {name} from key {ref['key']} of {kind} {obj.name}, which has no such key "
-                    f"in {ce.environment.describe()} (it has: {', '.join(sorted(keys)) or 'no keys'})",
+                    Msg("{component}'s container takes {variable} from key {key} of {kind} {object}, which has no such key "
+                        "in {environment} (it has: {keys})", component=component.name, variable=name, key=ref["key"], kind=kind,
+                        object=obj.name, environment=ce.environment.describe(), keys=", ".join(sorted(keys)) or Msg("no keys")),
                     where,
                     service=component.name,
                     related=[defined, read.location],
                     evidence={"variable": name, "key": ref["key"], "object": f"{kind}/{obj.name}", "keys": sorted(keys),
                               "environment": ce.environment.name, "read_at": str(read.location)},
-                    root_cause=(
-                        f"The kubelet resolves {ref_key} before it starts the container; {kind} {obj.name} ({defined.path}) has no "
-                        f"key {ref['key']}, so the pod stays in CreateContainerConfigError and {read.location.path}:{read.location.line} "
-                        f"never runs."
+                    root_cause=Msg(
+                        "The kubelet resolves {ref} before it starts the container; {kind} {object} ({path}) has no "
+                        "key {key}, so the pod stays in CreateContainerConfigError and {location} never runs.",
+                        ref=ref_key, kind=kind, object=obj.name, path=defined.path, key=ref["key"],
+                        location=f"{read.location.path}:{read.location.line}",
                     ),
-                    params={"variable": name, "component": component.name, "key": ref["key"], "object": f"{kind}/{obj.name}",
-                            "environments": [ce.environment.name]},
+                    facts=EnvVarFacts(name, component.name, key=ref["key"], object=f"{kind}/{obj.name}", environments=(ce.environment.name,)),
                 )
 
     def _where_looked(self, ctx: ScanContext, component: Component, targets: list[ContainerEnv], in_bundle: bool) -> list[str]:
         looked = []
         for ce in targets:
-            loaded = ", ".join(f"{k} {n}" for k, n in ce.loaded) or "no ConfigMap or Secret"
+            loaded = ", ".join(f"{k} {n}" for k, n in ce.loaded) or Msg("no ConfigMap or Secret")
             block = _env_block(ce)
-            looked.append(
-                f"the {ce.workload.kind} {ce.workload.name} in {ce.environment.describe()} "
-                f"({block.path}:{block.line}: env entries, envFrom: {loaded})"
-            )
+            looked.append(Msg(
+                "the {kind} {name} in {environment} ({location}: env entries, envFrom: {loaded})", kind=ce.workload.kind,
+                name=ce.workload.name, environment=ce.environment.describe(), location=f"{block.path}:{block.line}", loaded=loaded,
+            ))
         if component.dockerfile:
             looked.append(f"{component.dockerfile} ({'ARG/ENV' if in_bundle else 'ENV'})")
         files = env_file_paths(ctx, component)
-        looked.append(", ".join(files) if files else "no .env.example")
+        looked.append(", ".join(files) if files else Msg("no .env.example"))
         return looked
 
     def _nothing(self, ctx, component, name, read, others, targets, in_bundle) -> Finding:
         looked = self._where_looked(ctx, component, targets, in_bundle)
-        when = "the bundle is built" if in_bundle else "the code runs"
+        when = Msg("the bundle is built") if in_bundle else Msg("the code runs")
+        if " requires " in (read.location.label or ""):
+            use = Msg("{read} and stops the program without it", read=read.location.label)
+        else:
+            use = Msg("{read} is used as a value, so it is undefined when {when}", read=read.location.label or "process.env." + name, when=when)
         return self.finding(
-            f"{component.name} reads {name} without a default, but nothing sets it for {component.name}",
+            Msg("{component} reads {variable} without a default, but nothing sets it for {component}", component=component.name, variable=name),
             read.location,
             service=component.name,
             related=[_env_block(ce) for ce in targets] + others,
-            evidence={"variable": name, "read_at": str(read.location), "looked_in": looked},
-            root_cause=(
-                (f"{read.location.label} and stops the program without it" if " requires " in (read.location.label or "")
-                 else f"{read.location.label or 'process.env.' + name} is used as a value, so it is undefined when {when}")
-                + f": nothing provides {name} — not {'; not '.join(looked)}."
-            ),
-            params={"variable": name, "component": component.name, "read_path": read.location.path, "read_line": read.location.line},
+            evidence={"variable": name, "read_at": str(read.location), "looked_in": [str(x) for x in looked]},
+            root_cause=Msg("{use}: nothing provides {variable} — not {looked}.", use=use, variable=name, looked=Joined(looked, N_("; not "))),
+            facts=EnvVarFacts(name, component.name, read_path=read.location.path, read_line=read.location.line),
         )
 
     def _cluster_lacks(self, ctx, component, name, read, others, lacking: list[ContainerEnv], local: EnvSource | None, setting) -> Finding:
         first = lacking[0]
-        loaded = ", ".join(f"{k} {n}" for k, n in first.loaded) or "no ConfigMap or Secret"
+        loaded = ", ".join(f"{k} {n}" for k, n in first.loaded) or Msg("no ConfigMap or Secret")
         where = _env_block(first)
         provided = [_with_line(local)] if local else []
-        provided += [f"{ce.environment.describe()}" for ce in setting]
+        provided += [ce.environment.describe() for ce in setting]
         related = [where] + ([local.location] if local else []) + others
         return self.finding(
-            f"{component.name} reads {name} without a default; {' and '.join(provided) or 'a local file'} set it, "
-            f"but the {first.workload.kind} {first.workload.name} in {first.environment.describe()} does not",
+            Msg("{component} reads {variable} without a default; {provided} set it, but the {kind} {name} in {environment} does not",
+                component=component.name, variable=name, provided=Joined(provided, N_(" and ")) if provided else Msg("a local file"),
+                kind=first.workload.kind, name=first.workload.name, environment=first.environment.describe()),
             read.location,
             service=component.name,
             severity=Severity.WARNING,
             related=related,
             evidence={
                 "variable": name,
-                "set_in": provided,
-                "missing_in": [ce.environment.describe() for ce in lacking],
+                "set_in": [str(p) for p in provided],
+                "missing_in": [str(ce.environment.describe()) for ce in lacking],
                 "envFrom": [f"{k} {n}" for k, n in first.loaded],
             },
-            root_cause=(
-                f"Runs that use {provided[0] if provided else 'that file'} work, but in the cluster the container gets "
-                f"only its env entries and envFrom ({loaded}), none of which sets {name}: the value is undefined there."
+            root_cause=Msg(
+                "Runs that use {provided} work, but in the cluster the container gets "
+                "only its env entries and envFrom ({loaded}), none of which sets {variable}: the value is undefined there.",
+                provided=provided[0] if provided else Msg("that file"), loaded=loaded, variable=name,
             ),
-            params={"variable": name, "component": component.name, "environments": [ce.environment.name for ce in lacking]},
+            facts=EnvVarFacts(name, component.name, environments=tuple(ce.environment.name for ce in lacking)),
             remediation=reapply_commands(ctx.catalogue, component, first.workload.source) if first.workload.source else [],
         )
 
@@ -206,30 +278,34 @@ class EnvVarNotProvided(Check):
         first = missing[0]
         service = first.service
         provided = [_with_line(provider)] if provider else []
-        provided += [f"{ce.environment.describe()} ({ce.of(name)[0].location.path}:{ce.of(name)[0].location.line})" for ce in setting]
+        provided += [Msg("{environment} ({location})", environment=ce.environment.describe(),
+                         location=f"{ce.of(name)[0].location.path}:{ce.of(name)[0].location.line}") for ce in setting]
         written = {w.path: w for w in first.written}
-        env_files = ", ".join(
-            f"{p}, written by {written[p].location.path}:{written[p].location.line}" if p in written else p for p in first.env_files
-        ) or "no env_file"
+        env_files = Joined([
+            Msg("{path}, written by {location}", path=p, location=f"{written[p].location.path}:{written[p].location.line}") if p in written else p
+            for p in first.env_files
+        ], ", ") if first.env_files else Msg("no env_file")
         return self.finding(
-            f"{component.name} reads {name} without a default; it is set in {' and '.join(provided)}, "
-            f"but compose service {service.name} in {service.file} does not set it",
+            Msg("{component} reads {variable} without a default; it is set in {provided}, but compose service {service} in {file} does not set it",
+                component=component.name, variable=name, provided=Joined(provided, N_(" and ")), service=service.name, file=service.file),
             read.location,
             service=component.name,
             severity=Severity.WARNING,
             related=[service.location] + [w.location for w in first.written if w.location] + ([provider.location] if provider else []) + others,
             evidence={
                 "variable": name,
-                "set_in": provided,
+                "set_in": [str(p) for p in provided],
                 "missing_in": [f"compose service {r.service.name} ({r.service.file})" for r in missing],
                 "env_file": list(first.env_files),
             },
-            root_cause=(
-                f"`docker compose -f {service.file} up` starts {service.name} from {component.dockerfile} with only its "
-                f"environment entries and env_file ({env_files}), none of which sets {name}, and the image has no ENV for it, "
-                f"so {name} is undefined in that environment."
+            root_cause=Msg(
+                "`{command}` starts {service} from {dockerfile} with only its "
+                "environment entries and env_file ({env_files}), none of which sets {variable}, and the image has no ENV for it, "
+                "so {variable} is undefined in that environment.",
+                command=f"docker compose -f {service.file} up", service=service.name, dockerfile=component.dockerfile,
+                env_files=env_files, variable=name,
             ),
-            params={"variable": name, "component": component.name, "environments": [f"{r.service.file}#{r.service.name}" for r in missing]},
+            facts=EnvVarFacts(name, component.name, environments=tuple(f"{r.service.file}#{r.service.name}" for r in missing)),
         )
 
 
@@ -310,6 +386,9 @@ class EnvVarUnused(Check):
     )
     example = "k8s/01-configmap.yaml: STATS_SERVICE_URL: http://stats-service:3004 — no component loading the ConfigMap reads it"
     fix = "Make the code read the variable it was meant for, or delete the setting."
+    Facts = UnusedFacts
+    symptom = "nothing fails: {variable} is set but nothing reads it (a typo of the name the code reads, or a missing feature)"
+    fix_title = "Read {variable} in the code, or delete it from {path}"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -340,12 +419,12 @@ class EnvVarUnused(Check):
                     continue
                 seen.add(key)
                 yield self.finding(
-                    f"{component.name}'s container sets {source.name}, but {component.name}'s code never reads it",
+                    Msg("{component}'s container sets {variable}, but {component}'s code never reads it", component=component.name, variable=source.name),
                     source.location,
                     service=component.name,
                     evidence={"variable": source.name, "container": container.get("name"), "code_files": len(env_use(ctx, component).files)},
                     root_cause=_unused_cause(ctx, component, source.name),
-                    params={"variable": source.name, "path": source.location.path, "line": source.location.line},
+                    facts=UnusedFacts(source.name, source.location.path, source.location.line),
                 )
 
     def _loaded_keys(self, ctx, seen) -> Iterator:
@@ -381,19 +460,22 @@ class EnvVarUnused(Check):
                     if mark in seen:
                         continue
                     seen.add(mark)
+                    fields = dict(kind=kind, name=name, readers=", ".join(readers), key=key, env=f"process.env.{key}")
+                    reaches = (Msg("{kind} {name} is loaded with envFrom by {readers}, so {key} reaches their containers, but no code "
+                                   "of theirs reads {env}.", **fields) if len(readers) > 1 else
+                               Msg("{kind} {name} is loaded with envFrom by {readers}, so {key} reaches its container, but no code "
+                                   "of it reads {env}.", **fields))
                     yield self.finding(
-                        f"{kind} {name} sets {key}, but no component that loads it ({', '.join(readers)}) reads it",
+                        Msg("{kind} {name} sets {key}, but no component that loads it ({readers}) reads it", kind=kind, name=name, key=key,
+                            readers=", ".join(readers)),
                         where,
                         evidence={"variable": key, kind.lower(): name, "loaded_by": readers, "environment": env.name},
-                        root_cause=(
-                            f"{kind} {name} is loaded with envFrom by {', '.join(readers)}, so {key} reaches "
-                            f"{'their containers' if len(readers) > 1 else 'its container'}, but no code of "
-                            f"{'theirs' if len(readers) > 1 else 'it'} reads process.env.{key}. Either the code that should "
-                            "use it is missing (a route, a proxy, a client) or it reads another name."
-                            + _spelling_hint([n for c in components for n in env_use(ctx, c).reads], key)
-                            + _url_env_hint(ctx, key)
+                        root_cause=Msg(
+                            "{reaches} Either the code that should use it is missing (a route, a proxy, a client) or it reads another name.{hints}",
+                            reaches=reaches, hints=Joined([_spelling_hint([n for c in components for n in env_use(ctx, c).reads], key),
+                                                           _url_env_hint(ctx, key)], ""),
                         ),
-                        params={"variable": key, "object": f"{kind}/{name}", "path": where.path, "line": where.line},
+                        facts=UnusedFacts(key, where.path, where.line, f"{kind}/{name}"),
                     )
 
 
@@ -462,21 +544,25 @@ def _tool_reads(ctx: ScanContext, component: Component, name: str) -> bool:
     return dockerfile is not None and re.search(rf"\$\{{?{re.escape(name)}\b", dockerfile.text) is not None
 
 
-def _unused_cause(ctx: ScanContext, component: Component, name: str) -> str:
-    cause = f"None of the {len(env_use(ctx, component).files)} JavaScript files of {component.name} (its source, package folder and local packages) reads process.env.{name}."
-    return cause + _spelling_hint(list(env_use(ctx, component).reads), name)
+def _unused_cause(ctx: ScanContext, component: Component, name: str) -> Msg:
+    return Msg(
+        "None of the {count} JavaScript files of {component} (its source, package folder and local packages) reads {env}.{hint}",
+        count=len(env_use(ctx, component).files), component=component.name, env=f"process.env.{name}",
+        hint=_spelling_hint(list(env_use(ctx, component).reads), name),
+    )
 
 
-def _url_env_hint(ctx: ScanContext, name: str) -> str:
+def _url_env_hint(ctx: ScanContext, name: str) -> Msg | str:
     target = next((c for c in ctx.catalogue.components if c.url_env == name), None)
     if target is None:
         return ""
-    return f" {name} is how other components reach {target.name} (the catalogue's url_env), so no component calls {target.name} through it."
+    return Msg(" {variable} is how other components reach {target} (the catalogue's url_env), so no component calls {target} through it.",
+               variable=name, target=target.name)
 
 
-def _spelling_hint(read: list[str], name: str) -> str:
+def _spelling_hint(read: list[str], name: str) -> Msg | str:
     similar = sorted({n for n in read if _similar(n, name)})
-    return f" The code reads {', '.join(similar)} — another spelling of the same setting?" if similar else ""
+    return Msg(" The code reads {names} — another spelling of the same setting?", names=", ".join(similar)) if similar else ""
 
 
 def _similar(a: str, b: str) -> bool:
@@ -532,6 +618,9 @@ class ConfigValueConflict(Check):
     )
     example = "k8s/01-configmap.yaml: CORS_ORIGIN: http://localhost:3000; services/auth-service/.env.example: CORS_ORIGIN=http://localhost:5173"
     fix = "Decide which value is right and write it in every place (better: keep one ConfigMap entry and derive the rest)."
+    Facts = ConflictFacts
+    symptom = "{variable} is {both} depending on where {service} runs: one of the setups calls the wrong place or is refused"
+    fix_title = "Give {variable} one value everywhere"
 
     def check_component(self, ctx: ScanContext, component: Component) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -566,7 +655,8 @@ class ConfigValueConflict(Check):
             wins = sources[-1]
             for loser in sources[:-1]:
                 if loser.value != wins.value and not _port_check_covers(ctx, wins, loser):
-                    reason = f"the container gets {wins.value!r} from {wins.describe}; {loser.describe} says {loser.value!r}"
+                    reason = Msg("The container gets {value} from {source}; {other} says {other_value}.", value=repr(wins.value),
+                                 source=wins.describe, other=loser.describe, other_value=repr(loser.value))
                     yield from self._report(component, name, wins, loser, reason, seen, ce)
 
     def _across(self, ctx, component, envs: list[ContainerEnv], seen) -> Iterator:
@@ -581,7 +671,8 @@ class ConfigValueConflict(Check):
                 if reason and not _port_check_covers(ctx, source, other):
                     yield from self._report(component, source.name, source, other, reason, seen, ce)
 
-    def _report(self, component, name, here: EnvSource, there: EnvSource, reason: str, seen, ce: ContainerEnv) -> Iterator:
+    def _report(self, component, name, here: EnvSource, there: EnvSource, reason: Msg, seen, ce: ContainerEnv) -> Iterator:
+        """`reason`: why the two values contradict each other, one sentence."""
         if looks_secret(name):
             return  # values of credentials are never compared in the open (ENV004 covers where they are written)
         key = tuple(sorted([(here.location.path, here.location.line), (there.location.path, there.location.line)])) + (name,)
@@ -589,34 +680,38 @@ class ConfigValueConflict(Check):
             return
         seen.add(key)
         yield self.finding(
-            f"{name} disagrees for {component.name}: {here.value!r} at {here.location.path}:{here.location.line}, "
-            f"{there.value!r} at {there.location.path}:{there.location.line}",
+            Msg("{variable} disagrees for {component}: {value} at {location}, {other_value} at {other_location}", variable=name,
+                component=component.name, value=repr(here.value), location=f"{here.location.path}:{here.location.line}",
+                other_value=repr(there.value), other_location=f"{there.location.path}:{there.location.line}"),
             here.location,
             service=component.name,
             related=[there.location],
             evidence={"variable": name, "values": {str(here.location): here.value, str(there.location): there.value}, "environment": ce.environment.name},
-            root_cause=reason[0].upper() + reason[1:] + ".",
-            params={"variable": name, "values": [here.value, there.value]},
+            root_cause=reason,
+            facts=ConflictFacts(name, (here.value, there.value)),
         )
 
 
-def _disagreement(ctx: ScanContext, name: str, a: str | None, b: str | None, cors: bool) -> str | None:
-    """Why two values of one setting contradict each other, or None when the difference is legitimate."""
+def _disagreement(ctx: ScanContext, name: str, a: str | None, b: str | None, cors: bool) -> Msg | None:
+    """Why two values of one setting contradict each other (a sentence), or None when the difference is legitimate."""
     if a is None or b is None or a == b:
         return None
     if cors and CORS_KEY.search(name.upper()):
         left, right = _origins(a), _origins(b)
         if left and right and not left & right:
-            return f"the allowed origins {sorted(left)} and {sorted(right)} have none in common, so the browser is refused in one of the two setups"
+            return Msg("The allowed origins {left} and {right} have none in common, so the browser is refused in one of the two setups.",
+                       left=str(sorted(left)), right=str(sorted(right)))
         return None
     if name.upper().endswith("_PORT") and name.upper() != "PORT" and cors and a.isdigit() and b.isdigit():
-        return f"port {a} in one place and {b} in the other"
+        return Msg("Port {a} in one place and {b} in the other.", a=a, b=b)
     first, second = _url_target(ctx, a), _url_target(ctx, b)
     if first and second and first != second:
         (c1, p1), (c2, p2) = first, second
         if c1 != c2:
-            return f"one URL reaches {c1} (port {p1}), the other {c2} (port {p2})"
-        return f"both URLs mean {c1}, but on ports {p1} and {p2}; {c1} serves on {_port_of(ctx, c1)}"
+            return Msg("One URL reaches {first} (port {first_port}), the other {second} (port {second_port}).",
+                       first=c1, first_port=p1, second=c2, second_port=p2)
+        return Msg("Both URLs mean {component}, but on ports {first_port} and {second_port}; {component} serves on {port}.",
+                   component=c1, first_port=p1, second_port=p2, port=_port_of(ctx, c1))
     return None
 
 
@@ -633,7 +728,7 @@ def _catalogue_port(ctx: ScanContext, name: str) -> int | None:
 
 def _port_of(ctx: ScanContext, name: str) -> str:
     component = ctx.catalogue.component(name)
-    return str(component.port) if component and component.port else "its catalogue port"
+    return str(component.port) if component and component.port else Msg("its catalogue port")
 
 
 def _url_target(ctx: ScanContext, value: str) -> tuple[str, int] | None:
@@ -729,6 +824,9 @@ class SecretCommitted(Check):
         "Remove the value from the repository and rotate it; create the Secret from a local file that is not "
         "committed (`kubectl create secret generic --from-env-file=.env.local`), or use Sealed Secrets/SOPS/External Secrets."
     )
+    Facts = SecretFacts
+    symptom = "everyone who can read the repository (and its history) can read {names}"
+    fix_title = "Remove {names} from {path} and rotate it"
 
     def check_repository(self, ctx: ScanContext) -> Iterable[Finding]:
         seen: set[tuple] = set()
@@ -743,7 +841,7 @@ class SecretCommitted(Check):
                     for i, entry in enumerate(container.get("env") or []):
                         if isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry.get("name"):
                             entries.append((str(entry["name"]), entry["value"], obj.at(path + ("env", i, "value"), label=str(entry["name"]))))
-                    yield from self._entries(obj, entries, f"an env entry of {obj.kind} {obj.name}", seen)
+                    yield from self._entries(obj, entries, Msg("an env entry of {kind} {name}", kind=obj.kind, name=obj.name), seen)
         for component in ctx.catalogue.apps:
             for path in env_file_paths(ctx, component):
                 entries = [(e.name, e.value or "", e.location) for e in env_file_entries(ctx, path)]
@@ -761,7 +859,8 @@ class SecretCommitted(Check):
             if not _LOCAL_ENV_NAME.match(name) or _EXAMPLE_ENV_NAME.search(name) or ignoring_rule(ctx, path):
                 continue
             gitignores = [p for p in (".gitignore", posixpath.join(posixpath.dirname(path), ".gitignore")) if ctx.repo.exists(p)]
-            why = f"no rule of {' or '.join(dict.fromkeys(gitignores))} matches it" if gitignores else "the repository has no .gitignore"
+            why = (Msg("no rule of {files} matches it", files=Joined(list(dict.fromkeys(gitignores)), N_(" or "))) if gitignores
+                   else Msg("the repository has no .gitignore"))
             for entry in env_file_entries(ctx, path):
                 name, value, where = entry.name, entry.value or "", entry.location
                 if not looks_secret(name) or not value or secret_kind(value, name) != "real":
@@ -771,15 +870,16 @@ class SecretCommitted(Check):
                     continue
                 seen.add(mark)
                 yield self.finding(
-                    f"{path} is committed with a real-looking {name} (value not shown): {why}",
+                    Msg("{path} is committed with a real-looking {key} (value not shown): {why}", path=path, key=name, why=why),
                     where,
                     evidence={"key": name, "file": path, "gitignore": gitignores},
-                    root_cause=(
-                        f"{path} is a local environment file, and git tracks it because {why}; its credentials are "
-                        f"readable by everyone with the repository. Add `{posixpath.basename(path)}` to .gitignore, "
-                        "remove the file from the index (`git rm --cached`), and rotate the values."
+                    root_cause=Msg(
+                        "{path} is a local environment file, and git tracks it because {why}; its credentials are "
+                        "readable by everyone with the repository. Add `{name}` to .gitignore, "
+                        "remove the file from the index (`git rm --cached`), and rotate the values.",
+                        path=path, why=why, name=posixpath.basename(path),
                     ),
-                    params={"key": name, "path": path, "line": where.line},
+                    facts=SecretFacts(path, key=name, line=where.line),
                 )
 
     def _compose(self, ctx: ScanContext, seen) -> Iterator:
@@ -797,14 +897,15 @@ class SecretCommitted(Check):
                         continue
                     seen.add(mark)
                     yield self.finding(
-                        f"{name} is committed in plain text in compose service {service.name} (value not shown)",
+                        Msg("{key} is committed in plain text in compose service {service} (value not shown)", key=name, service=service.name),
                         where,
                         evidence={"key": name, "file": compose.path, "service": service.name},
-                        root_cause=(
-                            f"{compose.path} gives {name} a real-looking value instead of `${{{name}}}`, which compose "
-                            "reads from the shell or an uncommitted .env; the repository keeps the credential in its history."
+                        root_cause=Msg(
+                            "{path} gives {key} a real-looking value instead of `{reference}`, which compose "
+                            "reads from the shell or an uncommitted .env; the repository keeps the credential in its history.",
+                            path=compose.path, key=name, reference=f"${{{name}}}",
                         ),
-                        params={"key": name, "path": where.path, "line": where.line},
+                        facts=SecretFacts(where.path, key=name, line=where.line),
                     )
 
     def _dockerfile(self, ctx: ScanContext, component: Component, seen) -> Iterator:
@@ -827,14 +928,16 @@ class SecretCommitted(Check):
                     continue
                 seen.add(mark)
                 yield self.finding(
-                    f"{dockerfile.path} bakes a real-looking {name} into the image with {inst.cmd} (value not shown)",
+                    Msg("{path} bakes a real-looking {key} into the image with {instruction} (value not shown)", path=dockerfile.path,
+                        key=name, instruction=inst.cmd),
                     where,
                     evidence={"key": name, "file": dockerfile.path, "instruction": inst.cmd},
-                    root_cause=(
-                        f"{inst.cmd} {name} gives the credential a value in the Dockerfile: it is committed with the "
-                        "repository and recorded in the image (`docker history`, `docker inspect`) for anyone who pulls it."
+                    root_cause=Msg(
+                        "{instruction} {key} gives the credential a value in the Dockerfile: it is committed with the "
+                        "repository and recorded in the image (`docker history`, `docker inspect`) for anyone who pulls it.",
+                        instruction=inst.cmd, key=name,
                     ),
-                    params={"key": name, "path": dockerfile.path, "line": line},
+                    facts=SecretFacts(dockerfile.path, key=name, line=line),
                 )
 
     def _secret(self, obj: Placed, seen) -> Iterator:
@@ -845,18 +948,18 @@ class SecretCommitted(Check):
         seen.add(mark)
         keys = [k for k, _, _ in real]
         sections = sorted({s for _, _, s in real})
+        count = (Msg("{count} real-looking values", count=len(keys)) if len(keys) > 1 else Msg("1 real-looking value"))
         yield self.finding(
-            f"Secret {obj.name} commits {len(keys)} real-looking value{'s' if len(keys) > 1 else ''} in plain text "
-            f"({', '.join(keys)}; values not shown)",
+            Msg("Secret {name} commits {count} in plain text ({keys}; values not shown)", name=obj.name, count=count, keys=", ".join(keys)),
             real[0][1],
             related=[where for _, where, _ in real[1:]],
             evidence={"secret": obj.name, "keys": keys, "sections": sections},
-            root_cause=(
-                f"{real[0][1].path} is committed with the values under {'/'.join(sections)}"
-                + (" (base64 is an encoding, not encryption)" if "data" in sections else "")
-                + "; they do not look like local placeholders, so treat them as leaked."
+            root_cause=Msg(
+                "{path} is committed with the values under {sections}{base64}; they do not look like local placeholders, so treat them as leaked.",
+                path=real[0][1].path, sections="/".join(sections),
+                base64=Msg(" (base64 is an encoding, not encryption)") if "data" in sections else "",
             ),
-            params={"object": f"Secret/{obj.name}", "keys": keys, "path": real[0][1].path},
+            facts=SecretFacts(real[0][1].path, object=f"Secret/{obj.name}", keys=tuple(keys)),
         )
 
     def _entries(self, obj: Placed, entries, where_kind: str, seen) -> Iterator:
@@ -868,14 +971,15 @@ class SecretCommitted(Check):
                 continue
             seen.add(mark)
             yield self.finding(
-                f"{name} is committed in plain text in {where_kind} (value not shown)",
+                Msg("{key} is committed in plain text in {where} (value not shown)", key=name, where=where_kind),
                 where,
                 evidence={"key": name, "object": f"{obj.kind}/{obj.name}"},
-                root_cause=(
-                    f"{name} names a credential and its value does not look like a placeholder; {where_kind} is "
-                    "plain configuration, not a Secret, and the repository keeps it readable in its history."
+                root_cause=Msg(
+                    "{key} names a credential and its value does not look like a placeholder; {where} is "
+                    "plain configuration, not a Secret, and the repository keeps it readable in its history.",
+                    key=name, where=where_kind,
                 ),
-                params={"key": name, "object": f"{obj.kind}/{obj.name}", "path": where.path, "line": where.line},
+                facts=SecretFacts(where.path, key=name, object=f"{obj.kind}/{obj.name}", line=where.line),
             )
 
     def _file(self, path: str, entries, seen) -> Iterator:
@@ -887,11 +991,12 @@ class SecretCommitted(Check):
                 continue
             seen.add(mark)
             yield self.finding(
-                f"{path} commits a real-looking {name} (value not shown)",
+                Msg("{path} commits a real-looking {key} (value not shown)", path=path, key=name),
                 where,
                 evidence={"key": name, "file": path},
-                root_cause=f"An example env file is copied by everyone who runs the component; it should hold a placeholder for {name}, not a credential.",
-                params={"key": name, "path": path, "line": where.line},
+                root_cause=Msg("An example env file is copied by everyone who runs the component; it should hold a placeholder for {key}, not a credential.",
+                               key=name),
+                facts=SecretFacts(path, key=name, line=where.line),
             )
 
 
