@@ -141,6 +141,7 @@ def test_check_with_an_unreadable_folder_checks_the_rest(tmp_path, monkeypatch):
     assert ("PORT001", "api/.env.example") in {(f["code"], f["location"]["path"]) for f in data["findings"]}
 
 
+@pytest.mark.slow  # two tiketi-doctor processes run as another user: the point is the process boundary
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to an unprivileged user")
 def test_unreadable_folders_as_an_unprivileged_user():
     import tempfile
