@@ -13,6 +13,7 @@ from ..catalogue import Catalogue, CatalogueError
 from ..catalogue_choice import find_catalogue, nothing_to_check
 from ..check import Check
 from ..engine import scan
+from ..i18n import Msg
 from ..model import Fix, Report, RunStatus, Severity
 from ..registry import Registry, RegistryError, load_registry, matches
 from ..reporters import CARRIES_FIXES, REPORT_SUFFIXES, render, report_format, write_report
@@ -59,7 +60,7 @@ def run_check(options: CheckOptions, registry: Registry | None = None) -> int:
     try:
         destinations = pair_outputs(options.formats, options.outputs)
         if options.report is not None and report_format(options.report) is None:
-            raise UsageError(f"--report {options.report}: the file name must end in {', '.join(REPORT_SUFFIXES)}")
+            raise UsageError(Msg("--report {path}: the file name must end in {suffixes}", path=str(options.report), suffixes=", ".join(REPORT_SUFFIXES)))
         options.with_fixes = options.with_fixes or options.report is not None or any(n in CARRIES_FIXES for n, _ in destinations)
         catalogue = load_catalogue_for(options)
         report = scan_repository(options, registry, catalogue)
@@ -97,23 +98,23 @@ def pair_outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, Path
     formats = formats or ["terminal"]
     if not outputs:
         if len(formats) > 1:
-            raise UsageError(f"{len(formats)} formats cannot all go to standard output: give each an --output FILE (or - for one of them)")
+            raise UsageError(Msg("{count} formats cannot all go to standard output: give each an --output FILE (or - for one of them)", count=len(formats)))
         return [(formats[0], None)]
     if len(outputs) != len(formats):
-        raise UsageError(f"{len(formats)} --format but {len(outputs)} --output: pair each --format with its --output (- for standard output)")
+        raise UsageError(Msg("{formats} --format but {outputs} --output: pair each --format with its --output (- for standard output)", formats=len(formats), outputs=len(outputs)))
     pairs = [(name, None if out == STDOUT else Path(out)) for name, out in zip(formats, outputs)]
     if sum(1 for _, target in pairs if target is None) > 1:
-        raise UsageError("only one format can go to standard output (-)")
+        raise UsageError(Msg("only one format can go to standard output (-)"))
     files = [target for _, target in pairs if target is not None]
     if len(set(files)) != len(files):
-        raise UsageError("two formats are written to the same --output file")
+        raise UsageError(Msg("two formats are written to the same --output file"))
     return pairs
 
 
 def load_catalogue_for(options: ScanOptions) -> Catalogue:
     """The repository's catalogue (given, found or discovered); a usage error names every problem."""
     if not options.path.is_dir():
-        raise UsageError(f"{options.path} is not a directory")
+        raise UsageError(Msg("{path} is not a directory", path=str(options.path)))
     try:
         catalogue = find_catalogue(options.path, options.catalogue)
     except CatalogueError as exc:
@@ -148,7 +149,7 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
                 registry = load_registry()
                 if any(matches(c.code, token) for c in registry.checks):
                     continue
-            raise UsageError(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
+            raise UsageError(Msg("{token} matches no check code; see `tiketi-doctor checks list`", token=repr(token)))
     checks = registry.runnable(selected, ignored)
     catalogue.kubectl_kustomize = options.kubectl_kustomize
     if options.with_fixes:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from ..catalogue import CatalogueError
+from ..i18n import Msg, localize
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,12 +26,13 @@ def exit_for(exc: Exception, writing: str = "the output") -> int:
     """Say what went wrong in one line and give the exit code for it (no traceback for user errors)."""
     if isinstance(exc, UsageError):
         if str(exc):
-            error(str(exc))
+            error(exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
         return EXIT_USAGE
     if isinstance(exc, InternalError):
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)))
         return EXIT_INTERNAL
-    error(f"cannot write {getattr(exc, 'filename', None) or writing}: {getattr(exc, 'strerror', None) or exc}")
+    error(Msg("cannot write {path}: {reason}", path=str(getattr(exc, "filename", None) or writing),
+              reason=str(getattr(exc, "strerror", None) or exc)))
     return EXIT_USAGE
 
 
@@ -50,14 +52,15 @@ def parse_size(text: str) -> int:
 
 
 def error(message: str) -> None:
-    print(f"tiketi-doctor: {message}", file=sys.stderr)
+    """`tiketi-doctor: message` on standard error, in the process's language (a `Msg` is translated)."""
+    print(f"tiketi-doctor: {localize(message)}", file=sys.stderr)
 
 
 def print_catalogue_error(exc: CatalogueError) -> None:
     count = len(exc.problems)
-    error(f"invalid catalogue ({count} problem{'s' if count != 1 else ''}):")
+    error(Msg("invalid catalogue (1 problem):") if count == 1 else Msg("invalid catalogue ({count} problems):", count=count))
     for problem in exc.problems:
-        print(f"  {problem}", file=sys.stderr)
+        print(f"  {localize(problem)}", file=sys.stderr)
 
 
 def split_codes(values: list[str]) -> list[str]:

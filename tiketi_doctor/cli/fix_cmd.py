@@ -11,7 +11,7 @@ from ..fixing.planner import BrokenFix, FixPlan, NotConverged, plan_fixes
 from ..fixing.registry import FixerError, load_fixers
 from ..fixing.writer import WriteRefused, undo, write_plan
 from ..registry import RegistryError, is_selected, load_registry, matches
-from ..i18n import Msg, localize
+from ..i18n import Msg, N_, localize
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, split_codes
 
 
@@ -31,7 +31,7 @@ def run_fix(
     max_file_bytes: int | None = None,
 ) -> int:
     if not path.is_dir():
-        error(f"{path} is not a directory")
+        error(Msg("{path} is not a directory", path=str(path)))
         return EXIT_USAGE
     if undo_last:
         return _undo(path, force)
@@ -49,18 +49,18 @@ def run_fix(
         print_catalogue_error(exc)
         return EXIT_USAGE
     except (RegistryError, FixerError) as exc:
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=str(exc)))
         return EXIT_INTERNAL
     selected, ignored = split_codes(select), split_codes(ignore)
     for token in selected + ignored:
         if not any(matches(c.code, token) for c in registry.checks):
-            error(f"{token!r} matches no check code; see `tiketi-doctor checks list`")
+            error(Msg("{token} matches no check code; see `tiketi-doctor checks list`", token=repr(token)))
             return EXIT_USAGE
     chosen = {code: f for code, f in fixers.items() if is_selected(code, selected, ignored)}
     try:
         plan = plan_fixes(path, catalogue, registry.runnable(), chosen, FixOptions(minimal=minimal, unsafe=unsafe))
     except (NotConverged, BrokenFix) as exc:
-        error(f"{exc}; nothing was written")
+        error(Msg("{reason}; nothing was written", reason=str(exc)))
         return EXIT_INTERNAL
     use_color = color if color is not None else sys.stdout.isatty()
     _print_diff(plan, use_color)
@@ -72,7 +72,7 @@ def run_fix(
     try:
         journal = write_plan(plan, overwrite_read_only=overwrite_read_only)
     except WriteRefused as exc:  # the user's situation (a changed, read-only or unwritable file): no bug
-        error(f"nothing was written: {exc}")
+        error(Msg("nothing was written: {reason}", reason=str(exc)))
         return EXIT_USAGE
     _print_summary(plan, apply)  # only now is it true that they were fixed
     if journal is not None:
@@ -128,4 +128,15 @@ def _print_summary(plan: FixPlan, apply: bool) -> None:
         out.write(localize(Msg("{count} findings remain after fixing", count=len(left))))
         out.write(localize(Msg(" (run `tiketi-doctor check` for details)")) + "\n" if apply else "\n")
         for finding in left:
-            out.write(f"  {finding.severity.value:7} {finding.code} {finding.location}: {localize(finding.message)}\n")
+            out.write(f"  {_severity(finding.severity.value)} {finding.code} {finding.location}: {localize(finding.message)}\n")
+
+
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+
+
+def _severity(value: str) -> str:
+    """The severity word in the process's language, padded to 7 terminal cells (`{value:7}` in English)."""
+    from rich.cells import cell_len
+
+    word = localize(Msg(SEVERITY_WORDS[value])) if value in SEVERITY_WORDS else value
+    return word + " " * max(0, 7 - cell_len(word))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalogue import CatalogueError, load_catalogue_text
+from ..i18n import Msg, localize
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, write_output
 
 DEFAULT_NAME = "tiketi-doctor.yaml"
@@ -29,20 +30,20 @@ def run_init(options: InitOptions) -> int:
     from ..discovery import DEFAULT_EXCLUDE, discover, render
 
     if not options.path.is_dir():
-        error(f"{options.path} is not a directory")
+        error(Msg("{path} is not a directory", path=str(options.path)))
         return EXIT_USAGE
     target = options.output or options.path / DEFAULT_NAME
     exclude = list(DEFAULT_EXCLUDE)
     if target.exists():
         if not options.force and not options.stdout:
-            error(f"{target} exists; use --force to overwrite it (its exclude: list is kept), or --stdout to see the result")
+            error(Msg("{path} exists; use --force to overwrite it (its exclude: list is kept), or --stdout to see the result", path=str(target)))
             return EXIT_USAGE
         kept = kept_exclude(target)  # the user's edits to exclude: survive a new discovery
         exclude = kept if kept is not None else exclude
     exclude += [glob for glob in options.exclude if glob not in exclude]
     found = discover(options.path, exclude)
     if not found.components:
-        error(f"found no application in {options.path}: no Dockerfile and no Kubernetes workload; nothing written")
+        error(Msg("found no application in {path}: no Dockerfile and no Kubernetes workload; nothing written", path=str(options.path)))
         return EXIT_FINDINGS
     text = render(found)
     try:
@@ -51,7 +52,7 @@ def run_init(options: InitOptions) -> int:
         print_catalogue_error(exc)
         return EXIT_INTERNAL
     for warning in found.warnings:
-        print(f"  warning: {warning}", file=sys.stderr)
+        print("  " + localize(Msg("warning: {warning}", warning=warning)), file=sys.stderr)
     if options.stdout:
         sys.stdout.write(text)
         return EXIT_CLEAN
@@ -59,12 +60,14 @@ def run_init(options: InitOptions) -> int:
         with write_output(target) as out:
             out.write(text)
     except OSError as exc:
-        error(f"cannot write {target}: {exc.strerror or exc}")
+        error(Msg("cannot write {path}: {reason}", path=str(target), reason=str(exc.strerror or exc)))
         return EXIT_USAGE
     checks = text.count("# check:")
-    print(f"wrote {target}: {found.summary()}", file=sys.stderr)
+    print(localize(Msg("wrote {path}: {summary}", path=str(target), summary=found.summary())), file=sys.stderr)
     if checks:
-        print(f"  {checks} value{'s' if checks != 1 else ''} marked `# check:` are best guesses: confirm or correct them", file=sys.stderr)
+        guesses = Msg("1 value marked `# check:` are best guesses: confirm or correct them") if checks == 1 else \
+            Msg("{count} values marked `# check:` are best guesses: confirm or correct them", count=checks)
+        print(f"  {localize(guesses)}", file=sys.stderr)
     return EXIT_CLEAN
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import Msg
 from ..model import RunStatus
 from ..registry import Registry
 from ..reporters import REPORT_SUFFIXES, render, report_format
@@ -32,7 +33,6 @@ def run_report(options: ReportOptions, registry: Registry | None = None) -> int:
     except (UsageError, InternalError, OSError) as exc:
         return exit_for(exc, "the report")
     if options.output is not None:
-        from ..i18n import Msg
 
         done = Msg("wrote {path} ({format}, {lang}): {count} findings", path=str(options.output), format=name, lang=options.lang, count=len(report.findings))
         print(done.render(options.lang))
@@ -46,8 +46,8 @@ def _format(options: ReportOptions) -> str:
     by_suffix = report_format(options.output) if options.output is not None else None
     if options.report_format is not None:
         if by_suffix is not None and by_suffix != options.report_format:
-            raise UsageError(f"--format {options.report_format} does not match the file name {options.output}")
+            raise UsageError(Msg("--format {format} does not match the file name {path}", format=options.report_format, path=str(options.output)))
         return options.report_format
     if options.output is not None and by_suffix is None:
-        raise UsageError(f"{options.output}: name the file with {', '.join(REPORT_SUFFIXES)} or give --format")
+        raise UsageError(Msg("{path}: name the file with {suffixes} or give --format", path=str(options.output), suffixes=", ".join(REPORT_SUFFIXES)))
     return by_suffix or "markdown"
