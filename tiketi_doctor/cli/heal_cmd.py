@@ -7,10 +7,30 @@ from pathlib import Path
 
 from ..catalogue import CatalogueError
 from ..catalogue_choice import find_catalogue
+from ..i18n import Msg, N_, localize
 from ..model import FindingStatus, Report
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
 
 EXIT_INTERRUPTED = 130
+
+# The step kinds as the plan and the progress lines name them (tiketi_doctor/heal/plan.py).
+STEP_WORDS = {
+    "build": N_("build"), "load": N_("load"), "apply": N_("apply"), "restart": N_("restart"), "wait": N_("wait"),
+    "push": N_("push"), "commit": N_("commit"), "sync": N_("sync"), "restore": N_("restore"),
+}
+
+
+def _say(message) -> str:
+    """A message in the process's language (plain strings pass through)."""
+    return localize(message)
+
+
+def _kind(kind: str, cells: int = 8) -> str:
+    """A step kind in the process's language, padded to `cells` terminal cells (as `{kind:8}` in English)."""
+    from rich.cells import cell_len
+
+    word = localize(Msg(STEP_WORDS[kind])) if kind in STEP_WORDS else kind
+    return word + " " * max(0, cells - cell_len(word))
 
 
 class ConsoleProgress:
@@ -28,12 +48,12 @@ class ConsoleProgress:
             self._console = Console(file=self.out, highlight=False)
 
     def started(self, step) -> None:
-        text = f"{step.kind} {step.component or ''}: {step.command}"
+        text = f"{_kind(step.kind, 0)} {step.component or ''}: {step.command}"
         if self._console is not None:
             self._status = self._console.status(text)
             self._status.start()
         else:
-            self.out.write(f"  … {step.kind:8} {step.component or '':16} {step.command}\n")
+            self.out.write(f"  … {_kind(step.kind)} {step.component or '':16} {step.command}\n")
             self.out.flush()
 
     def finished(self, result) -> None:
@@ -41,7 +61,7 @@ class ConsoleProgress:
             self._status.stop()
             self._status = None
         mark = "✔" if result.ok else "✖"
-        self.out.write(f"  {mark} {result.step.kind:8} {result.step.component or '':16} {result.seconds:6.1f} s  {result.detail}\n")
+        self.out.write(f"  {mark} {_kind(result.step.kind)} {result.step.component or '':16} {result.seconds:6.1f} s  {_say(result.detail)}\n")
         if not result.ok and result.output:
             for line in result.output.splitlines()[-30:]:
                 self.out.write(f"      {line}\n")
@@ -86,22 +106,23 @@ def run_heal(path: Path, options: dict) -> int:
         return EXIT_USAGE
     allowed = options.get("allow_context") if kind_target else (options.get("context") or options.get("allow_context"))
     out = sys.stdout
-    out.write(f"tiketi-doctor heal: {path} → context {target.context}, namespace {target.namespace}, target {catalogue.target.type}\n")
+    out.write(_say(Msg("tiketi-doctor heal: {path} → context {context}, namespace {namespace}, target {target}",
+                       path=str(path), context=target.context, namespace=target.namespace, target=catalogue.target.type)) + "\n")
 
     started = time.monotonic()
     before, outcome = diagnose(path, catalogue, registry, live)
     if not outcome.ran and not options.get("dry_run"):
-        error(f"cannot heal: {outcome.summary()}")
+        error(Msg("cannot heal: {reason}", reason=outcome.summary()))
         return 4
     live_before = [f for f in before.findings if f.code.startswith("CL")]
-    out.write(f"found {len(before.findings)} problems ({len(live_before)} seen in the cluster)\n")
+    out.write(_say(Msg("found {count} problems ({live} seen in the cluster)", count=len(before.findings), live=len(live_before))) + "\n")
 
     selected, ignored = options.get("select") or [], options.get("ignore") or []
     fixers = {c: f for c, f in load_fixers().items() if is_selected(c, selected, ignored)}
     try:
         fix = plan_fixes(path, catalogue, registry.runnable(), fixers, FixOptions(minimal=options.get("minimal", False)))
     except (NotConverged, BrokenFix) as exc:
-        error(f"{exc}; nothing was written")
+        error(Msg("{reason}; nothing was written", reason=str(exc)))
         return EXIT_INTERNAL
     tag = branch = None
     if not kind_target:
@@ -112,22 +133,23 @@ def run_heal(path: Path, options: dict) -> int:
     plan = plan_for_target(fix, catalogue, tag=tag, branch=branch)
     _print_plan(plan, out)
     if options.get("dry_run"):
-        out.write("dry run: nothing was changed\n")
+        out.write(_say(Msg("dry run: nothing was changed")) + "\n")
         return EXIT_FINDINGS if plan.changes_anything else EXIT_CLEAN
     if not plan.changes_anything:
-        out.write("nothing to fix\n")
+        out.write(_say(Msg("nothing to fix")) + "\n")
         return EXIT_CLEAN if not before.fails(options.get("fail_on")) else EXIT_FINDINGS
     if plan.problems or (tag is not None and tag.startswith("<")) or (catalogue.target.type == "gitops" and not branch):
-        problems = plan.problems or ([f"{path} is not a Git checkout with a commit: images are tagged with the commit"] if tag and tag.startswith("<")
-                                     else ["no branch to commit on: name target.branch in the catalogue"])
+        problems = plan.problems or ([Msg("{path} is not a Git checkout with a commit: images are tagged with the commit", path=str(path))]
+                                     if tag and tag.startswith("<") else [Msg("no branch to commit on: name target.branch in the catalogue")])
         for problem in problems:
-            error(f"cannot heal: {problem}")
+            error(Msg("cannot heal: {reason}", reason=problem))
         return EXIT_USAGE
-    if not _confirmed(options.get("yes"), f"Apply {len(fix.changed_paths)} file changes and run {len(plan.steps)} steps on {target.context}?"):
-        error("not confirmed: nothing was changed (use --yes to run without asking)")
+    if not _confirmed(options.get("yes"), Msg("Apply {files} file changes and run {steps} steps on {context}?",
+                                              files=len(fix.changed_paths), steps=len(plan.steps), context=target.context)):
+        error(Msg(NOT_CONFIRMED))
         return EXIT_USAGE
     if any(s.kind == "build" for s in plan.steps) and (problem := _docker_problem()):
-        error(f"cannot heal: {problem}")
+        error(Msg("cannot heal: {reason}", reason=problem))
         return EXIT_USAGE
 
     heal_options = HealOptions(options.get("strategy", "set-image"), allowed)
@@ -135,38 +157,39 @@ def run_heal(path: Path, options: dict) -> int:
     try:
         session = connect(target)
     except ClusterError as exc:
-        error(f"cannot heal: {exc}")
+        error(Msg("cannot heal: {reason}", reason=str(exc)))
         return 4
     records = []
     with session:
         if plan.target != "gitops" and (managed := _gitops_managed(session, plan, catalogue)):
             for line in managed:
                 error(line)
-            error("nothing was changed; the Git change that heals it is the fix plan above (tiketi-doctor fix --patch), "
-                  "or set target: {type: gitops, ...} in the catalogue so heal commits it and waits for Argo CD")
+            error(Msg("nothing was changed; the Git change that heals it is the fix plan above (tiketi-doctor fix --patch), "
+                      "or set target: {{type: gitops, ...}} in the catalogue so heal commits it and waits for Argo CD"))
             return EXIT_USAGE
         try:
             run = execute(plan, catalogue, session, heal_options, progress)
         except WriteRefused as exc:  # a fix could not be written: nothing was changed, nothing to roll back
-            error(f"cannot heal: nothing was written: {exc}")
+            error(Msg("cannot heal: nothing was written: {reason}", reason=str(exc)))
             return EXIT_USAGE
         records += [r.record() for r in run.results]
         if run.interrupted is not None:
-            out.write(f"interrupted during: {run.interrupted.command}\n")
+            out.write(_say(Msg("interrupted during: {command}", command=run.interrupted.command)) + "\n")
         verified = None
         if run.failed is None and run.interrupted is None:
-            out.write("verifying…\n")
+            out.write(_say(Msg("verifying…")) + "\n")
             verified = verify(path, catalogue, registry, live, plan.components, live_before)
         if verified is None or not verified.ok:
-            for problem in (verified.problems if verified else [f"step failed: {run.failed.step.command}: {run.failed.detail}"] if run.failed else []):
-                out.write(f"  ✖ {problem}\n")
-            out.write("rolling back…\n")
+            failed = [Msg("step failed: {command}: {detail}", command=run.failed.step.command, detail=run.failed.detail)] if run.failed else []
+            for problem in (verified.problems if verified else failed):
+                out.write(f"  ✖ {_say(problem)}\n")
+            out.write(_say(Msg("rolling back…")) + "\n")
             records += [r.record() for r in rollback(plan, catalogue, session, run, heal_options, progress)]
-            out.write(f"heal failed and was rolled back ({time.monotonic() - started:.0f} s)\n")
+            out.write(_say(Msg("heal failed and was rolled back ({seconds} s)", seconds=f"{time.monotonic() - started:.0f}")) + "\n")
             _write_report(options, before, records, verified.report if verified else None, catalogue, {})
             return EXIT_INTERRUPTED if run.interrupted is not None else EXIT_FINDINGS
         records += [r.record() for r in finalize(plan, catalogue, run, heal_options, progress)]
-    out.write(f"healed and verified in {time.monotonic() - started:.0f} s\n")
+    out.write(_say(Msg("healed and verified in {seconds} s", seconds=f"{time.monotonic() - started:.0f}")) + "\n")
     _print_pods(verified.report, out)
     _write_report(options, before, records, verified.report, catalogue, verified.proofs, fix)
     return EXIT_CLEAN
@@ -176,7 +199,7 @@ def _setup(path: Path, options: dict):
     from ..registry import RegistryError, load_registry
 
     if not path.is_dir():
-        error(f"{path} is not a directory")
+        error(Msg("{path} is not a directory", path=str(path)))
         return EXIT_USAGE
     try:
         return find_catalogue(path, options.get("catalogue")), load_registry()
@@ -184,14 +207,14 @@ def _setup(path: Path, options: dict):
         print_catalogue_error(exc)
         return EXIT_USAGE
     except RegistryError as exc:
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=str(exc)))
         return EXIT_INTERNAL
 
 
 def _context_refusal(context: str, allowed: str | None, is_kind) -> str | None:
     if is_kind(context) or allowed == context:
         return None
-    return _refusing(context, "it is not a kind cluster")
+    return _refusing(context, Msg("it is not a kind cluster"))
 
 
 def _cluster_refusal(target, allowed: str | None) -> str | None:
@@ -205,7 +228,7 @@ def _cluster_refusal(target, allowed: str | None) -> str | None:
         with connect(target) as session:
             reason = session.kind_refusal()
     except ClusterError as exc:
-        reason = f"cannot tell whether it is a kind cluster: {exc.reason}"
+        reason = Msg("cannot tell whether it is a kind cluster: {reason}", reason=exc.reason)
     return _refusing(target.context, reason) if reason else None
 
 
@@ -213,8 +236,8 @@ def _spelled_out_refusal(context: str, given: str | None, is_kind) -> str | None
     """Beyond kind, the context a heal changes must be named on the command line, never a default."""
     if is_kind(context) or given == context:
         return None
-    return (f"refusing to change context {context!r}: it is not a kind cluster and was not named on the command line. "
-            f"Pass --context {context} (and --yes, or answer the confirmation) if you mean it.")
+    return Msg("refusing to change context {context}: it is not a kind cluster and was not named on the command line. "
+               "Pass --context {name} (and --yes, or answer the confirmation) if you mean it.", context=repr(context), name=context)
 
 
 def _gitops_branch(path: Path, catalogue, target) -> str | None:
@@ -252,21 +275,26 @@ def _gitops_managed(session, plan, catalogue) -> list[str]:
             continue
         owner = operations.gitops_owner(live)
         if owner is not None:
-            refused.append(f"cannot heal: deployment/{component.deployment} is managed by the Argo CD Application {owner[0]!r} "
-                           f"({owner[1]}): it is never patched directly")
+            refused.append(Msg("cannot heal: deployment/{deployment} is managed by the Argo CD Application {application} "
+                               "({namespace}): it is never patched directly",
+                               deployment=component.deployment, application=repr(owner[0]), namespace=owner[1]))
     return refused
 
 
-def _refusing(context: str, reason: str) -> str:
-    return f"refusing to change context {context!r}: {reason}. Pass --allow-context {context} if you really mean it."
+NOT_CONFIRMED = N_("not confirmed: nothing was changed (use --yes to run without asking)")
 
 
-def _confirmed(yes: bool, question: str) -> bool:
+def _refusing(context: str, reason) -> Msg:
+    return Msg("refusing to change context {context}: {reason}. Pass --allow-context {name} if you really mean it.",
+               context=repr(context), reason=reason, name=context)
+
+
+def _confirmed(yes: bool, question) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
         return False
-    answer = input(f"{question} [y/N] ").strip().lower()
+    answer = input(f"{_say(question)} [y/N] ").strip().lower()
     return answer in ("y", "yes")
 
 
@@ -277,31 +305,33 @@ def _docker_problem() -> str | None:
     try:
         connect(timeout=10).close()
     except RunnerError as exc:
-        return str(exc)
+        return exc.message()
     return None
 
 
 def _print_plan(plan, out) -> None:
-    out.write(f"fixes: {len(plan.fix.applied)} findings, {len(plan.fix.changed_paths)} files\n")
+    out.write(_say(Msg("fixes: {findings} findings, {files} files", findings=len(plan.fix.applied), files=len(plan.fix.changed_paths))) + "\n")
     for path in plan.fix.changed_paths:
         out.write(f"  ~ {path}\n")
     for skipped in plan.fix.skipped:
-        out.write(f"  not fixed {skipped.finding.code} {skipped.finding.location}: {skipped.reason}\n")
+        out.write("  " + _say(Msg("not fixed {code} {location}: {reason}", code=skipped.finding.code,
+                                  location=str(skipped.finding.location), reason=skipped.reason)) + "\n")
     if plan.target != "kind":
         pushes = any(s.kind == "push" for s in plan.steps)
-        out.write(f"target: {plan.target}" + (f", images tagged {plan.tag}" if pushes else "")
-                  + (f", committed on {plan.branch}" if plan.branch else "") + "\n")
+        tagged = Msg(", images tagged {tag}", tag=plan.tag) if pushes else ""
+        committed = Msg(", committed on {branch}", branch=plan.branch) if plan.branch else ""
+        out.write(_say(Msg("target: {target}{tagged}{committed}", target=plan.target, tagged=tagged, committed=committed)) + "\n")
     if plan.tag_change is not None and plan.tag_change.text != plan.tag_change.original:
         from ..fixing.planner import unified_diff
 
-        out.write(f"Git change ({plan.tag_change.path}):\n")
+        out.write(_say(Msg("Git change ({path}):", path=plan.tag_change.path)) + "\n")
         for line in unified_diff(plan.tag_change.path, plan.tag_change.original, plan.tag_change.text).splitlines():
             out.write(f"  {line}\n")
     for problem in plan.problems:
-        out.write(f"  ✖ {problem}\n")
-    out.write(f"steps ({len(plan.steps)}):\n")
+        out.write(f"  ✖ {_say(problem)}\n")
+    out.write(_say(Msg("steps ({count}):", count=len(plan.steps))) + "\n")
     for step in plan.steps:
-        out.write(f"  {step.kind:8} {step.component or '':16} {step.command}\n")
+        out.write(f"  {_kind(step.kind)} {step.component or '':16} {step.command}\n")
 
 
 def _print_pods(report: Report, out) -> None:
@@ -326,7 +356,7 @@ def _write_report(options, before: Report, records, after: Report | None, catalo
         if finding.service in proofs:
             finding.status, finding.verification = FindingStatus.VERIFIED, proofs[finding.service]
         elif fix is not None and (finding.location.path in fixed_paths or not finding.code.startswith("CL")):
-            finding.status, finding.verification = FindingStatus.FIXED, "the re-check after the fix no longer reports it"
+            finding.status, finding.verification = FindingStatus.FIXED, Msg("the re-check after the fix no longer reports it")
     before.commands = records
     if after is not None:
         before.pods = after.pods
@@ -355,12 +385,13 @@ def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str,
         return setup
     catalogue, registry = setup
     if catalogue.target.type != "kind":
-        error(f"{' '.join(kinds)} is for kind clusters; the catalogue's target is {catalogue.target.type}: use heal, which pushes and "
-              + ("commits the change for Argo CD" if catalogue.target.type == "gitops" else "updates the image reference"))
+        how = Msg("commits the change for Argo CD") if catalogue.target.type == "gitops" else Msg("updates the image reference")
+        error(Msg("{command} is for kind clusters; the catalogue's target is {target}: use heal, which pushes and {how}",
+                  command=" ".join(kinds), target=catalogue.target.type, how=how))
         return EXIT_USAGE
     unknown = [n for n in components if catalogue.component(n) is None]
     if unknown:
-        error(f"no component named {', '.join(unknown)} in the catalogue")
+        error(Msg("no component named {names} in the catalogue", names=", ".join(unknown)))
         return EXIT_USAGE
     live = LiveOptions(options.get("context"), options.get("kubeconfig"), options.get("namespace"), options.get("base_url") or [])
     target = resolve_target(live, catalogue)
@@ -372,8 +403,8 @@ def _partial(path: Path, components: list[str], options: dict, kinds: tuple[str,
     plan = plan_heal(empty, catalogue, only=components)
     plan.steps = [s for s in plan.steps if s.kind in kinds]
     _print_plan(plan, sys.stdout)
-    if not _confirmed(options.get("yes"), f"Run {len(plan.steps)} steps on {target.context}?"):
-        error("not confirmed: nothing was changed (use --yes to run without asking)")
+    if not _confirmed(options.get("yes"), Msg("Run {steps} steps on {context}?", steps=len(plan.steps), context=target.context)):
+        error(Msg(NOT_CONFIRMED))
         return EXIT_USAGE
     try:
         session = connect(target)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..catalogue import Catalogue
+from ..i18n import Msg
 from ..cluster import operations
 from ..cluster.access import ClusterError, Session
 from ..fixing.writer import undo, write_plan
@@ -188,7 +189,7 @@ def _restart(step, plan, catalogue, session, options, run, progress) -> str:
         change = operations.set_image(session, deployment, container, run.built[component.name],
                                       allow_mutation=True, allow_context=options.allow_context)
     elif deployment in run.changed and component.name not in run.built:
-        return "the applied manifest already started a rollout"
+        return Msg("the applied manifest already started a rollout")
     else:
         change = operations.rollout_restart(session, deployment, allow_mutation=True, allow_context=options.allow_context)
     run.changed[deployment] = change.generation
@@ -231,7 +232,7 @@ def finalize(plan: HealPlan, catalogue: Catalogue, run: Execution, options: Heal
         started = time.monotonic()
         try:
             load_image(component.image, catalogue.cluster.kind_cluster, timeout=step.timeout, on_log=progress.log).raise_for_failures()
-            result = StepResult(step, True, time.monotonic() - started, "catalogue tag now names this build")
+            result = StepResult(step, True, time.monotonic() - started, Msg("catalogue tag now names this build"))
         except Exception as exc:  # the heal is verified already: report, do not roll back
             result = StepResult(step, False, time.monotonic() - started, str(exc).splitlines()[0], str(exc))
         results.append(result)
@@ -263,7 +264,7 @@ def rollback(plan: HealPlan, catalogue: Catalogue, session: Session, run: Execut
 
         def restore(obj=live) -> str:
             operations.apply_object(session, obj, allow_mutation=True, allow_context=options.allow_context)
-            return f"{obj['kind']} {obj['metadata']['name']} as it was before the heal"
+            return Msg("{kind} {name} as it was before the heal", kind=obj["kind"], name=obj["metadata"]["name"])
 
         attempt(Step(APPLY, None, f"restore {live['kind']} {name}", 60.0), restore)
         if live["kind"] == "Deployment":
@@ -276,7 +277,7 @@ def rollback(plan: HealPlan, catalogue: Catalogue, session: Session, run: Execut
             lambda d=deployment: operations.rollout_undo(session, d, allow_mutation=True, allow_context=options.allow_context).detail,
         )
     if run.journal is not None:
-        attempt(Step("restore", None, "tiketi-doctor fix --undo", 30.0), lambda: f"restored {len(undo(plan.fix.root, run.journal))} files")
+        attempt(Step("restore", None, "tiketi-doctor fix --undo", 30.0), lambda: Msg("restored {count} files", count=len(undo(plan.fix.root, run.journal))))
     return results
 
 

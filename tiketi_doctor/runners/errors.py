@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..i18n import Joined, Msg
+
 
 class RunnerError(Exception):
     """Base class: something outside tiketi-doctor (Docker, kind, containerd) refused."""
@@ -17,6 +19,11 @@ class RunnerError(Exception):
         text = super().__str__()
         return f"{text}\n{self.hint}" if self.hint else text
 
+    def message(self) -> str:
+        """The explanation as a message (translated where its parts are `Msg`s); `str()` of it is `str(self)`."""
+        text = self.args[0] if len(self.args) == 1 and isinstance(self.args[0], str) else super().__str__()
+        return Joined([text, self.hint], "\n") if self.hint else text
+
 
 class DockerUnavailable(RunnerError):
     """The Docker daemon did not answer."""
@@ -24,14 +31,14 @@ class DockerUnavailable(RunnerError):
     def __init__(self, url: str, cause: str):
         self.url = url
         self.cause = cause
-        super().__init__(f"cannot reach the Docker daemon at {url}: is dockerd running? ({cause})")
+        super().__init__(Msg("cannot reach the Docker daemon at {url}: is dockerd running? ({cause})", url=url, cause=cause))
 
 
 class CommandTimeout(RunnerError):
     def __init__(self, what: str, seconds: float):
         self.what = what
         self.seconds = seconds
-        super().__init__(f"{what} did not finish within {seconds:g}s")
+        super().__init__(Msg("{what} did not finish within {seconds}s", what=what, seconds=f"{seconds:g}"))
 
 
 class ImageNotFound(RunnerError):
