@@ -251,7 +251,7 @@ def _problem(number: int, key: triage.ProblemKey, findings: list[Finding], repor
     docs = check_docs()
     for finding in findings:
         if finding.fix is not None:
-            fix = FixView(mask(localize(finding.fix.title, lang)), finding.fix.safety.value, mask(finding.fix.diff))
+            fix = FixView(mask(localize(finding.fix.title, lang)), t.get(f"safety_{finding.fix.safety.value}", finding.fix.safety.value), mask(finding.fix.diff))
             if fix not in view.fixes:  # one fix often answers several findings (a missing module and the inline package.json)
                 view.fixes.append(fix)
         elif finding.code in docs and finding.code not in [code for code, _ in view.manual_fixes]:

@@ -15,6 +15,7 @@ from ..suppressions import refused
 from .masking import mask
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+SEVERITY_WORDS = {Severity.ERROR: N_("ERROR"), Severity.WARNING: N_("WARNING"), Severity.INFO: N_("INFO")}
 MAX_RELATED = 6
 INDENT = "   "
 
@@ -33,7 +34,8 @@ def render(report: Report, out: TextIO, *, color: bool = False, verbose: bool = 
 
 
 def _finding(console: Console, finding: Finding, lang: str | None = None) -> None:
-    label = Text(f" {finding.severity.value.upper():7}", style=STYLES[finding.severity])
+    word = localize(Msg(SEVERITY_WORDS[finding.severity]), lang)
+    label = Text(f" {word}" + " " * max(0, 7 - _cells(word)), style=STYLES[finding.severity])
     label.append(f" {finding.code} ", style="bold")
     label.append(str(finding.location), style="blue")
     console.print(label)
