@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..check import Check
+from ..i18n import Msg
 from ..model import CheckRun, Finding, PodRow, Report, RunStatus
 from ..repo import RepoView
 from .access import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, SERVER_ERROR, ClusterError, ClusterTarget, connect, is_kind_context
@@ -47,13 +48,14 @@ class LiveOutcome:
         return self.skipped is None
 
     def summary(self) -> str:
-        where = f"context {self.target.context}, namespace {self.target.namespace}"
+        """One line on what the live part did (a `Msg`: English as a string, translated in the terminal)."""
+        where = Msg("context {context}, namespace {namespace}", context=self.target.context, namespace=self.target.namespace)
         if self.skipped is not None:
-            return f"live checks skipped ({self.skipped.kind}): {self.skipped.reason} [{where}]"
+            return Msg("live checks skipped ({kind}): {reason} [{where}]", kind=self.skipped.kind, reason=self.skipped.reason, where=where)
         lists = sum(n for k, n in self.calls.items() if k.startswith("list "))
-        return (
-            f"live checks on {where}: {self.pods} pods, {lists} list calls, {self.log_reads} log reads, "
-            f"{self.http_requests} HTTP probes in {self.duration:.2f} s"
+        return Msg(
+            "live checks on {where}: {pods} pods, {lists} list calls, {logs} log reads, {probes} HTTP probes in {seconds} s",
+            where=where, pods=self.pods, lists=lists, logs=self.log_reads, probes=self.http_requests, seconds=f"{self.duration:.2f}",
         )
 
 
@@ -104,7 +106,7 @@ def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Chec
         if "pods" in snapshot.denied:  # no live check can decide anything without the pods
             return _skipped(report, checks, outcome, snapshot.denied["pods"], started)
         for error in snapshot.denied.values():
-            report.notes.append(f"live checks: {error.reason}")
+            report.notes.append(Msg("live checks: {reason}", reason=error.reason))
         live_findings = scan_live(report, checks, ctx)
         absorb(report, live_findings)
         report.pods = pod_rows(ctx.snapshot, catalogue)
