@@ -337,3 +337,81 @@ def test_findings_from_the_run_cache_are_still_translated(tmp_path):
     assert any(cache.rglob("*")), "the first run stored its runs"
     assert "the catalogue says" in cold.output and "카탈로그" in warm.output
     assert english_runs(warm.output) == []
+
+
+# --- no English left in Korean heal, live and error output --------------------------------------
+
+# A heal step line: `  <kind> <component> <command>`; the command is what the user runs (code), not prose.
+_STEP_COMMAND = re.compile(r"^(\s+\S+\s+\S*\s+)((?:docker|kind|kubectl|git|argocd) .*)$", re.M)
+
+
+def _without_commands(text: str) -> str:
+    return _STEP_COMMAND.sub(lambda m: m.group(1) + "`" + m.group(2).replace("`", "") + "`", text)
+
+
+def _ko(args: list[str], monkeypatch) -> "object":
+    monkeypatch.setenv("COLUMNS", "2000")  # a quoted log line must not be wrapped across two lines
+    try:
+        return runner.invoke(app, [*args, "--lang", "ko"])
+    finally:
+        i18n.set_language(None)
+
+
+def test_korean_heal_dry_run_has_no_english_sentence(tmp_path, fake_kube, fake_kubeconfig, monkeypatch):
+    import shutil
+
+    repo = tmp_path / "tiketi"
+    shutil.copytree(EXAMPLE, repo)
+    args = ["heal", str(repo), "--dry-run", "--kubeconfig", str(fake_kubeconfig)]
+    result = _ko(args, monkeypatch)
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "시험 실행: 아무것도 바꾸지 않았습니다" in out and "단계 (" in out and "  빌드" in out
+    assert "kubectl rollout status deployment/ticket-service -n tiketi" in out  # commands stay as they are
+    assert english_runs(_without_commands(out)) == []
+    english = runner.invoke(app, [*args, "--lang", "en"])
+    assert "dry run: nothing was changed" in english.stdout and "  build    auth-service" in english.stdout
+
+
+def _live_text(text: str) -> str:
+    """The live output without what is not prose: CL009/CL010's could-not-decide lines (their reason is the
+    port-forward's error, worded in checks/live/http_probes.py as `f"{component}: {exc}"`, an English string)
+    and the log line CL001 quotes without quotation marks (`... Error): Cannot find module 'x' — ...`)."""
+    lines = [line for line in text.splitlines() if not re.match(r"\s+\? CL0(09|10) ", line)]
+    return re.sub(r"Error\): Cannot find module '[^']*'", "`log`", "\n".join(lines))
+
+
+def test_korean_live_check_has_no_english_sentence(fake_kube, fake_kubeconfig, monkeypatch):
+    args = ["check", str(EXAMPLE), "--live", "--kubeconfig", str(fake_kubeconfig), "--no-color"]
+    for code in _converted_codes():
+        args += ["--select", code]
+    result = _ko(args, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert "CL001" in result.output and "라이브 검사" in result.output and "오류 " in result.output
+    assert english_runs(_live_text(result.output)) == []
+
+
+def test_korean_severity_and_safety_words_and_english_unchanged(monkeypatch, tmp_path):
+    korean = _ko(["check", str(EXAMPLE), "--select", "PORT", "--no-color"], monkeypatch)
+    assert re.search(r"^ 오류 {4}PORT0\d\d ", korean.output, re.M)  # padded to the English column (7 cells)
+    english = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color", "--lang", "en"])
+    assert re.search(r"^ ERROR {3}PORT0\d\d ", english.output, re.M)
+    out = tmp_path / "r.md"
+    _ko(["report", str(EXAMPLE), "--select", "PORT", "-o", str(out)], monkeypatch)
+    assert "(안전성: 안전)" in out.read_text(encoding="utf-8") or "안전)" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["check", "{missing}"], None),
+    (["check", "{repo}", "--catalogue", "{missing}"], None),
+    (["heal", "{missing}", "--dry-run"], "디렉터리가 아닙니다"),
+])
+def test_korean_user_errors_have_no_english_sentence(tmp_path, monkeypatch, args, expected):
+    missing = tmp_path / "no-such-place"
+    args = [a.format(missing=missing, repo=EXAMPLE) for a in args]
+    result = _ko(args, monkeypatch)
+    assert result.exit_code == 2, result.output
+    text = result.stderr if result.stderr_bytes is not None else result.output
+    assert text.strip() and english_runs(text.replace(str(missing), "`path`")) == []
+    if expected:
+        assert expected in text
