@@ -11,8 +11,9 @@ from tiketi_doctor.analysis.express import ExpressApp, Route, express_app
 from tiketi_doctor.analysis.frontend_calls import FrontendCall, frontend_api
 from tiketi_doctor.analysis.gateway_routes import RouteTable, route_table
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check
+from tiketi_doctor.check import Check, Facts
 from tiketi_doctor.context import ScanContext
+from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands
 
@@ -73,17 +74,214 @@ def _call_ref(call: FrontendCall) -> str:
 def _listed(items: list[str]) -> str:
     if len(items) <= MAX_LISTED:
         return ", ".join(items)
-    return ", ".join(items[:MAX_LISTED]) + f" and {len(items) - MAX_LISTED} more"
+    return Msg("{items} and {count} more", items=", ".join(items[:MAX_LISTED]), count=len(items) - MAX_LISTED)
 
 
-def _call_params(calls: list[FrontendCall]) -> list[dict]:
-    return [
-        {
-            "method": c.method, "path": c.path, "file": c.location.path, "line": c.location.line,
-            "column": c.location.column, "written": c.written, "used_by": [str(loc) for loc in c.callers],
-        }
+# -- the facts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallFacts:
+    """A frontend call: method, path, where it is written (and as what), and the pages that use it."""
+
+    method: str
+    path: str
+    file: str = ""
+    line: int | None = None
+    column: int | None = None
+    written: str | None = None
+    used_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteRef:
+    """An Express route: method, path, file and line."""
+
+    method: str
+    path: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class MethodPath:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ServedCall:
+    """A call the owner serves, and its route there."""
+
+    method: str
+    path: str
+    route: RouteRef
+
+
+@dataclass(frozen=True)
+class FileLine:
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ProxyStyle:
+    """How the gateway's existing proxy routes are written (see `proxy_style`)."""
+
+    example_route: RouteRef
+    example_handler: str | None = None
+    helper: str | None = None
+    forwards: str | None = None
+
+
+@dataclass(frozen=True)
+class Forwarding:
+    """What a route file already forwards to: component, URL variable, handler expression, where the URL is bound."""
+
+    component: str | None = None
+    variable: str | None = None
+    handler: str | None = None
+    bound_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ExistingRoute:
+    method: str
+    path: str
+    line: int | None = None
+    handler: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetMount:
+    prefix: str | None
+    path: str
+    line: int | None = None
+    router_file: str | None = None
+
+
+class _KeyedFacts(Facts):
+    """Facts of several kinds of finding: `params()` gives exactly the keys of this finding's kind."""
+
+    def keys(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def params(self):
+        data = super().params()
+        return {k: data[k] for k in self.keys()}
+
+    @property
+    def call(self) -> str:
+        """The first call as a request: "GET /api/stats/overview"."""
+        calls = getattr(self, "calls", None) or ()
+        return f"{calls[0].method} {calls[0].path}" if calls else ""
+
+    @property
+    def requests(self) -> str:
+        return ", ".join(f"{c.method} {c.path}" for c in getattr(self, "calls", None) or ())
+
+
+_OWNER_KEYS = ("owner", "owner_role", "url_env", "url_default", "owner_routes_known", "owner_serves", "owner_does_not_serve")
+_GW001_KEYS = {
+    "missing-mount": ("kind", "gateway", "prefix", "calls", "server_file", "insert_after_line", "mount_example", "route_dir",
+                      "proxy_style", *_OWNER_KEYS),
+    "missing-handler": ("kind", "gateway", "method", "path", "route_path", "route_file", "mount_prefix", "mount_at",
+                        "insert_after_line", "existing_routes", "forwarding", "calls", "prefix", *_OWNER_KEYS),
+    "unrouted": ("kind", "gateway", "prefix", "calls", "config", "owner", "url_default", "answered_at"),
+}
+
+
+@dataclass(frozen=True)
+class UnroutedFacts(_KeyedFacts):
+    """GW001, by kind: a prefix the Express gateway mounts nothing for (missing-mount), a method and path a mounted
+    route file lacks (missing-handler), or a prefix an nginx/Kong gateway forwards nowhere (nginx-/kong-unrouted);
+    with the calls, what the fixer needs, and what the catalogue and the owner say."""
+
+    kind: str
+    gateway: str
+    prefix: str | None = None
+    calls: tuple[CallFacts, ...] = ()
+    server_file: str | None = None
+    insert_after_line: int | None = None
+    mount_example: str | None = None
+    route_dir: str | None = None
+    proxy_style: ProxyStyle | None = None
+    method: str | None = None
+    path: str | None = None
+    route_path: str | None = None
+    route_file: str | None = None
+    mount_prefix: str | None = None
+    mount_at: FileLine | None = None
+    existing_routes: tuple[ExistingRoute, ...] = ()
+    forwarding: Forwarding | None = None
+    config: tuple[str, ...] = ()
+    answered_at: FileLine | None = None
+    owner: str | None = None
+    owner_role: str | None = None
+    url_env: str | None = None
+    url_default: str | None = None
+    owner_routes_known: bool = False
+    owner_serves: tuple[ServedCall, ...] = ()
+    owner_does_not_serve: tuple[MethodPath, ...] = ()
+
+    def keys(self):
+        return _GW001_KEYS["unrouted" if self.kind.endswith("-unrouted") else self.kind]
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner or "?"
+
+
+@dataclass(frozen=True)
+class ForwardFacts(_KeyedFacts):
+    """GW002: the gateway, the target it forwards to, the path the target receives and the calls; from an Express
+    gateway also the method, the path the gateway receives, how it forwards and the target's mount."""
+
+    gateway: str
+    target: str
+    forwarded_path: str
+    gateway_route: RouteRef | str
+    calls: tuple[CallFacts, ...] = ()
+    method: str | None = None
+    path: str | None = None
+    forwards: str | None = None
+    target_mount: TargetMount | None = None
+
+    def keys(self):
+        if self.method is None:  # an nginx or Kong route
+            return ("gateway", "target", "gateway_route", "forwarded_path", "calls")
+        return ("gateway", "target", "method", "path", "forwarded_path", "forwards", "gateway_route", "target_mount", "calls")
+
+    @property
+    def call(self) -> str:
+        return f"{self.method} {self.path}" if self.method is not None else super().call
+
+
+@dataclass(frozen=True)
+class PrefixFacts(_KeyedFacts):
+    """GW003: the prefix, its owner and how to reach it, where the gateway mounts routes, and who calls or serves it."""
+
+    gateway: str
+    prefix: str
+    owner: str
+    url_env: str | None = None
+    url_default: str | None = None
+    server_file: str | None = None
+    insert_after_line: int | None = None
+    mount_example: str | None = None
+    proxy_style: ProxyStyle | None = None
+    owner_serves: tuple[RouteRef, ...] = ()
+    calls: tuple[CallFacts, ...] = ()
+
+    def keys(self):
+        return ("gateway", "prefix", "owner", "url_env", "url_default", "server_file", "insert_after_line", "mount_example",
+                "proxy_style", "owner_serves", "calls")
+
+
+def _call_params(calls: list[FrontendCall]) -> tuple[CallFacts, ...]:
+    return tuple(
+        CallFacts(c.method, c.path, c.location.path, c.location.line, c.location.column, c.written, tuple(str(loc) for loc in c.callers))
         for c in calls
-    ]
+    )
 
 
 def _callers(calls: list[FrontendCall]) -> list[Location]:
@@ -96,8 +294,8 @@ def _callers(calls: list[FrontendCall]) -> list[Location]:
     return seen[:MAX_LISTED]
 
 
-def _route_params(route: Route) -> dict:
-    return {"method": route.method, "path": route.path, "file": route.file, "line": route.location.line}
+def _route_params(route: Route) -> RouteRef:
+    return RouteRef(route.method, route.path, route.file, route.location.line)
 
 
 @dataclass
@@ -110,26 +308,29 @@ class OwnerFacts:
     served: list[tuple[FrontendCall, Route]] = field(default_factory=list)
     unserved: list[FrontendCall] = field(default_factory=list)
 
-    def phrase(self, gateway: Component) -> str:
+    def phrase(self, gateway: Component) -> Msg:
         owner = self.owner
         if owner is None:
-            return f"No component of the catalogue owns {self.prefix}."
+            return Msg("No component of the catalogue owns {prefix}.", prefix=self.prefix)
         if owner.name == gateway.name:
-            text = f"The catalogue says {gateway.name} serves {self.prefix} itself"
+            text = Msg("The catalogue says {gateway} serves {prefix} itself", gateway=gateway.name, prefix=self.prefix)
         else:
-            url = f"{owner.url_env}, default {owner.url_default}" if owner.url_env else (owner.url_default or "no URL variable")
-            text = f"The catalogue gives {self.prefix} to {owner.name} ({url})"
+            url = (Msg("{variable}, default {url}", variable=owner.url_env, url=owner.url_default) if owner.url_env
+                   else (owner.url_default or Msg("no URL variable")))
+            text = Msg("The catalogue gives {prefix} to {owner} ({url})", prefix=self.prefix, owner=owner.name, url=url)
         if not self.known:
-            return text + f"; {owner.name}'s own routes could not be read."
+            return Msg("{text}; {owner}'s own routes could not be read.", text=text, owner=owner.name)
         if self.served and not self.unserved:
-            sites = ", ".join(f"{r.describe()} at {r.location.path}:{r.location.line}" for _, r in self.served[:MAX_LISTED])
-            return text + f", which serves {sites}."
+            sites = Joined([Msg("{route} at {location}", route=r.describe(), location=f"{r.location.path}:{r.location.line}")
+                            for _, r in self.served[:MAX_LISTED]], ", ")
+            return Msg("{text}, which serves {sites}.", text=text, sites=sites)
         if self.served:
             missing = _listed([c.describe() for c in self.unserved])
-            return text + f"; it serves some of these paths but not {missing}."
-        return text + f", but {owner.name} does not serve these paths either."
+            return Msg("{text}; it serves some of these paths but not {missing}.", text=text, missing=missing)
+        return Msg("{text}, but {owner} does not serve these paths either.", text=text, owner=owner.name)
 
     def params(self) -> dict:
+        """The owner's fields of `UnroutedFacts`."""
         owner = self.owner
         return {
             "owner": owner.name if owner else None,
@@ -137,10 +338,8 @@ class OwnerFacts:
             "url_env": owner.url_env if owner else None,
             "url_default": owner.url_default if owner else None,
             "owner_routes_known": self.known,
-            "owner_serves": [
-                {"method": c.method, "path": c.path, "route": _route_params(r)} for c, r in self.served
-            ],
-            "owner_does_not_serve": [{"method": c.method, "path": c.path} for c in self.unserved] if self.known else [],
+            "owner_serves": tuple(ServedCall(c.method, c.path, _route_params(r)) for c, r in self.served),
+            "owner_does_not_serve": tuple(MethodPath(c.method, c.path) for c in self.unserved) if self.known else (),
         }
 
     @property
@@ -170,19 +369,14 @@ def owner_facts(ctx: ScanContext, prefix: str, owner: Component | None, calls: l
     return facts
 
 
-def proxy_style(app: ExpressApp) -> dict | None:
+def proxy_style(app: ExpressApp) -> ProxyStyle | None:
     """How the gateway's existing proxy routes are written, for a fixer to follow."""
     proxies = [r for r in app.proxies if r.mount]
     if not proxies:
         return None
     helpers = Counter(r.proxy.helper for r in proxies if r.proxy.helper)
     example = proxies[0]
-    return {
-        "example_route": _route_params(example),
-        "example_handler": example.handler,
-        "helper": helpers.most_common(1)[0][0] if helpers else None,
-        "forwards": example.proxy.forwards,
-    }
+    return ProxyStyle(_route_params(example), example.handler, helpers.most_common(1)[0][0] if helpers else None, example.proxy.forwards)
 
 
 # -- GW001 ----------------------------------------------------------------------------------
@@ -209,6 +403,9 @@ class FrontendCallNotRouted(Check):
         "add `router.<method>('<path>', ...)` forwarding to the service in the mounted route file. Then rebuild "
         "and roll out the gateway."
     )
+    Facts = UnroutedFacts
+    symptom = "{call} → 404 from the gateway"
+    fix_title = "Route {requests} in {gateway}"
 
     def applies_to(self, component: Component) -> bool:
         return is_gateway(component)
@@ -259,20 +456,24 @@ class FrontendCallNotRouted(Check):
             _, owner = owned_prefix(ctx, found[0].path)
             listed = _listed([_call_ref(c) for c in found])
             where = ", ".join(table.files)
+            one = len(found) == 1
             if answered is not None:
-                outcome = f"{answered.describe} ({answered.location.path}:{answered.location.line}) answers {'it' if len(found) == 1 else 'them'} itself"
+                fields = dict(route=answered.describe, location=f"{answered.location.path}:{answered.location.line}")
+                outcome = Msg("{route} ({location}) answers it itself", **fields) if one else Msg("{route} ({location}) answers them itself", **fields)
             else:
-                outcome = f"{'it gets' if len(found) == 1 else 'they get'} 404"
-            message = f"{gateway.name} ({table.kind}, {where}) forwards nothing under {prefix}: {listed}; {outcome}"
-            cause = (
-                f"The frontend sends {'this request' if len(found) == 1 else 'these requests'} to the gateway through "
-                f"{found[0].client}, but no {'location with proxy_pass' if table.kind == 'nginx' else 'Kong route'} in {where} "
-                f"matches {prefix}"
-                + (f", so {answered.describe} serves the UI's files (or index.html) instead of the API" if answered is not None else ", so the gateway answers 404")
-                + "."
+                outcome = Msg("it gets 404") if one else Msg("they get 404")
+            message = Msg("{gateway} ({kind}, {where}) forwards nothing under {prefix}: {calls}; {outcome}", gateway=gateway.name,
+                          kind=table.kind, where=where, prefix=prefix, calls=listed, outcome=outcome)
+            cause = Msg(
+                "The frontend sends {requests} to the gateway through {client}, but no {entry} in {where} matches {prefix}{result}.",
+                requests=Msg("this request") if one else Msg("these requests"), client=found[0].client,
+                entry=Msg("location with proxy_pass") if table.kind == "nginx" else Msg("Kong route"), where=where, prefix=prefix,
+                result=Msg(", so {route} serves the UI's files (or index.html) instead of the API", route=answered.describe)
+                if answered is not None else Msg(", so the gateway answers 404"),
             )
             if owner is not None and owner.name != gateway.name:
-                cause += f" The catalogue gives {prefix} to {owner.name} ({owner.k8s_service or owner.name}:{owner.port})."
+                cause = Msg("{cause} The catalogue gives {prefix} to {owner} ({address}).", cause=cause, prefix=prefix, owner=owner.name,
+                            address=f"{owner.k8s_service or owner.name}:{owner.port}")
             yield self.finding(
                 message,
                 found[0].location,
@@ -280,11 +481,11 @@ class FrontendCallNotRouted(Check):
                 related=[c.location for c in found[1:]] + _callers(found) + ([answered.location] if answered is not None else []),
                 evidence={"calls": [_call_ref(c) for c in found], "gateway_config": table.files, "kind": table.kind, "owner": owner.name if owner else None},
                 root_cause=cause,
-                params={
-                    "kind": f"{table.kind}-unrouted", "gateway": gateway.name, "prefix": prefix, "calls": _call_params(found),
-                    "config": table.files, "owner": owner.name if owner else None, "url_default": owner.url_default if owner else None,
-                    "answered_at": {"path": answered.location.path, "line": answered.location.line} if answered is not None else None,
-                },
+                facts=UnroutedFacts(
+                    f"{table.kind}-unrouted", gateway.name, prefix, _call_params(found), config=tuple(table.files),
+                    owner=owner.name if owner else None, url_default=owner.url_default if owner else None,
+                    answered_at=FileLine(answered.location.path, answered.location.line) if answered is not None else None,
+                ),
                 remediation=rebuild_commands(ctx.catalogue, gateway),
             )
 
@@ -294,18 +495,21 @@ class FrontendCallNotRouted(Check):
         block = mount_block(app)
         mounted = [m.prefix for m in app.mounts if m.prefix and m.location.path == block.path]
         listed = _listed([_call_ref(c) for c in calls])
-        message = (
-            f"{gateway.name} routes nothing under {prefix}: {listed} "
-            f"{'gets' if len(calls) == 1 else 'get'} 404 from the gateway (no mount for {prefix} in {block.path})"
-        )
-        cause = (
-            f"The frontend sends {'this request' if len(calls) == 1 else 'these requests'} to the gateway "
-            f"through {calls[0].client}, but {block.path} mounts no router at {prefix}"
-            + (f" (it mounts {', '.join(mounted)}; the last at line {block.line})" if mounted else "")
-            + f", so the gateway answers 404. {facts.phrase(gateway)}"
+        one = len(calls) == 1
+        fields = dict(gateway=gateway.name, prefix=prefix, calls=listed, path=block.path)
+        message = (Msg("{gateway} routes nothing under {prefix}: {calls} gets 404 from the gateway (no mount for {prefix} in {path})", **fields)
+                   if one else
+                   Msg("{gateway} routes nothing under {prefix}: {calls} get 404 from the gateway (no mount for {prefix} in {path})", **fields))
+        cause = Msg(
+            "The frontend sends {requests} to the gateway through {client}, but {path} mounts no router at {prefix}{mounted}, "
+            "so the gateway answers 404. {owner}",
+            requests=Msg("this request") if one else Msg("these requests"), client=calls[0].client, path=block.path, prefix=prefix,
+            mounted=Msg(" (it mounts {prefixes}; the last at line {line})", prefixes=", ".join(mounted), line=block.line) if mounted else "",
+            owner=facts.phrase(gateway),
         )
         if owner is not None and owner.name != gateway.name:
-            cause += f" A route file forwarding {prefix}/* to {owner.url_env or owner.name}, mounted next to the others, fixes it."
+            cause = Msg("{cause} A route file forwarding {prefix} to {target}, mounted next to the others, fixes it.", cause=cause,
+                        prefix=f"{prefix}/*", target=owner.url_env or owner.name)
         route_dirs = Counter(posixpath.dirname(m.file) for m in app.mounts if m.file and m.file != block.path)
         return self.finding(
             message,
@@ -320,18 +524,11 @@ class FrontendCallNotRouted(Check):
                 "owner_serves": [f"{r.describe()} at {r.location}" for _, r in facts.served],
             },
             root_cause=cause,
-            params={
-                "kind": "missing-mount",
-                "gateway": gateway.name,
-                "prefix": prefix,
-                "calls": _call_params(calls),
-                "server_file": block.path,
-                "insert_after_line": block.line,
-                "mount_example": block.label,
-                "route_dir": route_dirs.most_common(1)[0][0] if route_dirs else posixpath.dirname(block.path),
-                "proxy_style": proxy_style(app),
-                **facts.params(),
-            },
+            facts=UnroutedFacts(
+                "missing-mount", gateway.name, prefix, _call_params(calls), server_file=block.path, insert_after_line=block.line,
+                mount_example=block.label, route_dir=route_dirs.most_common(1)[0][0] if route_dirs else posixpath.dirname(block.path),
+                proxy_style=proxy_style(app), **facts.params(),
+            ),
             remediation=rebuild_commands(ctx.catalogue, gateway),
         )
 
@@ -342,37 +539,33 @@ class FrontendCallNotRouted(Check):
         facts = owner_facts(ctx, prefix, owner, calls[:1])
         in_file = app.routes_in(file)
         mount_prefix = mount.prefix if mount is not None else ""
-        handled = _listed([f"{r.method} {r.relative_path}" for r in in_file]) or "nothing"
+        handled = _listed([f"{r.method} {r.relative_path}" for r in in_file]) or Msg("nothing")
         other_methods = sorted({r.method for r in app.routes if r.path and routepaths.matches(r.path, call.path)} - {call.method})
-        where = f"{file}, mounted at {mount_prefix} ({mount.location.path}:{mount.location.line})" if mount else file
+        where = (Msg("{file}, mounted at {prefix} ({location})", file=file, prefix=mount_prefix, location=f"{mount.location.path}:{mount.location.line}")
+                 if mount else file)
         sites = ", ".join(f"{c.location.path}:{c.location.line}" for c in calls)
-        message = (
-            f"{call.method} {call.path} ({sites}) has no handler in {gateway.name}: {where} "
-            f"handles only {handled}; 404 predicted"
-        )
+        message = Msg("{call} ({sites}) has no handler in {gateway}: {where} handles only {handled}; 404 predicted",
+                      call=f"{call.method} {call.path}", sites=sites, gateway=gateway.name, where=where, handled=handled)
         relative = routepaths.strip_prefix(mount_prefix, call.path) if mount_prefix else call.path
-        cause = (
-            f"The frontend calls {call.method} {call.path} on the gateway through {call.client}. "
-            f"{file} is where requests under {mount_prefix or prefix} go, but it declares no "
-            f"`router.{call.method.lower()}('{relative}', ...)` (nor a catch-all), so Express falls through to 404."
-        )
+        parts = [Msg(
+            "The frontend calls {call} on the gateway through {client}. {file} is where requests under {prefix} go, but it declares no "
+            "`{route}` (nor a catch-all), so Express falls through to 404.",
+            call=f"{call.method} {call.path}", client=call.client, file=file, prefix=mount_prefix or prefix,
+            route=f"router.{call.method.lower()}('{relative}', ...)",
+        )]
         if other_methods:
-            cause += f" The path is routed for {', '.join(other_methods)} only."
-        cause += " " + facts.phrase(gateway)
+            parts.append(Msg("The path is routed for {methods} only.", methods=", ".join(other_methods)))
+        parts.append(facts.phrase(gateway))
         proxies = [r for r in in_file if r.proxy is not None]
         forwarding = None
         if proxies:
             target = proxies[0].proxy
-            forwarding = {
-                "component": target.component,
-                "variable": target.variable,
-                "handler": proxies[0].handler,
-                "bound_at": str(target.bound_at) if target.bound_at else None,
-            }
-            cause += (
-                f" The file already forwards {proxies[0].method} {proxies[0].relative_path} to {target.component} with "
-                f"`{proxies[0].handler}`; the same handler serves the missing route."
-            )
+            forwarding = Forwarding(target.component, target.variable, proxies[0].handler, str(target.bound_at) if target.bound_at else None)
+            parts.append(Msg(
+                "The file already forwards {route} to {component} with `{handler}`; the same handler serves the missing route.",
+                route=f"{proxies[0].method} {proxies[0].relative_path}", component=target.component, handler=proxies[0].handler,
+            ))
+        cause = Joined(parts, " ")
         last = max(in_file, key=lambda r: r.location.line or 0).location if in_file else None
         related = [c.location for c in calls[1:]] + _callers(calls)
         related += [loc for loc in (last, mount.location if mount else None) if loc is not None]
@@ -391,24 +584,13 @@ class FrontendCallNotRouted(Check):
                 "owner_serves": [f"{r.describe()} at {r.location}" for _, r in facts.served],
             },
             root_cause=cause,
-            params={
-                "kind": "missing-handler",
-                "gateway": gateway.name,
-                "method": call.method,
-                "path": call.path,
-                "route_path": relative,
-                "route_file": file,
-                "mount_prefix": mount_prefix,
-                "mount_at": {"path": mount.location.path, "line": mount.location.line} if mount else None,
-                "insert_after_line": last.line if last else None,
-                "existing_routes": [
-                    {"method": r.method, "path": r.relative_path, "line": r.location.line, "handler": r.handler} for r in in_file
-                ],
-                "forwarding": forwarding,
-                "calls": _call_params(calls),
-                "prefix": prefix,
-                **facts.params(),
-            },
+            facts=UnroutedFacts(
+                "missing-handler", gateway.name, prefix, _call_params(calls), insert_after_line=last.line if last else None,
+                method=call.method, path=call.path, route_path=relative, route_file=file, mount_prefix=mount_prefix,
+                mount_at=FileLine(mount.location.path, mount.location.line) if mount else None,
+                existing_routes=tuple(ExistingRoute(r.method, r.relative_path, r.location.line, r.handler) for r in in_file),
+                forwarding=forwarding, **facts.params(),
+            ),
             remediation=rebuild_commands(ctx.catalogue, gateway),
         )
 
@@ -442,6 +624,9 @@ class ProxyTargetMissingRoute(Check):
         "Add the route to the service (or correct the path the frontend calls, or forward the prefix to the "
         "service that owns it per the catalogue), rebuild and roll out."
     )
+    Facts = ForwardFacts
+    symptom = "{call} → 404 from {target}"
+    fix_title = "Serve {forwarded_path} in {target}, or forward the call to the service that owns it"
 
     def applies_to(self, component: Component) -> bool:
         return is_gateway(component)
@@ -512,21 +697,23 @@ class ProxyTargetMissingRoute(Check):
             target = ctx.catalogue.component(target_name)
             target_app = express_app(ctx, target)
             calls = [c for c, _ in items]
-            sent = _listed([f"{c.method} {c.path} as {f}" for c, f in items])
+            sent = _listed([Msg("{call} as {path}", call=f"{c.method} {c.path}", path=f) for c, f in items])
             served = _listed([r.describe() for r in target_app.routes if r.kind == "handler"])
             yield self.finding(
-                f"{gateway.name} ({route.describe} at {route.location.path}:{route.location.line}) forwards {sent} to "
-                f"{target_name}, which has no such route: the service answers 404",
+                Msg("{gateway} ({route} at {location}) forwards {sent} to {target}, which has no such route: the service answers 404",
+                    gateway=gateway.name, route=route.describe, location=f"{route.location.path}:{route.location.line}", sent=sent,
+                    target=target_name),
                 calls[0].location,
                 service=gateway.name,
                 related=[route.location] + [c.location for c in calls[1:]] + _callers(calls),
                 evidence={"gateway_route": f"{route.describe} at {route.location}", "target": target_name, "forwarded": [f for _, f in items]},
-                root_cause=(
-                    f"{route.location.path}:{route.location.line} ({route.describe}) passes the request to {route.upstream} "
-                    f"as {items[0][1]}; {target_name} serves {served or 'no routes'}, not that path"
-                    + (" — the gateway strips or rewrites the prefix the service routes on." if items[0][1] != items[0][0].path else ".")
+                root_cause=Msg(
+                    "{location} ({route}) passes the request to {upstream} as {path}; {target} serves {served}, not that path{why}",
+                    location=f"{route.location.path}:{route.location.line}", route=route.describe, upstream=route.upstream, path=items[0][1],
+                    target=target_name, served=served or Msg("no routes"),
+                    why=Msg(" — the gateway strips or rewrites the prefix the service routes on.") if items[0][1] != items[0][0].path else ".",
                 ),
-                params={"gateway": gateway.name, "target": target_name, "gateway_route": route.describe, "forwarded_path": items[0][1], "calls": _call_params(calls)},
+                facts=ForwardFacts(gateway.name, target_name, items[0][1], route.describe, _call_params(calls)),
                 remediation=rebuild_commands(ctx.catalogue, target),
             )
 
@@ -555,26 +742,27 @@ class ProxyTargetMissingRoute(Check):
         else:
             location = route.location
             subject = f"{route.method} {entry.path}"
-        via = f" as {forwarded}" if forwarded != entry.path else ""
-        message = (
-            f"{gateway.name} forwards {subject} to {target.name}{via} "
-            f"({route.location.path}:{route.location.line}), but {target.name} has no such route: the service answers 404"
+        message = Msg(
+            "{gateway} forwards {subject} to {target}{via} ({location}), but {target} has no such route: the service answers 404",
+            gateway=gateway.name, subject=subject, target=target.name, via=Msg(" as {path}", path=forwarded) if forwarded != entry.path else "",
+            location=f"{route.location.path}:{route.location.line}",
         )
-        cause = (
-            f"{route.location.path}:{route.location.line} passes {route.describe()} to {target.name} "
-            f"({proxy.variable}{', via ' + proxy.helper if proxy.helper else ''}). "
-        )
-        wanted = f"{entry.method if entry.method != 'ALL' else 'any method on'} {forwarded}"
+        passes = Msg("{location} passes {route} to {target} ({variable}{helper}).", location=f"{route.location.path}:{route.location.line}",
+                     route=route.describe(), target=target.name, variable=proxy.variable,
+                     helper=Msg(", via {helper}", helper=proxy.helper) if proxy.helper else "")
+        wanted = f"{entry.method} {forwarded}" if entry.method != "ALL" else Msg("any method on {path}", path=forwarded)
         if prefix_routes:
-            cause += (
-                f"{target.name} serves {_listed([f'{r.method} {r.path}' for r in prefix_routes])} "
-                f"({mount.location.path}:{mount.location.line} mounts {mount.prefix}), but not {wanted}."
-            )
+            lacks = Msg("{target} serves {routes} ({location} mounts {prefix}), but not {wanted}.", target=target.name,
+                        routes=_listed([f"{r.method} {r.path}" for r in prefix_routes]), location=f"{mount.location.path}:{mount.location.line}",
+                        prefix=mount.prefix, wanted=wanted)
         else:
             others = [r.describe() for r in target_app.routes if r.kind == "handler"]
-            cause += f"{target.name} has no route for {wanted}" + (f"; it serves {_listed(others)}." if others else ".")
+            lacks = (Msg("{target} has no route for {wanted}; it serves {routes}.", target=target.name, wanted=wanted, routes=_listed(others))
+                     if others else Msg("{target} has no route for {wanted}.", target=target.name, wanted=wanted))
+        parts = [passes, lacks]
         if proxy.forwards == "unknown":
-            cause += " How the gateway rewrites the path could not be read; neither the full nor the stripped path is served."
+            parts.append(Msg("How the gateway rewrites the path could not be read; neither the full nor the stripped path is served."))
+        cause = Joined(parts, " ")
         related = [c.location for c in entry.calls if c.location != location] + _callers(entry.calls)
         if location != route.location:
             related.append(route.location)
@@ -593,18 +781,11 @@ class ProxyTargetMissingRoute(Check):
                 "calls": [_call_ref(c) for c in entry.calls],
             },
             root_cause=cause,
-            params={
-                "gateway": gateway.name,
-                "target": target.name,
-                "method": entry.method,
-                "path": entry.path,
-                "forwarded_path": forwarded,
-                "forwards": proxy.forwards,
-                "gateway_route": _route_params(route),
-                "target_mount": {"prefix": mount.prefix, "path": mount.location.path, "line": mount.location.line, "router_file": mount.file}
-                if mount else None,
-                "calls": _call_params(entry.calls),
-            },
+            facts=ForwardFacts(
+                gateway.name, target.name, forwarded, _route_params(route), _call_params(entry.calls), method=entry.method, path=entry.path,
+                forwards=proxy.forwards,
+                target_mount=TargetMount(mount.prefix, mount.location.path, mount.location.line, mount.file) if mount else None,
+            ),
             remediation=rebuild_commands(ctx.catalogue, target),
         )
 
@@ -633,6 +814,15 @@ class UnroutedPrefix(Check):
         "Add a proxy route file for the prefix (forwarding to the owner's URL variable with its default) and mount "
         "it in the gateway's server file; or, if the prefix is obsolete, remove it from the catalogue."
     )
+    Facts = PrefixFacts
+    symptom = "{call} → 404: the gateway mounts nothing under {prefix}"
+    symptom_uncalled = "every request under {prefix} → 404: the gateway mounts nothing for it"
+    fix_title = "Mount {prefix} in {gateway}, forwarding to {owner}"
+
+    def which_symptom(self, finding):
+        """Name the request when the frontend makes one under the prefix."""
+        facts = PrefixFacts.of(finding)
+        return self.symptom if facts is not None and facts.calls else self.symptom_uncalled
 
     def applies_to(self, component: Component) -> bool:
         return is_gateway(component)
@@ -665,20 +855,22 @@ class UnroutedPrefix(Check):
         block = mount_block(app)
         location = self._catalogue_location(ctx, owner) or block
         if owner.name == gateway.name:
-            whose = f"{gateway.name} itself"
+            whose = Msg("{gateway} itself", gateway=gateway.name)
         else:
             whose = owner.name
-        message = f"The catalogue gives {prefix} to {whose}, but {gateway.name} mounts nothing for it ({block.path})"
-        parts = [f"Every request under {prefix} reaches the gateway, finds no route and gets 404"]
+        message = Msg("The catalogue gives {prefix} to {owner}, but {gateway} mounts nothing for it ({path})", prefix=prefix, owner=whose,
+                      gateway=gateway.name, path=block.path)
+        parts = [Msg("Every request under {prefix} reaches the gateway, finds no route and gets 404", prefix=prefix)]
         if owner.name != gateway.name:
-            url = f"{owner.url_env} (default {owner.url_default})" if owner.url_env else owner.url_default
-            parts.append(f"{owner.name} is reachable at {url}" if url else f"{owner.name} has no URL variable in the catalogue")
+            url = Msg("{variable} (default {url})", variable=owner.url_env, url=owner.url_default) if owner.url_env else owner.url_default
+            parts.append(Msg("{owner} is reachable at {url}", owner=owner.name, url=url) if url else
+                         Msg("{owner} has no URL variable in the catalogue", owner=owner.name))
         if served:
-            parts.append(f"{owner.name} serves {_listed([r.describe() for r in served])}")
+            parts.append(Msg("{owner} serves {routes}", owner=owner.name, routes=_listed([r.describe() for r in served])))
         elif known:
-            parts.append(f"{owner.name} serves nothing under {prefix} yet")
+            parts.append(Msg("{owner} serves nothing under {prefix} yet", owner=owner.name, prefix=prefix))
         if calls:
-            parts.append(f"the frontend calls {_listed([_call_ref(c) for c in calls])}")
+            parts.append(Msg("the frontend calls {calls}", calls=_listed([_call_ref(c) for c in calls])))
         related = [block] if location != block else []
         related += [r.location for r in served[:MAX_LISTED]]
         related += [c.location for c in calls[:MAX_LISTED]]
@@ -694,20 +886,11 @@ class UnroutedPrefix(Check):
                 "owner_serves": [f"{r.describe()} at {r.location}" for r in served],
                 "frontend_calls": [_call_ref(c) for c in calls],
             },
-            root_cause="; ".join(parts) + ".",
-            params={
-                "gateway": gateway.name,
-                "prefix": prefix,
-                "owner": owner.name,
-                "url_env": owner.url_env,
-                "url_default": owner.url_default,
-                "server_file": block.path,
-                "insert_after_line": block.line,
-                "mount_example": block.label,
-                "proxy_style": proxy_style(app),
-                "owner_serves": [_route_params(r) for r in served],
-                "calls": _call_params(calls),
-            },
+            root_cause=Msg("{parts}.", parts=Joined(parts, "; ")),
+            facts=PrefixFacts(
+                gateway.name, prefix, owner.name, owner.url_env, owner.url_default, block.path, block.line, block.label, proxy_style(app),
+                tuple(_route_params(r) for r in served), _call_params(calls),
+            ),
         )
 
     @staticmethod
