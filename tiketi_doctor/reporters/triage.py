@@ -50,11 +50,7 @@ POD_STATUS, LOG_EXCERPT, HTTP = "pod_status", "log_excerpt", "http"
 
 # code -> (English, Korean) predicted symptom of a check that declares no typed facts yet; {fields}
 # come from the finding's evidence and params. A converted check's own `symptom` replaces its entry.
-LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {
-    "GW001": ("{call} → 404 from the gateway", "{call} → 게이트웨이에서 404"),
-    "GW002": ("{call} → 404 from {owner}", "{call} → {owner}에서 404"),
-    "GW003": ("{call} → 404: the gateway mounts nothing under {prefix}", "{call} → 404: 게이트웨이에 {prefix} 마운트 없음"),
-}
+LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {}
 
 
 @dataclass(frozen=True)
