@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import Msg, localize
 from ..model import RunStatus
 from ..registry import Registry
 from ..suppressions import baseline_data
@@ -28,8 +29,8 @@ def run_create(options: BaselineOptions, registry: Registry | None = None) -> in
     if errored:
         # A baseline without that check's findings would report them all as new once it works again.
         for run in errored:
-            error(f"internal error: {run.code} on {run.subject} raised {run.reason}")
-        error("no baseline written: it would be incomplete")
+            error(Msg("internal error: {code} on {subject} raised {reason}", code=run.code, subject=run.subject, reason=run.reason))
+        error(Msg("no baseline written: it would be incomplete"))
         return EXIT_INTERNAL
     data = baseline_data(report)
     try:
@@ -37,8 +38,10 @@ def run_create(options: BaselineOptions, registry: Registry | None = None) -> in
             json.dump(data, out, indent=2, ensure_ascii=False)
             out.write("\n")
     except OSError as exc:
-        error(f"cannot write {options.output}: {exc.strerror or exc}")
+        error(Msg("cannot write {path}: {reason}", path=str(options.output), reason=str(exc.strerror or exc)))
         return EXIT_USAGE
     count = len(data["findings"])
-    print(f"wrote {options.output}: {count} known finding{'s' if count != 1 else ''}; `check --baseline {options.output}` reports only new ones")
+    wrote = Msg("wrote {path}: 1 known finding; `check --baseline {path}` reports only new ones", path=str(options.output)) if count == 1 else \
+        Msg("wrote {path}: {count} known findings; `check --baseline {path}` reports only new ones", path=str(options.output), count=count)
+    print(localize(wrote))
     return EXIT_CLEAN

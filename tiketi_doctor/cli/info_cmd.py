@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..catalogue import CatalogueError, load_catalogue
 from ..catalogue_choice import find_catalogue
+from ..i18n import Msg
 from ..registry import RegistryError, load_registry
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error
 
@@ -16,14 +17,14 @@ def run_explain(code: str) -> int:
     try:
         registry = load_registry()
     except RegistryError as exc:
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=str(exc)))
         return EXIT_INTERNAL
     check = registry.get(code)
     if check is None:
         known = [c.code for c in registry.checks] + [c.name for c in registry.checks]
         close = difflib.get_close_matches(code.upper(), known, n=3) or difflib.get_close_matches(code.lower(), known, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else " See `tiketi-doctor checks list`."
-        error(f"no check {code!r}.{hint}")
+        hint = Msg(" Did you mean {codes}?", codes=", ".join(close)) if close else Msg(" See `tiketi-doctor checks list`.")
+        error(Msg("no check {code}.{hint}", code=repr(code), hint=hint))
         return EXIT_USAGE
     from ..i18n import N_, translate
 
@@ -62,7 +63,7 @@ def run_docs(output: Path, check_only: bool) -> int:
     try:
         registry = load_registry()
     except RegistryError as exc:
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=str(exc)))
         return EXIT_INTERNAL
     wanted = checkpages.pages(registry.checks)
     if check_only:
@@ -92,7 +93,7 @@ def run_list(list_format: str) -> int:
     try:
         registry = load_registry()
     except RegistryError as exc:
-        error(f"internal error: {exc}")
+        error(Msg("internal error: {reason}", reason=str(exc)))
         return EXIT_INTERNAL
     checks = registry.checks
     if list_format == "json":

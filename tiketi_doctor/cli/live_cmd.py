@@ -12,6 +12,7 @@ from typing import TextIO
 
 from ..catalogue import Catalogue, CatalogueError
 from ..catalogue_choice import find_catalogue
+from ..i18n import Msg, localize
 from ..model import Report
 from ..registry import Registry
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, error, print_catalogue_error, split_codes
@@ -73,14 +74,15 @@ def run_status(path: Path, catalogue_file: Path | None, live_options, out: TextI
         with connect(target) as session:
             snapshot = take_snapshot(session)
     except ClusterError as exc:
-        error(f"cannot read the cluster ({exc.kind}): {exc.reason} [context {target.context}, namespace {target.namespace}]")
+        error(Msg("cannot read the cluster ({kind}): {reason} [{where}]", kind=exc.kind, reason=exc.reason,
+                  where=Msg("context {context}, namespace {namespace}", context=target.context, namespace=target.namespace)))
         return EXIT_LIVE_SKIPPED
     rows = pod_rows(snapshot, catalogue)
-    print(f"context {target.context}, namespace {target.namespace}", file=out)
+    print(localize(Msg("context {context}, namespace {namespace}", context=target.context, namespace=target.namespace)), file=out)
     print_pod_table(rows, out)
     missing = _components_without_pods(catalogue, rows)
     for name in missing:
-        print(f"{name}: no pod", file=out)
+        print(localize(Msg("{name}: no pod", name=name)), file=out)
     healthy = all(_healthy(r) for r in rows) and not missing and rows
     return EXIT_CLEAN if healthy else EXIT_FINDINGS
 

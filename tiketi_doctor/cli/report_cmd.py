@@ -38,7 +38,7 @@ def run_report(options: ReportOptions, registry: Registry | None = None) -> int:
         print(done.render(options.lang))
     errored = [run for run in report.runs if run.status == RunStatus.ERROR]
     for run in errored:
-        error(f"internal error: {run.code} on {run.subject} raised {run.reason}")
+        error(Msg("internal error: {code} on {subject} raised {reason}", code=run.code, subject=run.subject, reason=run.reason))
     return EXIT_INTERNAL if errored else EXIT_CLEAN
 
 
