@@ -396,15 +396,19 @@ def test_korean_severity_and_safety_words_and_english_unchanged(monkeypatch, tmp
     assert re.search(r"^ 오류 {4}PORT0\d\d ", korean.output, re.M)  # padded to the English column (7 cells)
     english = runner.invoke(app, ["check", str(EXAMPLE), "--select", "PORT", "--no-color", "--lang", "en"])
     assert re.search(r"^ ERROR {3}PORT0\d\d ", english.output, re.M)
-    out = tmp_path / "r.md"
-    _ko(["report", str(EXAMPLE), "--select", "PORT", "-o", str(out)], monkeypatch)
-    assert "(안전성: 안전)" in out.read_text(encoding="utf-8") or "안전)" in out.read_text(encoding="utf-8")
+    for lang, words in (("ko", "(안전도: 안전)"), ("en", "(safety: safe)")):
+        out = tmp_path / f"r.{lang}.md"
+        _ko(["report", str(EXAMPLE), "--select", "PORT", "-o", str(out)], monkeypatch) if lang == "ko" else \
+            runner.invoke(app, ["report", str(EXAMPLE), "--select", "PORT", "-o", str(out), "--lang", "en"])
+        assert words in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("args, expected", [
     (["check", "{missing}"], None),
     (["check", "{repo}", "--catalogue", "{missing}"], None),
     (["heal", "{missing}", "--dry-run"], "디렉터리가 아닙니다"),
+    (["explain", "PORT02"], "찾으셨나요"),
+    (["check", "{repo}", "--select", "NOPE"], "검사 코드가 없습니다"),
 ])
 def test_korean_user_errors_have_no_english_sentence(tmp_path, monkeypatch, args, expected):
     missing = tmp_path / "no-such-place"
