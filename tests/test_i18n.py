@@ -419,3 +419,20 @@ def test_korean_user_errors_have_no_english_sentence(tmp_path, monkeypatch, args
     assert text.strip() and english_runs(text.replace(str(missing), "`path`")) == []
     if expected:
         assert expected in text
+
+
+def test_runner_errors_keep_their_english_and_speak_korean():
+    """Heal prints a failed step's headline and its output: the English is what it always was, the Korean has no English left."""
+    from tiketi_doctor.runners.errors import BuildFailed, DockerUnavailable, ImageNotFound
+
+    build = BuildFailed("services/a/Dockerfile", "exit 1", step="Step 5/12 : RUN npm ci", line=5, log_tail=["npm error x"], tags=["a:local"])
+    assert str(build) == ("docker build of a:local failed at Step 5/12 : RUN npm ci (services/a/Dockerfile:5)\n"
+                          "  exit 1\n  last 1 log lines:\n    | npm error x")
+    assert str(build.headline()) == str(build).splitlines()[0] and str(build.message()) == str(build)
+    missing = ImageNotFound("a:local")
+    assert str(missing.message()) == str(missing) == (
+        "no image 'a:local' in the local Docker engine\nbuild it first (docker build -t a:local ...) or check the name with `docker images`")
+    daemon = DockerUnavailable("unix:///var/run/docker.sock", "connection refused")
+    for error in (build, missing, daemon):
+        korean = i18n.localize(error.message(), "ko")
+        assert korean != str(error) and english_runs(korean.replace("Step 5/12 : RUN npm ci", "`step`")) == []

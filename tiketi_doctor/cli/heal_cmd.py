@@ -63,7 +63,7 @@ class ConsoleProgress:
         mark = "✔" if result.ok else "✖"
         self.out.write(f"  {mark} {_kind(result.step.kind)} {result.step.component or '':16} {result.seconds:6.1f} s  {_say(result.detail)}\n")
         if not result.ok and result.output:
-            for line in result.output.splitlines()[-30:]:
+            for line in _say(result.output).splitlines()[-30:]:
                 self.out.write(f"      {line}\n")
         self.out.flush()
 

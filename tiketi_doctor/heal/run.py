@@ -82,7 +82,7 @@ def execute(plan: HealPlan, catalogue: Catalogue, session: Session, options: Hea
 
                 if not isinstance(exc, RunnerError):
                     raise
-                result = StepResult(step, False, time.monotonic() - started, str(exc).splitlines()[0], str(exc))
+                result = StepResult(step, False, time.monotonic() - started, exc.headline(), exc.message())
             run.results.append(result)
             progress.finished(result)
             if not result.ok:
@@ -234,7 +234,7 @@ def finalize(plan: HealPlan, catalogue: Catalogue, run: Execution, options: Heal
             load_image(component.image, catalogue.cluster.kind_cluster, timeout=step.timeout, on_log=progress.log).raise_for_failures()
             result = StepResult(step, True, time.monotonic() - started, Msg("catalogue tag now names this build"))
         except Exception as exc:  # the heal is verified already: report, do not roll back
-            result = StepResult(step, False, time.monotonic() - started, str(exc).splitlines()[0], str(exc))
+            result = StepResult(step, False, time.monotonic() - started, exc.headline(), exc.message())
         results.append(result)
         progress.finished(result)
     return results

@@ -24,6 +24,11 @@ class RunnerError(Exception):
         text = self.args[0] if len(self.args) == 1 and isinstance(self.args[0], str) else super().__str__()
         return Joined([text, self.hint], "\n") if self.hint else text
 
+    def headline(self) -> str:
+        """The first line of the explanation, as a message when it is one (`str()` of it is `str(self)`'s first line)."""
+        text = self.args[0] if len(self.args) == 1 and isinstance(self.args[0], str) else super().__str__()
+        return text if "\n" not in text else text.splitlines()[0]
+
 
 class DockerUnavailable(RunnerError):
     """The Docker daemon did not answer."""
@@ -44,8 +49,8 @@ class CommandTimeout(RunnerError):
 class ImageNotFound(RunnerError):
     def __init__(self, image: str):
         self.image = image
-        self.hint = f"build it first (docker build -t {image} ...) or check the name with `docker images`"
-        super().__init__(f"no image {image!r} in the local Docker engine")
+        self.hint = Msg("build it first (docker build -t {image} ...) or check the name with `docker images`", image=image)
+        super().__init__(Msg("no image {image} in the local Docker engine", image=repr(image)))
 
 
 class BuildFailed(RunnerError):
@@ -68,20 +73,24 @@ class BuildFailed(RunnerError):
         self.log_tail = tuple(log_tail)
         self.tags = tuple(tags)
         where = f"{dockerfile}:{line}" if line else dockerfile
-        head = f"docker build of {', '.join(tags) or dockerfile} failed"
-        head += f" at {step} ({where})" if step else f" ({where})"
-        lines = [head, f"  {reason}"]
+        built = ", ".join(tags) or dockerfile
+        self.head = (Msg("docker build of {image} failed at {step} ({where})", image=built, step=step, where=where) if step
+                     else Msg("docker build of {image} failed ({where})", image=built, where=where))
+        lines = [self.head, Msg("  {reason}", reason=reason)]
         if self.log_tail:
-            lines.append(f"  last {len(self.log_tail)} log lines:")
+            lines.append(Msg("  last {count} log lines:", count=len(self.log_tail)))
             lines.extend(f"    | {entry}" for entry in self.log_tail)
-        super().__init__("\n".join(lines))
+        super().__init__(Joined(lines, "\n"))
+
+    def headline(self) -> str:
+        return self.head
 
 
 class KindClusterNotFound(RunnerError):
     def __init__(self, cluster: str, label: str):
         self.cluster = cluster
-        self.hint = "list clusters with `kind get clusters`, or create it: kind create cluster --config k8s/kind-config.yaml"
-        super().__init__(f"no node container of kind cluster {cluster!r} (no container labelled {label}={cluster})")
+        self.hint = Msg("list clusters with `kind get clusters`, or create it: kind create cluster --config k8s/kind-config.yaml")
+        super().__init__(Msg("no node container of kind cluster {cluster} (no container labelled {label}={name})", cluster=repr(cluster), label=label, name=cluster))
 
 
 class ImageLoadFailed(RunnerError):
@@ -92,4 +101,5 @@ class ImageLoadFailed(RunnerError):
         self.cluster = cluster
         self.failures = tuple(failures)  # (node, reason)
         detail = "; ".join(f"{node}: {reason}" for node, reason in self.failures)
-        super().__init__(f"loading {image} into kind cluster {cluster!r} failed on {len(self.failures)} node(s): {detail}")
+        super().__init__(Msg("loading {image} into kind cluster {cluster} failed on {count} node(s): {detail}",
+                             image=image, cluster=repr(cluster), count=len(self.failures), detail=detail))
