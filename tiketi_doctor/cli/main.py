@@ -392,5 +392,8 @@ def run() -> None:
     except Exception as exc:
         if os.environ.get("TIKETI_DOCTOR_TRACEBACK"):
             raise
-        print(f"tiketi-doctor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from ..i18n import Msg
+        from .common import error
+
+        error(Msg("internal error: {reason}", reason=f"{type(exc).__name__}: {exc}"))
         sys.exit(3)
