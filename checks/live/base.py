@@ -55,9 +55,11 @@ def _no_diagnosis() -> LogDiagnosis:
 
 
 def mask(text: str) -> str:
+    """`text` with secrets masked; a message with nothing to mask stays a message (translatable)."""
     from tiketi_doctor.reporters.masking import mask as mask_secrets
 
-    return mask_secrets(text)
+    masked = mask_secrets(text)
+    return text if masked == text else masked
 
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tiketi_doctor.i18n import Msg, N_
+
 # The header Node prints above an uncaught exception: "/app/src/routes/payments.js:42".
 _ORIGIN = re.compile(r"^(?P<file>/[^\s:]+\.[cm]?js):(?P<line>\d+)\s*$")
 # A stack frame in application code: "at Object.<anonymous> (/app/src/routes/auth.js:4:26)".
@@ -23,7 +25,7 @@ _VAR = r"(?P<variable>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[A-Z0-9]*)"
 class Signature:
     kind: str
     pattern: re.Pattern
-    title: str  # "Cannot find module '{module}'": a one-line name for the failure, from the facts
+    title: str  # N_("Cannot find module '{module}'"): a one-line name for the failure, a template over the facts
     continuation: re.Pattern | None = None  # following lines that belong to the quote
     max_quote: int = 6
     failure: bool = True  # False for facts that are not failures (the port the app says it listens on)
@@ -34,27 +36,27 @@ def _sig(kind: str, pattern: str, title: str, continuation: str | None = None, *
 
 
 SIGNATURES: tuple[Signature, ...] = (
-    _sig("module-not-found", r"Error: Cannot find module '(?P<module>[^']+)'", "Cannot find module '{module}'",
+    _sig("module-not-found", r"Error: Cannot find module '(?P<module>[^']+)'", N_("Cannot find module '{module}'"),
          continuation=r"^\s*(Require stack:|- /)"),
     _sig("syntax-error", r"^(?P<error>SyntaxError: .+?)\s*$", "{error}"),
     _sig("missing-env", _VAR + r"\s+(?:environment variable|env(?:ironment)? var(?:iable)?)s?\s+(?:is\s+)?(?:required|missing|not set|undefined|must be set)",
-         "environment variable {variable} is not set"),
+         N_("environment variable {variable} is not set")),
     _sig("missing-env", r"(?i:missing|required|undefined|not set)[^\n]*?(?i:environment variables?|env vars?|env)\W+" + _VAR,
-         "environment variable {variable} is not set"),
-    _sig("missing-env", r"process\.env\." + _VAR + r" is (?:not defined|undefined|required|empty)", "environment variable {variable} is not set"),
-    _sig("missing-env", r"(?P<error>secretOrPrivateKey must have a value)", "the JWT secret is empty ({error})"),
+         N_("environment variable {variable} is not set")),
+    _sig("missing-env", r"process\.env\." + _VAR + r" is (?:not defined|undefined|required|empty)", N_("environment variable {variable} is not set")),
+    _sig("missing-env", r"(?P<error>secretOrPrivateKey must have a value)", N_("the JWT secret is empty ({error})")),
     _sig("unhandled-rejection", r"(?:ERR_UNHANDLED_REJECTION|UnhandledPromiseRejection|Unhandled promise rejection)",
-         "unhandled promise rejection"),
-    _sig("eaddrinuse", r"EADDRINUSE(?:: address already in use)?\s+(?P<address>\S*?):(?P<port>\d+)", "port {port} is already in use (EADDRINUSE)"),
-    _sig("econnrefused", r"ECONNREFUSED\s+(?P<host>\[[0-9a-fA-F:]+\]|[\w.-]+):(?P<port>\d+)", "connection refused by {host}:{port}"),
-    _sig("enotfound", r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)\s+(?P<host>[\w.-]+)", "host name {host} does not resolve"),
-    _sig("etimedout", r"(?:connect )?ETIMEDOUT\s+(?P<host>[\w.-]+):(?P<port>\d+)", "connection to {host}:{port} timed out"),
-    _sig("db-auth-failed", r"password authentication failed for user \"?(?P<user>[^\"\s]+)\"?", "the database rejected the password of user {user}"),
-    _sig("db-missing", r"database \"(?P<database>[^\"]+)\" does not exist", "database {database} does not exist"),
+         N_("unhandled promise rejection")),
+    _sig("eaddrinuse", r"EADDRINUSE(?:: address already in use)?\s+(?P<address>\S*?):(?P<port>\d+)", N_("port {port} is already in use (EADDRINUSE)")),
+    _sig("econnrefused", r"ECONNREFUSED\s+(?P<host>\[[0-9a-fA-F:]+\]|[\w.-]+):(?P<port>\d+)", N_("connection refused by {host}:{port}")),
+    _sig("enotfound", r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)\s+(?P<host>[\w.-]+)", N_("host name {host} does not resolve")),
+    _sig("etimedout", r"(?:connect )?ETIMEDOUT\s+(?P<host>[\w.-]+):(?P<port>\d+)", N_("connection to {host}:{port} timed out")),
+    _sig("db-auth-failed", r"password authentication failed for user \"?(?P<user>[^\"\s]+)\"?", N_("the database rejected the password of user {user}")),
+    _sig("db-missing", r"database \"(?P<database>[^\"]+)\" does not exist", N_("database {database} does not exist")),
     _sig("heap-out-of-memory", r"(?P<error>JavaScript heap out of memory)", "{error}"),
     _sig("uncaught-error", r"^(?P<error>(?:[A-Z]\w*)?Error(?: \[\w+\])?: .+?)\s*$", "{error}"),
     _sig("listening", r"(?i:listening|running|started|server)\b[^\n]*?\bon\s+(?:port\s*:?\s*|https?://[\w.-]+:|:)?(?P<port>\d{2,5})\b",
-         "the app says it listens on {port}", failure=False),
+         N_("the app says it listens on {port}"), failure=False),
 )
 
 # "The promise rejected with the reason "..."": what an unhandled rejection was about.
@@ -64,7 +66,7 @@ _REJECTION_REASON = re.compile(r'rejected with the reason "(?P<reason>[^"]+)"')
 @dataclass(frozen=True)
 class LogMatch:
     kind: str
-    title: str
+    title: str  # a Msg: English as str, translated in a Korean report
     facts: dict[str, str]
     line: int  # 0-based index in the log tail
     quote: tuple[str, ...]  # the log lines that show it
@@ -130,7 +132,7 @@ def diagnose(text: str | None) -> LogDiagnosis:
                     result.matches[at] = LogMatch(sig.kind, result.matches[at].title, facts, index, _quote(lines, index, sig))
             else:
                 seen.add(key)
-                result.matches.append(LogMatch(sig.kind, sig.title.format(**facts), facts, index, _quote(lines, index, sig)))
+                result.matches.append(LogMatch(sig.kind, Msg(sig.title, **facts), facts, index, _quote(lines, index, sig)))
             if sig.failure and sig.kind != "unhandled-rejection":
                 break  # one failure kind per line, the most specific (a rejection also names what it was about)
         version = _NODE_VERSION.match(line)
