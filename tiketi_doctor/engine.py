@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import Catalogue
 from .check import Check
+from .i18n import Joined
 from .context import ScanContext
 from .model import CheckRun, Finding, Report, RunStatus
 from .repo import RepoView
@@ -170,7 +171,7 @@ def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> Chec
     else:
         status = RunStatus.PASSED
     return CheckRun(
-        check.code, subject, status, time.perf_counter() - started, len(produced), "; ".join(undecided)
+        check.code, subject, status, time.perf_counter() - started, len(produced), Joined(undecided, "; ")
     )
 
 

@@ -216,7 +216,7 @@ class LiveCheck(Check):
     def can_decide(self, ctx) -> bool:
         """A live context whose snapshot holds every list the check reads; else the reason is recorded."""
         if not is_live(ctx):
-            ctx.undecided("needs a running cluster: run `tiketi-doctor check --live`")
+            ctx.undecided(Msg("needs a running cluster: run `tiketi-doctor check --live`"))
             return False
         missing = ctx.snapshot.missing(self.reads)
         for error in missing:

@@ -48,7 +48,7 @@ def _reachable(ctx: LiveContext, component: Component) -> tuple[str, str] | None
     """(base URL, via) of a component with a ready pod; records why not otherwise."""
     workload = ctx.workload_of(component)
     if ctx.prober is None:
-        ctx.undecided("HTTP probes are off")
+        ctx.undecided(Msg("HTTP probes are off"))
         return None
     if component.name not in ctx.prober.base_urls and (workload is None or not any(
             p.ready.split("/")[0] == p.ready.split("/")[1] and p.phase == "Running" for p in workload.live_pods)):
@@ -61,7 +61,7 @@ def _reachable(ctx: LiveContext, component: Component) -> tuple[str, str] | None
     try:
         return ctx.prober.base(component.name, component.k8s_service if svc else None, port)
     except ProbeUnavailable as exc:
-        ctx.undecided(f"{component.name}: {exc}")
+        ctx.undecided(Msg("{component}: {reason}", component=component.name, reason=exc.reason))
         return None
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tiketi_doctor.i18n import Msg
+
 NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR = "no-config", "unreachable", "forbidden", "timeout", "server-error"
 KINDS = (NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR)
 DEFAULT_TIMEOUT = 10.0
@@ -82,10 +84,11 @@ class Permission:
 
     def denied(self) -> str:
         """"cannot list pods in namespace tiketi: RBAC forbids 'list' on 'pods'; grant it with ..."."""
-        where = f" in namespace {self.namespace}" if self.namespace else ""
-        group = f" (API group {self.group!r})" if self.group else ""
-        return (f"cannot {self.verb} {self.resource}{where}: RBAC forbids {self.verb!r} on {self.resource!r}{group}; "
-                f"grant it with the ClusterRole in {RBAC_MANIFEST}")
+        where = Msg(" in namespace {namespace}", namespace=self.namespace) if self.namespace else ""
+        group = Msg(" (API group {group})", group=repr(self.group)) if self.group else ""
+        return Msg("cannot {verb} {resource}{where}: RBAC forbids {verb_q} on {resource_q}{group}; "
+                   "grant it with the ClusterRole in {manifest}", verb=self.verb, resource=self.resource, where=where,
+                   verb_q=repr(self.verb), resource_q=repr(self.resource), group=group, manifest=RBAC_MANIFEST)
 
 
 class ClusterError(Exception):
@@ -277,7 +280,8 @@ class Session:
                 raise
             permission = Permission(verb, resource, API_GROUPS.get(resource, ""), namespace or self.namespace)
             # the server's own words name the user it refused
-            raise ClusterError(FORBIDDEN, f"{permission.denied()} — {exc.reason}", status=403, permission=permission) from exc
+            raise ClusterError(FORBIDDEN, Msg("{denied} — {reason}", denied=permission.denied(), reason=exc.reason),
+                               status=403, permission=permission) from exc
 
     def patch(self, resource: str, name: str, body: Any) -> dict:
         """Strategic merge for a dict body, JSON patch for a list (the client picks the content type)."""
@@ -403,28 +407,31 @@ def translate(exc: BaseException, session: Session | None = None) -> ClusterErro
     """One ClusterError for whatever the client raised."""
     if isinstance(exc, ClusterError):
         return exc
-    server = session.server if session else "the API server"
+    server = session.server if session else Msg("the API server")
     context = session.context if session else "?"
     status = getattr(exc, "status", None)
     if isinstance(status, int) and status:
         message = _status_message(getattr(exc, "body", None)) or str(getattr(exc, "reason", "") or "")
         if status == 401:
-            return ClusterError(FORBIDDEN, f"{server} rejected the credentials of context {context} (401 Unauthorized)", status=status)
+            return ClusterError(FORBIDDEN, Msg("{server} rejected the credentials of context {context} (401 Unauthorized)",
+                                                server=server, context=context), status=status)
         if status == 403:
-            return ClusterError(FORBIDDEN, f"permission denied (403): {message}", status=status)
+            return ClusterError(FORBIDDEN, Msg("permission denied (403): {message}", message=message), status=status)
         if status in (408, 504):
-            return ClusterError(TIMEOUT, f"{server} timed out ({status}): {message}", status=status)
-        return ClusterError(SERVER_ERROR, f"{server} answered {status}: {message}", status=status)
+            return ClusterError(TIMEOUT, Msg("{server} timed out ({status}): {message}", server=server, status=status, message=message), status=status)
+        return ClusterError(SERVER_ERROR, Msg("{server} answered {status}: {message}", server=server, status=status, message=message), status=status)
     import urllib3.exceptions as u3
 
     cause = exc.reason if isinstance(exc, u3.MaxRetryError) and exc.reason is not None else exc
     # NewConnectionError subclasses ConnectTimeoutError in urllib3, but a refused connection is no timeout.
     refused = isinstance(cause, (u3.NewConnectionError, ConnectionRefusedError)) and "timed out" not in str(cause).lower()
     if not refused and (isinstance(cause, (u3.ConnectTimeoutError, u3.ReadTimeoutError, TimeoutError)) or "timed out" in str(cause).lower()):
-        return ClusterError(TIMEOUT, f"{server} did not answer in time (context {context})")
+        return ClusterError(TIMEOUT, Msg("{server} did not answer in time (context {context})", server=server, context=context))
     if isinstance(cause, (u3.NewConnectionError, ConnectionError, u3.ProtocolError, u3.SSLError, OSError, u3.HTTPError)):
-        return ClusterError(UNREACHABLE, f"cannot reach the API server {server} (context {context}): {_first_line(cause)}")
-    return ClusterError(SERVER_ERROR, f"unexpected failure talking to {server}: {type(exc).__name__}: {_first_line(exc)}")
+        return ClusterError(UNREACHABLE, Msg("cannot reach the API server {server} (context {context}): {error}",
+                                                  server=server, context=context, error=_first_line(cause)))
+    return ClusterError(SERVER_ERROR, Msg("unexpected failure talking to {server}: {error_type}: {error}",
+                                          server=server, error_type=type(exc).__name__, error=_first_line(exc)))
 
 
 def _status_message(body: Any) -> str:

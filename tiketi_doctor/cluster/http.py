@@ -13,6 +13,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from tiketi_doctor.i18n import Msg
+
 _FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+) ->")
 PROBE_TIMEOUT = 5.0
 FORWARD_STARTUP = 10.0
@@ -20,7 +22,11 @@ MAX_BODY = 300
 
 
 class ProbeUnavailable(Exception):
-    """No way to reach a component over HTTP; the message says why."""
+    """No way to reach a component over HTTP; the message says why (`reason`: a `Msg`, `str()` its English)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ class PortForwarder:
         try:
             process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         except OSError as exc:
-            raise ProbeUnavailable(f"cannot run {self.kubectl} port-forward: {exc.strerror or exc}") from None
+            raise ProbeUnavailable(Msg("cannot run {kubectl} port-forward: {error}", kubectl=self.kubectl, error=exc.strerror or str(exc))) from None
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
         deadline = time.monotonic() + self.startup_timeout
@@ -126,7 +132,8 @@ class PortForwarder:
             if line is None or process.poll() is not None:
                 error = _stderr(process)
                 PortForward(argv, process, 0, target).close()
-                raise ProbeUnavailable(f"kubectl port-forward {target} failed: {error or f'exit code {process.returncode}'}")
+                raise ProbeUnavailable(Msg("kubectl port-forward {target} failed: {error}", target=target, error=error) if error else
+                                       Msg("kubectl port-forward {target} failed: exit code {code}", target=target, code=process.returncode))
             found = _FORWARDING.search(line or "")
             if found:
                 forward = PortForward(argv, process, int(found.group(1)), target)
@@ -134,7 +141,7 @@ class PortForwarder:
                 return forward
             if remaining <= 0:
                 PortForward(argv, process, 0, target).close()
-                raise ProbeUnavailable(f"kubectl port-forward {target} did not start within {self.startup_timeout:g} s")
+                raise ProbeUnavailable(Msg("kubectl port-forward {target} did not start within {seconds} s", target=target, seconds=f"{self.startup_timeout:g}"))
 
     def close(self) -> None:
         while self.forwards:
@@ -165,7 +172,7 @@ class HttpProber:
         self.timeout = timeout
         self._client = None
         self._via: dict[str, str] = {name: "base URL" for name in base_urls}
-        self._unavailable: dict[str, str] = {}
+        self._unavailable: dict[str, str] = {}  # component -> reason (a Msg)
         self.requests = 0
 
     def base(self, component: str, service: str | None, port: int | None) -> tuple[str, str]:
@@ -175,13 +182,14 @@ class HttpProber:
         if component in self._unavailable:
             raise ProbeUnavailable(self._unavailable[component])
         if self.forwarder is None or not service or not port:
-            reason = f"no --base-url for {component}" + ("" if self.forwarder else " and port-forwarding is off")
+            reason = (Msg("no --base-url for {component}", component=component) if self.forwarder else
+                      Msg("no --base-url for {component} and port-forwarding is off", component=component))
             self._unavailable[component] = reason
             raise ProbeUnavailable(reason)
         try:
             forward = self.forwarder.open(service, port)
         except ProbeUnavailable as exc:
-            self._unavailable[component] = str(exc)
+            self._unavailable[component] = exc.reason
             raise
         self.base_urls[component] = forward.url
         self._via[component] = f"port-forward svc/{service} {port}"
