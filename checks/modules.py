@@ -27,6 +27,7 @@ class Exports:
 
     kind: str  # "esm" | "cjs"
     names: dict[str, int] = field(default_factory=dict)  # name -> line of its export
+    values: set[str] = field(default_factory=set)  # the names certainly bound at run time (not TypeScript types)
 
 
 def module_exports(ctx: ScanContext, path: str, depth: int = 0) -> Exports | None:
@@ -42,12 +43,13 @@ def _exports(ctx: ScanContext, path: str, depth: int) -> Exports | None:
     if module is None:
         return None
     esm: dict[str, int] = {}
+    values: set[str] = set()
     cjs: dict[str, int] = {}
     cjs_targets: set[int] = set()  # start bytes of the `exports`/`module.exports` nodes we understood
     for statement in module.root.named_children:
         line = statement.start_point[0] + 1
         if statement.type == "export_statement":
-            if not _esm_export(ctx, path, statement, esm, depth):
+            if not _esm_export(ctx, path, statement, esm, depth, values):
                 return None
         elif statement.type == "expression_statement" and statement.named_children:
             expr = statement.named_children[0]
@@ -72,10 +74,17 @@ def _exports(ctx: ScanContext, path: str, depth: int) -> Exports | None:
         return None
     if esm and cjs or not (esm or cjs):
         return None
-    return Exports("esm", esm) if esm else Exports("cjs", cjs)
+    return Exports("esm", esm, values) if esm else Exports("cjs", cjs, set(cjs))
 
 
-def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, int], depth: int) -> bool:
+VALUE_DECLARATIONS = (
+    "function_declaration", "generator_function_declaration", "class_declaration", "abstract_class_declaration",
+    "lexical_declaration", "variable_declaration", "enum_declaration",
+)
+TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
+
+
+def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, int], depth: int, values: set[str]) -> bool:
     line = statement.start_point[0] + 1
     if any(c.type == "=" for c in statement.children):
         return False  # TypeScript `export = x`: a CommonJS module
@@ -90,6 +99,8 @@ def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, i
             return False
         for name in declared:
             names[name] = line
+            if declaration.type in VALUE_DECLARATIONS:
+                values.add(name)
         return True
     clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
     if clause is not None:
@@ -97,7 +108,10 @@ def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, i
             name = spec.child_by_field_name("name")
             alias = spec.child_by_field_name("alias") or name
             if alias is not None:
-                names[string_value(alias) or alias.text.decode()] = line
+                exported = string_value(alias) or alias.text.decode()
+                names[exported] = line
+                if not path.endswith(TYPESCRIPT):  # in TypeScript `export { X }` may name a type
+                    values.add(exported)
         return True
     namespace = next((c for c in statement.named_children if c.type == "namespace_export"), None)
     if namespace is not None:
@@ -105,6 +119,7 @@ def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, i
         if ident is None:
             return False
         names[string_value(ident) or ident.text.decode()] = line
+        values.add(string_value(ident) or ident.text.decode())
         return True
     if source is not None and any(c.type == "*" for c in statement.children):  # export * from './x'
         specifier = string_value(source)
@@ -115,6 +130,7 @@ def _esm_export(ctx: ScanContext, path: str, statement: Node, names: dict[str, i
         if inner is None or inner.kind != "esm":
             return False
         names.update({n: line for n in inner.names if n != "default"})  # `export *` never re-exports default
+        values.update(n for n in inner.values if n != "default")
         return True
     return False
 
@@ -167,6 +183,17 @@ class Use:
     target: str
     location: Location
     how: str  # "import" | "require"
+    spelling: Spelling | None = None  # where the asked-for name is written, when it is a plain identifier
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """The imported name as written: 1-based line and character column, and the local alias (None: no alias)."""
+
+    line: int
+    column: int
+    text: str
+    alias: str | None
 
 
 def module_uses(ctx: ScanContext, path: str) -> list[Use]:
@@ -192,7 +219,9 @@ def module_uses(ctx: ScanContext, path: str) -> list[Use]:
                             continue
                         name = spec.child_by_field_name("name")
                         if name is not None:
-                            uses.append(Use(string_value(name) or name.text.decode(), specifier, target, _at(path, spec, statement), "import"))
+                            alias = spec.child_by_field_name("alias")
+                            spelling = _spelling(module.source, name, alias) if name.type == "identifier" else None
+                            uses.append(Use(string_value(name) or name.text.decode(), specifier, target, _at(path, spec, statement), "import", spelling))
         elif statement.type in ("lexical_declaration", "variable_declaration"):
             for declarator in statement.named_children:
                 pattern = declarator.child_by_field_name("name")
@@ -205,13 +234,13 @@ def module_uses(ctx: ScanContext, path: str) -> list[Use]:
                     continue
                 for prop in pattern.named_children:
                     if prop.type == "shorthand_property_identifier_pattern":
-                        key = prop
+                        key, alias = prop, None
                     elif prop.type == "pair_pattern" and prop.child_by_field_name("key") is not None and prop.child_by_field_name("key").type == "property_identifier":
-                        key = prop.child_by_field_name("key")
+                        key, alias = prop.child_by_field_name("key"), prop.child_by_field_name("value")
                     else:
                         continue
                     if key.text != b"default":
-                        uses.append(Use(key.text.decode(), specifier, target, _at(path, prop, statement), "require"))
+                        uses.append(Use(key.text.decode(), specifier, target, _at(path, prop, statement), "require", _spelling(module.source, key, alias)))
     return uses
 
 
@@ -222,6 +251,12 @@ def _require(node: Node | None) -> str | None:
     if fn is None or fn.text != b"require" or args is None or len(args.named_children) != 1:
         return None
     return string_value(args.named_children[0])
+
+
+def _spelling(source: bytes, name: Node, alias: Node | None) -> Spelling:
+    line_start = name.start_byte - name.start_point[1]
+    column = len(source[line_start:name.start_byte].decode("utf-8", "replace")) + 1
+    return Spelling(name.start_point[0] + 1, column, name.text.decode(), alias.text.decode() if alias is not None else None)
 
 
 def _at(path: str, node: Node, statement: Node) -> Location:
@@ -242,6 +277,7 @@ class ExportMissing(Check):
     code = "MOD001"
     name = "import-not-exported"
     severity = Severity.ERROR
+    fixable = True
     summary = "A default or named import (or destructured require) asks a repository module for a name it does not export."
     why = (
         "A default import of a module that has only named exports, or `import { x }` / `const { x } = require()` "

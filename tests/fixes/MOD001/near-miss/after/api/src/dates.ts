@@ -1,0 +1,6 @@
+import {
+  Stamp,
+  formatDate as formatdate, // lower-case since the rename
+} from './format';
+
+export const stamp = (d: Date): Stamp => ({ at: formatdate(d) });

@@ -1,0 +1,4 @@
+export interface Stamp { at: string }
+export function formatDate(d: Date): string {
+  return d.toISOString();
+}

@@ -1,0 +1,3 @@
+const { sendReport } = require('./lib/report');
+
+module.exports = () => sendReport();

@@ -1,0 +1,3 @@
+import { stamp } from './format';
+
+export const label = (d: Date) => stamp(d);

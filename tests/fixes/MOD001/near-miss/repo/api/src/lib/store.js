@@ -1,0 +1,2 @@
+exports.getItems = () => [];
+exports.getItem2 = () => null;

@@ -1,0 +1,3 @@
+const { getItem } = require('./lib/store');
+
+module.exports = () => getItem();

@@ -1,0 +1,4 @@
+export function getUser(id) {
+  return { id };
+}
+export const sendMails = (to) => to;
