@@ -51,8 +51,10 @@ class PlaceholderInConfig(Check):
     example = "k8s/api.yaml: `image: <your-registry>/api:1.0`, or an Ingress `host: app.example.com`"
     fix = (
         "Put the real value in, or make it a real parameter: a kustomize `images:` rewrite, a Helm value the "
-        "install sets, `${VAR}` that compose or the workflow fills in."
+        "install sets, `${VAR}` that compose or the workflow fills in. `tiketi-doctor fix` fills in a placeholder "
+        "image when exactly one build of the repository (compose, Skaffold, workflow, script) names that image."
     )
+    fixable = True
     Facts = PlaceholderFacts
     symptom = "{dotted} in {file} is deployed as a placeholder"
     fix_title = "Put the real value for {dotted} in {file}"
