@@ -808,6 +808,21 @@ _LOCAL_ENV_NAME = re.compile(r"^\.env(\.[\w.-]+)?$")
 _EXAMPLE_ENV_NAME = re.compile(r"example|sample|template|tmpl|dist|defaults|schema", re.IGNORECASE)
 
 
+
+def _real_secret(name: str, value: str | None) -> bool:
+    """A credential-named key holding a value that looks like a real credential (not a placeholder)."""
+    return bool(value) and looks_secret(name) and secret_kind(value, name) == "real"
+
+
+def _first_time(seen: set, where: Location, name: str) -> bool:
+    """Whether this key at this place is reported for the first time (several readers see one entry)."""
+    mark = (where.path, where.line, name)
+    if mark in seen:
+        return False
+    seen.add(mark)
+    return True
+
+
 class SecretCommitted(Check):
     code = "ENV004"
     name = "secret-committed"
@@ -863,12 +878,10 @@ class SecretCommitted(Check):
                    else Msg("the repository has no .gitignore"))
             for entry in env_file_entries(ctx, path):
                 name, value, where = entry.name, entry.value or "", entry.location
-                if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                if not _real_secret(name, value):
                     continue
-                mark = (where.path, where.line, name)
-                if mark in seen:
+                if not _first_time(seen, where, name):
                     continue
-                seen.add(mark)
                 yield self.finding(
                     Msg("{path} is committed with a real-looking {key} (value not shown): {why}", path=path, key=name, why=why),
                     where,
@@ -890,12 +903,10 @@ class SecretCommitted(Check):
             for service in compose.services:
                 for variable in service.environment:
                     name, value, where = variable.name, variable.value, variable.location
-                    if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                    if not _real_secret(name, value):
                         continue
-                    mark = (where.path, where.line, name)
-                    if mark in seen:
+                    if not _first_time(seen, where, name):
                         continue
-                    seen.add(mark)
                     yield self.finding(
                         Msg("{key} is committed in plain text in compose service {service} (value not shown)", key=name, service=service.name),
                         where,
@@ -919,14 +930,12 @@ class SecretCommitted(Check):
             else:
                 continue
             for name, value in pairs:
-                if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+                if not _real_secret(name, value):
                     continue
                 line, column = dockerfile.locate(name, inst)
                 where = Location(dockerfile.path, line, column, label=f"{inst.cmd} {name}")
-                mark = (where.path, where.line, name)
-                if mark in seen:
+                if not _first_time(seen, where, name):
                     continue
-                seen.add(mark)
                 yield self.finding(
                     Msg("{path} bakes a real-looking {key} into the image with {instruction} (value not shown)", path=dockerfile.path,
                         key=name, instruction=inst.cmd),
@@ -964,12 +973,10 @@ class SecretCommitted(Check):
 
     def _entries(self, obj: Placed, entries, where_kind: str, seen) -> Iterator:
         for name, value, where in entries:
-            if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+            if not _real_secret(name, value):
                 continue
-            mark = (where.path, where.line, name)
-            if mark in seen:
+            if not _first_time(seen, where, name):
                 continue
-            seen.add(mark)
             yield self.finding(
                 Msg("{key} is committed in plain text in {where} (value not shown)", key=name, where=where_kind),
                 where,
@@ -984,12 +991,10 @@ class SecretCommitted(Check):
 
     def _file(self, path: str, entries, seen) -> Iterator:
         for name, value, where in entries:
-            if not looks_secret(name) or not value or secret_kind(value, name) != "real":
+            if not _real_secret(name, value):
                 continue
-            mark = (where.path, where.line, name)
-            if mark in seen:
+            if not _first_time(seen, where, name):
                 continue
-            seen.add(mark)
             yield self.finding(
                 Msg("{path} commits a real-looking {key} (value not shown)", path=path, key=name),
                 where,
