@@ -14,18 +14,16 @@ Priority of a finding (a problem takes the most urgent of its findings):
 Area of a finding (findings of one area and component form one problem):
   docs     the finding is in a guide or a script (DOC_SUFFIXES): one problem for all of them,
            whatever component the wrong value belongs to;
-  gateway  a gateway routing finding (family GW): one problem per component the gateway fails to
-           reach (the finding's evidence `owner`, else its service);
-  ui       a frontend finding (family UI): one problem per component;
+  gateway  a routing finding of a gateway or an Ingress (families GW, ING): one problem per
+           component the route fails to reach (the finding's evidence `owner`, else its service);
+  ui       a frontend finding (families UI, ORG: links, origins the browser calls): one problem per component;
   deploy   everything else — image, manifests, code: one problem per component.
 
 Predicted symptoms say what a person would see when no live evidence is attached: each check owns
-its `symptom` template (tiketi_doctor/check.py); LEGACY_SYMPTOMS holds the ones of families that do
-not declare typed facts yet and shrinks to nothing as they are converted.
+its `symptom` template (tiketi_doctor/check.py); a check that declares none (a plug-in's) shows its message.
 """
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 from ..model import Finding, Severity
@@ -42,16 +40,11 @@ CRASH_STATES = (
     "RunContainerError",
 )
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".sh", ".bash", ".ps1", ".bat", ".cmd")
-AREA_OF_FAMILY = {"GW": "gateway", "UI": "ui"}
+AREA_OF_FAMILY = {"GW": "gateway", "ING": "gateway", "UI": "ui", "ORG": "ui"}
 AREAS = ("deploy", "gateway", "ui", "docs")
 
 # Live evidence a finding may carry in `evidence` (filled by live checks; see document.py).
 POD_STATUS, LOG_EXCERPT, HTTP = "pod_status", "log_excerpt", "http"
-
-# code -> (English, Korean) predicted symptom of a check that declares no typed facts yet; {fields}
-# come from the finding's evidence and params. A converted check's own `symptom` replaces its entry.
-LEGACY_SYMPTOMS: dict[str, tuple[str, str]] = {}
-
 
 @dataclass(frozen=True)
 class ProblemKey:
@@ -127,20 +120,4 @@ def predicted_symptom(finding: Finding, lang: str) -> str:
     if check is not None and check.Facts is not None:
         symptom = check.predicted_symptom(finding)
         return localize(symptom if symptom is not None else finding.message, lang)
-    template = LEGACY_SYMPTOMS.get(finding.code)
-    if template is None:
-        return localize(finding.message, lang)
-    fields = {"service": finding.service or "", **_scalars(finding.params), **_scalars(finding.evidence)}
-    calls = finding.evidence.get("calls") or finding.evidence.get("frontend_calls")
-    if isinstance(calls, list) and calls:
-        # "GET /api/stats/overview (frontend/src/pages/AdminStats.js:16)" -> the request alone
-        fields.setdefault("call", str(calls[0]).split(" (", 1)[0])
-    text = template[1] if lang == "ko" else template[0]
-    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    if not names <= fields.keys():
-        return localize(finding.message, lang)
-    return text.format(**fields)
-
-
-def _scalars(data: dict) -> dict:
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, (str, int, float))}
+    return localize(finding.message, lang)
