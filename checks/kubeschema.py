@@ -119,6 +119,26 @@ def _objects(ctx: ScanContext) -> Iterable[tuple[str, YamlDoc, dict]]:
                 yield path, doc, data
 
 
+# Schema errors by parsed document. Parses are shared by every view of a file with the same text
+# (RepoView.parsed), so a document validated once (an earlier fix round, an earlier scan in this
+# process) is not validated again; the document is kept beside its errors so its id stays its own.
+_VALIDATED: dict[int, tuple[YamlDoc, list | None]] = {}
+_VALIDATED_MAX = 4096
+
+
+def _schema_errors(doc: YamlDoc, data: dict) -> list | None:
+    """The schema errors of one object, ordered by where they are; None when no schema exists for it."""
+    known = _VALIDATED.get(id(doc))
+    if known is not None and known[0] is doc:
+        return known[1]
+    validator = _validator(data["kind"], data["apiVersion"])
+    errors = None if validator is None else sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        del _VALIDATED[next(iter(_VALIDATED))]
+    _VALIDATED[id(doc)] = (doc, errors)
+    return errors
+
+
 def _where(path: str, doc: YamlDoc, json_path: tuple, label: str) -> Location:
     return Location(path, doc.line(json_path), doc.column(json_path), label=label)
 
@@ -180,11 +200,11 @@ class ManifestSchemaInvalid(Check):
             ctx.undecided(Msg("kubernetes-validate is not installed"))
             return
         for path, doc, data in _objects(ctx):
-            validator = _validator(data["kind"], data["apiVersion"])
-            if validator is None:
+            errors = _schema_errors(doc, data)
+            if errors is None:
                 continue  # a custom resource or a removed version (KUBE005)
             reported: set[tuple] = set()
-            for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+            for error in errors:
                 finding = self._finding(path, doc, data, error)
                 if finding is not None and (finding.location.line, finding.message) not in reported:
                     reported.add((finding.location.line, finding.message))

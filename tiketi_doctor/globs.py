@@ -55,6 +55,15 @@ def matches(pattern: str, path: str) -> bool:
 
 def covers(pattern: str, path: str) -> bool:
     """Whether `path`, or a folder that contains it, matches `pattern`."""
-    regex = glob_regex(pattern)
-    parts = path.split("/")
-    return any(regex.fullmatch("/".join(parts[:i])) for i in range(len(parts), 0, -1))
+    return covering_regex((pattern,)).fullmatch(path) is not None
+
+
+@lru_cache(maxsize=256)
+def covering_regex(patterns: tuple[str, ...]) -> re.Pattern:
+    """One regex for "covered by any of `patterns`": a pattern followed by nothing or by `/...`
+    matches exactly the paths inside a folder it matches (paths are normalised: no `//`, no
+    leading `/`), so a path is tested once instead of once per folder above it."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    either = "|".join(f"(?:{glob_regex(pattern).pattern})" for pattern in patterns)
+    return re.compile(f"(?:{either})(?:/[\\s\\S]*)?")

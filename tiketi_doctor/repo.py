@@ -67,6 +67,7 @@ class RepoView:
         self.overlay = dict(overlay or {})
         # Globs (catalogue `exclude`) of paths never listed: backups, legacy copies.
         self.exclude = tuple(exclude)
+        self._excluding = None  # their one regex (globs.covering_regex), made on first use
         self._files: list[str] | None = None
         self._dirs: set[str] = set()
         self._files_set: set[str] | None = None
@@ -79,7 +80,6 @@ class RepoView:
         self._texts: dict[str, TextFile | None] = {}
         self._parsed: dict[tuple[str, str], object] = {}
         self._problems: dict[tuple[str, str], Finding] = {}
-        self._shared: dict | None = None  # parse results shared with other views of this root
         # What the checks read, when a scan tracks it (ScanContext(track_reads=True)): one set per
         # open check run or analysis, innermost last. Keys: a path (its text or existence) or
         # ("walk", folder) for a listing below a folder.
@@ -225,9 +225,13 @@ class RepoView:
                 yield rel
 
     def excluded(self, rel: str) -> bool:
-        from .globs import covers
+        if not self.exclude:
+            return False
+        from .globs import covering_regex
 
-        return any(covers(pattern.lstrip("/"), rel) for pattern in self.exclude)
+        if self._excluding is None:
+            self._excluding = covering_regex(tuple(pattern.lstrip("/") for pattern in self.exclude))
+        return self._excluding.fullmatch(rel) is not None
 
     def glob(self, pattern: str) -> list[str]:
         """Files matching a repository-relative glob, or inside a folder it matches (globs.covers)."""
@@ -363,9 +367,9 @@ class RepoView:
         """Parse `rel` once with `parse`; a ValueError from the parser becomes an input problem.
 
         Parsers raise ValueError (or a subclass) with an optional `line` attribute. Parsers are
-        pure functions of the file, so a view of the same repository made later (the fix
-        planner's next round, the checks after discovery) reuses the result while the text is
-        the same.
+        pure functions of the file, so any later view of a file with the same path and text (the
+        fix planner's next round, the checks after discovery, a copy of the repository) reuses
+        the result.
         """
         key = (kind, rel)
         self._touch(rel)  # also when the result is cached: the caller depends on the file
@@ -374,19 +378,17 @@ class RepoView:
         source = self.text(rel)
         result = None
         if source is not None:
-            if self._shared is None:
-                self._shared = _shared_parses(self.root)
-            shared = self._shared
-            known = shared.get(key)
-            if known is not None and known[0] == source:
-                result, problem = known[1], known[2]
+            shared_key = (kind, rel, source.text, source.bom, source.exact)
+            known = _SHARED_PARSES.get(shared_key)
+            if known is not None:
+                result, problem = known
             else:
                 problem = None
                 try:
                     result = parse(source)
                 except ValueError as exc:
                     problem = (f"{rel}: {exc}", getattr(exc, "line", None))
-                shared[key] = (source, result, problem)
+                _share(shared_key, (result, problem))
             if problem is not None:
                 self.problem(MALFORMED, rel, problem[0], line=problem[1])
         self._parsed[key] = result
@@ -417,19 +419,20 @@ class RepoView:
 
 
 # Parse results by repository root, then (kind, path): (the TextFile parsed, result, problem).
-# Only the last few repositories are kept, so a long run over many trees does not grow.
-_SHARED_PARSES: dict[Path, dict[tuple[str, str], tuple[TextFile, object, tuple[str, int | None] | None]]] = {}
-_SHARED_ROOTS = 4
+# Parse results by (kind, path, text, bom, exact), shared by every view in the process; the
+# oldest go once the texts they hold pass a bound, so a long run over many trees does not grow.
+_SHARED_PARSES: dict[tuple, tuple[object, tuple[str, int | None] | None]] = {}
+_SHARED_CHARS = [0]
+_SHARED_MAX_CHARS = 64 * 1024 * 1024
 
 
-def _shared_parses(root: Path) -> dict:
-    shared = _SHARED_PARSES.pop(root, None)
-    if shared is None:
-        shared = {}
-        while len(_SHARED_PARSES) >= _SHARED_ROOTS:
-            del _SHARED_PARSES[next(iter(_SHARED_PARSES))]
-    _SHARED_PARSES[root] = shared  # most recently used last
-    return shared
+def _share(key: tuple, value: tuple) -> None:
+    _SHARED_PARSES[key] = value
+    _SHARED_CHARS[0] += len(key[2])
+    while _SHARED_CHARS[0] > _SHARED_MAX_CHARS and len(_SHARED_PARSES) > 1:
+        oldest = next(iter(_SHARED_PARSES))
+        del _SHARED_PARSES[oldest]
+        _SHARED_CHARS[0] -= len(oldest[2])
 
 
 def stat_signature(info: os.stat_result) -> tuple[int, int, int, int]:

@@ -67,7 +67,10 @@ def _find_lockfile(ctx: ScanContext, package_json: str, prefer: str | None) -> L
         path = posixpath.join(folder, chosen) if folder != "." else chosen
         npmrc = _text(ctx, posixpath.join(folder, ".npmrc"))
         yarnrc = _text(ctx, posixpath.join(folder, ".yarnrc.yml"))
-        return ctx.repo.parsed("lockfile", path, lambda f: parse_lockfile(f.text, path, npmrc, yarnrc))
+        # The settings files are inputs of the parse too: they are part of its kind, so a parse
+        # shared between views (RepoView.parsed) is only taken for the same lockfile and settings.
+        kind = "\0".join(("lockfile", npmrc or "", yarnrc or ""))
+        return ctx.repo.parsed(kind, path, lambda f: parse_lockfile(f.text, path, npmrc, yarnrc))
     return None
 
 

@@ -1,6 +1,7 @@
 """Just enough POSIX shell to read what a Dockerfile RUN line does."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 @dataclass
@@ -23,6 +24,9 @@ class SimpleCommand:
 
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")")  # longest first
 _REDIRECTS = ("<<<", "<<-", "&>>", ">>", ">|", ">&", "<&", "<<", "&>", ">", "<")
+_OPERATOR_STARTS = frozenset("&|;()<>")
+# Characters that stand for themselves, taken a run at a time (a `#` inside a word is one of them).
+_PLAIN_RUN = re.compile(r"[^ \t\n\\'\"$`&|;()<>]+")
 
 
 def split_commands(text: str, comments: bool = False) -> list[SimpleCommand]:
@@ -102,6 +106,12 @@ def _tokens(text: str, comments: bool) -> list[tuple[str, str]]:
             word.append(text[i:close])
             in_word = True
             i = close
+        elif ch not in _OPERATOR_STARTS:
+            plain = _PLAIN_RUN.match(text, i)
+            end = plain.end() if plain else i + 1  # a `$` that opens no substitution
+            word.append(text[i:end])
+            in_word = True
+            i = end
         else:
             redirect = next((r for r in _REDIRECTS if text.startswith(r, i)), None)
             operator = None if redirect else next((o for o in _OPERATORS if text.startswith(o, i)), None)
