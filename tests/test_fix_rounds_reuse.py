@@ -128,3 +128,29 @@ def test_a_run_depends_on_the_files_its_analyses_read(tmp_path):
     # PORT001 compares against a port index built once from every component's files.
     assert "services/stats-service/Dockerfile" not in reads
     assert "services/stats-service/Dockerfile" in _all_reads(ctx, reads, uses)
+
+
+def test_a_plan_takes_over_the_scan_its_caller_already_ran(monkeypatch):
+    """heal diagnoses first and then plans: the planner's first round takes the diagnosis' runs over
+    (none runs again) and plans exactly what planning from nothing plans."""
+    from tiketi_doctor.context import ScanContext
+
+    root = EXAMPLE.parent / "tiketi"
+    catalogue = find_catalogue(root)
+    checks = load_registry().runnable()
+    cold = _summary(plan_fixes(root, catalogue, checks, load_fixers()))
+    diagnosed = ScanContext(RepoView(root, exclude=catalogue.exclude), catalogue, track_reads=True)
+    scan(root, catalogue, checks, context=diagnosed)
+    rounds = []
+    real_scan = planner.scan
+
+    def counting_scan(*args, **kwargs):
+        report = real_scan(*args, **kwargs)
+        ctx = kwargs["context"]
+        rounds.append(sum(1 for key, value in ctx.check_reads.items() if value is not diagnosed.check_reads.get(key)))
+        return report
+
+    monkeypatch.setattr(planner, "scan", counting_scan)
+    warm = _summary(plan_fixes(root, catalogue, checks, load_fixers(), first=diagnosed))
+    assert warm == cold
+    assert rounds[0] == 0 and all(count > 0 for count in rounds[1:])

@@ -79,6 +79,8 @@ def run_heal(path: Path, options: dict) -> int:
     """Check, fix, rebuild, load, roll out, wait, verify; roll back when verification fails."""
     from ..cluster.access import ClusterError, connect, is_kind_context
     from ..cluster.runner import LiveOptions, resolve_target
+    from ..context import ScanContext
+    from ..repo import RepoView
     from ..fixing.context import FixOptions
     from ..fixing.writer import WriteRefused
     from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
@@ -110,7 +112,8 @@ def run_heal(path: Path, options: dict) -> int:
                        path=str(path), context=target.context, namespace=target.namespace, target=catalogue.target.type)) + "\n")
 
     started = time.monotonic()
-    before, outcome = diagnose(path, catalogue, registry, live)
+    scanned = ScanContext(RepoView(path, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes), catalogue, track_reads=True)
+    before, outcome = diagnose(path, catalogue, registry, live, scanned)
     if not outcome.ran and not options.get("dry_run"):
         error(Msg("cannot heal: {reason}", reason=outcome.summary()))
         return 4
@@ -120,7 +123,7 @@ def run_heal(path: Path, options: dict) -> int:
     selected, ignored = options.get("select") or [], options.get("ignore") or []
     fixers = {c: f for c, f in load_fixers().items() if is_selected(c, selected, ignored)}
     try:
-        fix = plan_fixes(path, catalogue, registry.runnable(), fixers, FixOptions(minimal=options.get("minimal", False)))
+        fix = plan_fixes(path, catalogue, registry.runnable(), fixers, FixOptions(minimal=options.get("minimal", False)), first=scanned)
     except (NotConverged, BrokenFix) as exc:
         error(Msg("{reason}; nothing was written", reason=str(exc)))
         return EXIT_INTERNAL

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalogue import Catalogue
+from ..context import ScanContext
 from ..engine import scan
 from ..model import Finding, Report
 from ..registry import Registry
@@ -19,11 +20,12 @@ class Verification:
     proofs: dict[str, str] = field(default_factory=dict)  # component -> what proved it healthy
 
 
-def diagnose(root: Path, catalogue: Catalogue, registry: Registry, live_options) -> tuple[Report, object]:
-    """Static checks plus the live checks, as `check --live` runs them."""
+def diagnose(root: Path, catalogue: Catalogue, registry: Registry, live_options, context: ScanContext | None = None) -> tuple[Report, object]:
+    """Static checks plus the live checks, as `check --live` runs them. With `context` (one that
+    tracks reads), the static scan runs in it, so the fix planner can take its runs over."""
     from ..cluster.runner import run_live
 
-    report = scan(root, catalogue, registry.runnable())
+    report = scan(root, catalogue, registry.runnable(), context=context)
     outcome = run_live(report, root, catalogue, registry.runnable(live=True), live_options)
     return report, outcome
 
