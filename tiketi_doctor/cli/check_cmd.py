@@ -152,10 +152,11 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
             raise UsageError(Msg("{token} matches no check code; see `tiketi-doctor checks list`", token=repr(token)))
     checks = registry.runnable(selected, ignored)
     catalogue.kubectl_kustomize = options.kubectl_kustomize
+    cache = _run_cache(options, catalogue, checks, injected)
     if options.with_fixes:
-        report = _scan_with_fixes(options.path, catalogue, checks)
+        report = _scan_with_fixes(options, catalogue, checks, cache)
     else:
-        report = scan(options.path, catalogue, checks, cache=_run_cache(options, catalogue, checks, injected))
+        report = scan(options.path, catalogue, checks, cache=cache)
     report.notes[:0] = catalogue.notes  # e.g. that the catalogue was discovered, not read from a file
     if baseline is not None and options.baseline is not None:
         apply_baseline(report, baseline, options.baseline.as_posix())
@@ -178,17 +179,24 @@ def _run_cache(options: ScanOptions, catalogue: Catalogue, checks: list[Check], 
     return RunCache(folder, options.path.resolve(), key, trusted=trusted)
 
 
-def _scan_with_fixes(path: Path, catalogue: Catalogue, checks: list[Check]) -> Report:
-    """The planner's first scan, with each finding's fix attached; a plain scan when fixes cannot be planned."""
-    from ..fixing.planner import BrokenFix, NotConverged, plan_fixes
+def _scan_with_fixes(options: ScanOptions, catalogue: Catalogue, checks: list[Check], cache) -> Report:
+    """A scan with each finding's own fix attached (fixing.planner.attach_fixes); without fixes,
+    and a note saying why, when the fixers cannot be loaded."""
+    from ..fixing.context import FixContext, FixOptions
+    from ..fixing.planner import attach_fixes
     from ..fixing.registry import FixerError, load_fixers
+    from ..repo import RepoView
 
+    repo = RepoView(options.path, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
+    ctx = FixContext(repo, catalogue, FixOptions())
+    report = scan(options.path, catalogue, checks, context=ctx, cache=cache)
     try:
-        plan = plan_fixes(path, catalogue, checks, load_fixers())
-    except (FixerError, NotConverged, BrokenFix) as exc:
-        report = scan(path, catalogue, checks)
+        fixers = load_fixers()
+    except FixerError as exc:
         report.notes.append(f"fixes are not shown: {exc}")
         return report
+    attach_fixes(ctx, report, fixers)
+    return report
     fixes: dict[str, Fix] = {}
     for applied in plan.applied:
         fixes.setdefault(applied.finding.fingerprint, applied.fix)

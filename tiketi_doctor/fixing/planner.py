@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..check import Check
+from ..context import ScanContext
 from ..engine import Reuse, scan
 from ..model import Finding, Fix, Report, Safety, TextEdit
 from ..repo import MALFORMED, NOT_UTF8, UNREADABLE, RepoView
@@ -89,7 +90,11 @@ def plan_fixes(
     checks: list[Check],
     fixers: dict[str, Fixer],
     options: FixOptions = FixOptions(),
+    first: ScanContext | None = None,
 ) -> FixPlan:
+    """`first`: the context of a scan the caller already ran over the same files with the same
+    catalogue and checks, tracking reads: the first round takes its runs over instead of running
+    them again."""
     overlay: dict[str, str] = {}
     disk = RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
     originals: dict[str, str | None] = {}
@@ -103,7 +108,10 @@ def plan_fixes(
     for round_number in range(1, options.max_rounds + 2):
         repo = RepoView(root, overlay, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
         ctx = FixContext(repo, catalogue, options)
-        reuse = Reuse(previous[0], changed_keys(previous[1], overlay, disk)) if previous is not None else None
+        if previous is not None:
+            reuse = Reuse(previous[0], changed_keys(previous[1], overlay, disk))
+        else:
+            reuse = Reuse(first, set()) if first is not None and first.track_reads else None
         report = scan(root, catalogue, checks, repo=repo, context=ctx, reuse=reuse)
         previous = (ctx, dict(overlay))
         if before is None:
@@ -140,6 +148,48 @@ def plan_fixes(
             raise NotConverged(round_number, [f.code for f, _ in taken])
         seen_states.add(state)
     raise AssertionError("unreachable")
+
+
+def attach_fixes(ctx: FixContext, report: Report, fixers: dict[str, Fixer], options: FixOptions = FixOptions()) -> None:
+    """Give each finding of a scan its own fix, as reports show it: computed on the files as they
+    are, with the planner's refusals (a suggestion only, unsafe, outside the repository, a file
+    that is not valid UTF-8, one the fix would leave unparsable, an edit that no longer matches).
+
+    Unlike `plan_fixes` nothing is applied and nothing is re-checked: fixes that overlap each
+    other are each shown against the files as they are (applying them is the planner's job, in
+    rounds). One pass of the fixers over a finished scan, so a report with fixes costs little more
+    than the scan."""
+    repo = ctx.repo
+    by_fingerprint: dict[str, Fix] = {}
+    for finding in report.findings:
+        fixer = fixers.get(finding.code)
+        if fixer is None or finding.fix is not None:
+            continue
+        try:
+            fix = fixer(ctx, finding)
+        except (StaleEdit, ValueError):
+            continue
+        if fix is None or not fix.edits or _refusal(ctx, repo, fix, options) or not _applies_cleanly(ctx, fix):
+            continue
+        finding.fix = by_fingerprint.setdefault(finding.fingerprint, _with_diff(ctx, fix))
+    for finding in report.suppressed:
+        finding.fix = finding.fix or by_fingerprint.get(finding.fingerprint)
+
+
+def _applies_cleanly(ctx: FixContext, fix: Fix) -> bool:
+    """Whether every edit finds the text it expects, and no file it edits stops parsing."""
+    for path in fix.paths:
+        current = ctx.current_text(path) or ""
+        edits = _unique([e for e in fix.edits if e.path == path])
+        try:
+            if any(current[slice(*span(current, e))] != e.old_text for e in edits):
+                return False
+            changed = apply_edits(current, edits)
+        except (StaleEdit, ValueError):
+            return False
+        if parse_problem(path, changed) and not parse_problem(path, current):
+            return False
+    return True
 
 
 def changed_keys(before: dict[str, str], after: dict[str, str], disk: RepoView) -> set:
