@@ -44,6 +44,11 @@ def pytest_collection_modifyitems(config, items):
 _CPU_REPORT_TOP = 30
 
 
+def _children_now() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def _cpu_now() -> float:
     times = os.times()
     return time.process_time() + times.children_user + times.children_system
@@ -53,15 +58,17 @@ class _CpuReport:
     def __init__(self) -> None:
         self.collected = 0.0
         self.per_test: dict[str, float] = {}
+        self.children: dict[str, float] = {}  # the part spent in subprocesses
 
     def pytest_collection_finish(self, session):
         self.collected = _cpu_now()  # since the interpreter started
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        before = _cpu_now()
+        before, children = _cpu_now(), _children_now()
         yield
         self.per_test[item.nodeid] = _cpu_now() - before
+        self.children[item.nodeid] = _children_now() - children
 
     def pytest_terminal_summary(self, terminalreporter):
         write = terminalreporter.write_line
@@ -78,13 +85,35 @@ class _CpuReport:
         write("by file:")
         for name, seconds in sorted(by_file.items(), key=lambda kv: kv[1], reverse=True)[:_CPU_REPORT_TOP]:
             write(f"{seconds:8.2f}  {name}")
+        dump = os.environ.get("TIKETI_TEST_CPU_DUMP")
+        if dump:
+            Path(dump).write_text("".join(f"{seconds:.3f}\t{self.children[nodeid]:.3f}\t{nodeid}\n" for nodeid, seconds in ranked))
         write(
             f"total {total:.1f} s: start-up and collection {self.collected:.1f} s, "
             f"{len(self.per_test)} tests {tests:.1f} s"
         )
 
 
+def _build_commands_once() -> None:
+    """typer's CliRunner turns the app into a click command on every invoke, reading every
+    command's signature again (a twentieth of a second each time); the tests' app does not change
+    while they run, so it is built once per app."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[object, object]] = {}
+
+    def get_command(app):
+        kept = built.get(id(app))
+        if kept is None or kept[0] is not app:
+            kept = built[id(app)] = (app, build(app))
+        return kept[1]
+
+    typer.testing._get_command = get_command
+
+
 def pytest_configure(config):
+    _build_commands_once()
     for name, what in _TIERS.items():
         config.addinivalue_line("markers", f"{name}: {what}")
     if os.environ.get("TIKETI_TEST_CPU_REPORT") == "1":
@@ -123,3 +152,6 @@ def _private_run_cache(tmp_path_factory, monkeypatch):
     """Each test has its own run cache (tiketi_doctor.cache): no test takes over runs that another
     test recorded, perhaps with a check patched to behave differently."""
     monkeypatch.setenv("TIKETI_DOCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("run-cache")))
+    # Terminal output wraps at COLUMNS; pytest-xdist workers set it to 80, a plain run leaves it
+    # unset (120): one width for every test, however the suite is run.
+    monkeypatch.setenv("COLUMNS", "120")

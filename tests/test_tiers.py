@@ -6,7 +6,8 @@ import re
 
 from .conftest import _TIERS, ROOT
 
-_PYTEST_M = re.compile(r"""python3? -m pytest -q -m "([^"]+)\"""")
+_PYTEST_M = re.compile(r"""python3? -m pytest -q (?:-n auto )?-m "([^"]+)\"""")
+_FAST = re.compile(r"""python3? (-m pytest -q (?:-n auto )?-m "[^"]+")""")
 
 
 def _tiers_of_ci() -> list[str]:
@@ -22,6 +23,9 @@ def test_the_readme_command_is_the_first_tier_of_ci():
     (readme,) = _PYTEST_M.findall((ROOT / "README.md").read_text())
     assert _tiers_of_ci()[0] == readme
     assert readme == "not docker and not browser and not slow"
+    # the same options too: the fast tier in parallel, one worker per core
+    assert _FAST.search((ROOT / "README.md").read_text()).group(1) == _FAST.search((ROOT / ".ci" / "run").read_text()).group(1)
+    assert "-n auto" in _FAST.search((ROOT / "README.md").read_text()).group(1)
 
 
 def test_ci_runs_every_test_once():

@@ -151,9 +151,16 @@ def _cells(text: str) -> int:
 
 
 def _width(out: TextIO) -> int:
-    try:
-        import shutil
+    """COLUMNS when set, the terminal's width when writing to one, else 120: output to a file or a
+    pipe wraps the same wherever it runs (a CI log, a test worker)."""
+    import os
 
-        return max(80, shutil.get_terminal_size((120, 24)).columns)
-    except OSError:
-        return 120
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(80, int(columns))
+    try:
+        if out.isatty():
+            return max(80, os.get_terminal_size(out.fileno()).columns)
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 120
