@@ -250,7 +250,7 @@ def _deployments(ctx: ScanContext) -> Iterator[tuple[dict[str, Target], list[Add
 
 
 def _kubernetes(ctx: ScanContext) -> Iterator[tuple[dict[str, Target], list[Address], bool, set[str]]]:
-    from tiketi_doctor.analysis.environments import environments, selector_matches, pod_labels
+    from tiketi_doctor.analysis.environments import environments, pod_labels
     from tiketi_doctor.analysis.k8s import WORKLOAD_KINDS, partly_unknown
     from tiketi_doctor.parsing.templates import is_unknown
 
@@ -278,10 +278,8 @@ def _kubernetes(ctx: ScanContext) -> Iterator[tuple[dict[str, Target], list[Addr
             containers = workload.get(*spec, "containers") or []
             own = {p.get("containerPort") for c in containers if isinstance(c, dict) for p in c.get("ports") or [] if isinstance(p, dict)}
             labels = pod_labels(workload) or {}
-            for service in env.of_kind("Service"):
-                selector = service.get("spec", "selector")
-                if isinstance(selector, dict) and selector and selector_matches(selector, labels) is not False:
-                    own |= {p.get("port") for p in service.get("spec", "ports") or [] if isinstance(p, dict)}
+            for service, _ in env.services_selecting(labels):
+                own |= {p.get("port") for p in service.get("spec", "ports") or [] if isinstance(p, dict)}
             frontend = workload.name in frontends
             for i, container in enumerate(containers):
                 if not isinstance(container, dict):

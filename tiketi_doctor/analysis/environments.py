@@ -37,6 +37,7 @@ class Environment:
     rendering: Rendering | None = field(default=None, repr=False)
     _by_kind: dict[str, list[Placed]] | None = field(default=None, init=False, repr=False, compare=False)
     _workloads: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _selectors: "_SelectorIndex | None" = field(default=None, init=False, repr=False, compare=False)
 
     def of_kind(self, *kinds: str) -> list[Placed]:
         if self._by_kind is None:  # every component asks: index once (objects do not change after rendering)
@@ -46,6 +47,15 @@ class Environment:
         if len(kinds) == 1:
             return list(self._by_kind.get(kinds[0], ()))
         return [o for o in self.objects if o.kind in kinds]
+
+    def services_selecting(self, labels: dict | None) -> list[tuple[Placed, bool | None]]:
+        """(Service, True or None) for each Service whose selector matches pod `labels` or may
+        (None: a template leaves it open), in file order; Services without a selector never do.
+        Indexed once by selector, so a workload is compared with the Services that could select
+        it, not with every Service."""
+        if self._selectors is None:
+            self._selectors = _SelectorIndex(self.of_kind("Service"))
+        return self._selectors.selecting(labels if labels is not None else {})
 
     def find(self, kind: str, name: str, namespace: str | None = None) -> Placed | None:
         for placed in self.objects:
@@ -59,6 +69,48 @@ class Environment:
         if self.chart is not None:
             return Msg("the Helm chart {chart}", chart=self.chart)
         return Msg("the plain manifests") if self.kustomization is None else Msg("the kustomization {name}", name=self.name)
+
+
+class _SelectorIndex:
+    """Services by one (key, value) pair of their selector: a selector matches only labels that
+    hold each of its pairs, so the labels' own pairs name every Service that may match them. A
+    label whose value a template fills in may equal any value: that key's Services are candidates;
+    a label map a template extends (OpenDict) may hold any pair: every Service is."""
+
+    def __init__(self, services: list[Placed]):
+        self.services: list[tuple[Placed, dict]] = []
+        self.always: list[int] = []  # selectors the index cannot place (templated)
+        self.by_pair: dict[tuple[str, str], list[int]] = {}
+        self.by_key: dict[str, list[int]] = {}
+        for service in services:
+            selector = service.get("spec", "selector")
+            if not isinstance(selector, dict) or not selector:
+                continue
+            index = len(self.services)
+            self.services.append((service, selector))
+            plain = "matchLabels" not in selector and "matchExpressions" not in selector
+            if not plain or k8s.partly_unknown(selector):
+                self.always.append(index)
+                continue
+            key, value = next(iter(selector.items()))
+            self.by_pair.setdefault((str(key), str(value)), []).append(index)
+            self.by_key.setdefault(str(key), []).append(index)
+
+    def selecting(self, labels: dict) -> list[tuple[Placed, bool | None]]:
+        if isinstance(labels, OpenDict):
+            candidates = set(range(len(self.services)))
+        else:
+            candidates = set(self.always)
+            for key, value in labels.items():
+                found = self.by_key.get(str(key)) if k8s.partly_unknown(value) else self.by_pair.get((str(key), str(value)))
+                candidates.update(found or ())
+        result = []
+        for index in sorted(candidates):
+            service, selector = self.services[index]
+            matched = selector_matches(selector, labels)
+            if matched is not False:
+                result.append((service, matched))
+        return result
 
 
 def _same_namespace(a: str | None, b: str | None) -> bool:

@@ -8,32 +8,18 @@ from __future__ import annotations
 
 from ..context import ScanContext
 from . import k8s
-from .environments import environments, selector_matches
-
-
-def _selectors(ctx: ScanContext) -> list[tuple[str | None, dict]]:
-    """(namespace, selector) of every Service with a selector, in any environment, read once."""
-
-    def collect() -> list[tuple[str | None, dict]]:
-        found = []
-        for env in environments(ctx):
-            for service in env.of_kind("Service"):
-                selector = service.get("spec", "selector")
-                if isinstance(selector, dict) and selector:
-                    found.append((service.namespace, selector))
-        return found
-
-    return ctx.memo("service-selectors", collect)
+from .environments import environments
 
 
 def selected_by_a_service(ctx: ScanContext, workload: k8s.K8sObject) -> bool:
-    """Whether some Service's selector matches the workload's pod labels (namespaces permitting)."""
+    """Whether some Service's selector matches the workload's pod labels (namespaces permitting),
+    in any environment."""
     labels = workload.get("spec", "template", "metadata", "labels") if workload.kind != "Pod" else workload.get("metadata", "labels")
     if not isinstance(labels, dict) or not labels:
         return False
     namespace = workload.get("metadata", "namespace")
     return any(
-        selector_matches(selector, labels)
-        for ns, selector in _selectors(ctx)
-        if ns is None or namespace is None or ns == namespace
+        matched and (service.namespace is None or namespace is None or service.namespace == namespace)
+        for env in environments(ctx)
+        for service, matched in env.services_selecting(labels)
     )
