@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 1.0
 
 
 def _serve(pods: int, conn) -> None:
