@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.build_context import Missing, check_sources
 from tiketi_doctor.analysis.builds import BuildCommand, inventory
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Severity
@@ -53,7 +52,7 @@ def _component(ctx: ScanContext, dockerfile: str) -> Component | None:
     return next((c for c in ctx.catalogue.components if c.dockerfile == dockerfile), None)
 
 
-@dataclass(frozen=True)
+@facts
 class CopySourceFacts(Facts):
     """CTX001: the COPY/ADD source a build context lacks, why (missing, outside, ignored) and where."""
 
@@ -138,7 +137,7 @@ class CopySourceMissing(Check):
         )
 
 
-@dataclass(frozen=True)
+@facts
 class ContextFacts(Facts):
     """CTX002: the Dockerfile, the context a build uses and the one the catalogue gives."""
 
@@ -201,7 +200,7 @@ WHAT_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@facts
 class BuildPathFacts(Facts):
     """CTX003: the build path that does not exist, what it is, and the build (compose or workflow) that names it."""
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.compose import ComposeFile, ComposeService, compose_files
@@ -10,7 +9,7 @@ from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.imageref import parse_image
 from tiketi_doctor.analysis.installs import npm_steps
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -26,7 +25,7 @@ def projects(ctx: ScanContext) -> dict[str, list[ComposeFile]]:
     return grouped
 
 
-@dataclass(frozen=True)
+@facts
 class HostPortFacts(Facts):
     """CMP001: the host port, the services that publish it (the one that binds it first, then the other) and the file."""
 
@@ -109,7 +108,7 @@ def _exclusive_profiles(a: ComposeService, b: ComposeService) -> bool:
     return bool(a.profiles and b.profiles and not a.profiles & b.profiles)
 
 
-@dataclass(frozen=True)
+@facts
 class HiddenByMountFacts(Facts):
     """CMP002: the compose service, its bind mount and what of the image it hides (node_modules or the started file)."""
 
@@ -297,7 +296,7 @@ PRODUCT_NAMESPACES = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@facts
 class ShadowedImageFacts(Facts):
     """CMP003: the compose service, the product image it names, the Dockerfile it builds instead and the file."""
 

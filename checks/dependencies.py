@@ -1,7 +1,7 @@
 """DEP: what each image installs against what its package.json declares and its code requires."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Iterable
 
@@ -13,7 +13,7 @@ from tiketi_doctor.analysis.resolution import ancestor_declaration, lockfile_for
 from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Literal, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -21,7 +21,7 @@ from tiketi_doctor.parsing.packagejson import PackageJson
 from tiketi_doctor.remediation import rebuild_commands
 
 
-@dataclass(frozen=True)
+@facts
 class MissingModuleFacts(Facts):
     """DEP001: the module the code requires and how the image fails to install it."""
 
@@ -32,7 +32,7 @@ class MissingModuleFacts(Facts):
     local_package: str | None = None  # the catalogue's shared local package of that name
 
 
-@dataclass(frozen=True)
+@facts
 class DriftFacts(Facts):
     """DEP002: what package.json declares that the image lacks, and what the image adds."""
 
@@ -41,7 +41,7 @@ class DriftFacts(Facts):
     dockerfile: str = ""
 
 
-@dataclass(frozen=True)
+@facts
 class ConflictFacts(Facts):
     """DEP003: a package whose image range and package.json range share no version."""
 
@@ -50,7 +50,7 @@ class ConflictFacts(Facts):
     package_json_range: str
 
 
-@dataclass(frozen=True)
+@facts
 class DeprecatedFacts(Facts):
     """DEP004: the deprecated package and its successor (None when the fix is a rewrite)."""
 
@@ -58,7 +58,7 @@ class DeprecatedFacts(Facts):
     replacement: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class GeneratedFacts(Facts):
     """DEP005: the Dockerfile that writes a package.json, and the real one it should copy."""
 
@@ -66,7 +66,7 @@ class GeneratedFacts(Facts):
     package_json: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class UndeclaredFacts(Facts):
     """DEP006: a required module package.json does not declare (or only in devDependencies)."""
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.image import dockerfile_of, package_json
 from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -51,7 +50,7 @@ class _DockerfileCheck(Check):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@facts
 class ExecFormFacts(Facts):
     """DKF001: the exec-form instruction, the argument that holds variables, and their names."""
 
@@ -105,7 +104,7 @@ class ExecFormVariable(_DockerfileCheck):
                     break
 
 
-@dataclass(frozen=True)
+@facts
 class CopyShellFacts(Facts):
     """DKF002: the COPY/ADD and the shell token it takes for a file name."""
 
@@ -147,7 +146,7 @@ class CopyShellSyntax(_DockerfileCheck):
                     break
 
 
-@dataclass(frozen=True)
+@facts
 class BuildArgFacts(Facts):
     """DKF003: the variable CMD/ENTRYPOINT reads that is only a build ARG."""
 
@@ -201,7 +200,7 @@ class BuildArgAtRuntime(_DockerfileCheck):
                     break
 
 
-@dataclass(frozen=True)
+@facts
 class NpmScriptFacts(Facts):
     """DKF004: the script npm is asked to run, the package.json in the image, and the scripts it has."""
 
@@ -274,7 +273,7 @@ class NpmScriptMissing(_DockerfileCheck):
             )
 
 
-@dataclass(frozen=True)
+@facts
 class RunServerFacts(Facts):
     """DKF005: the RUN command that starts the server, its line, and whether the image has a CMD/ENTRYPOINT."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.guide_paths import PathReference, path_references, resolve_reference
@@ -20,7 +19,7 @@ from tiketi_doctor.analysis.guides import (
     published_ports,
     repository_files,
 )
-from tiketi_doctor.check import Check, Facts, Span
+from tiketi_doctor.check import Check, Facts, facts, Span
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -54,7 +53,7 @@ def _either(items: list) -> str:
     return Msg("{first} or {second}", first=_either(items[:-1]), second=items[-1])
 
 
-@dataclass(frozen=True)
+@facts
 class GuideUrlFacts(Facts):
     """DOC001: the URL a guide gives, its host and port, where it is written and the published port it probably meant."""
 
@@ -172,7 +171,7 @@ class GuideUrlUnknownPort(Check):
             )
 
 
-@dataclass(frozen=True)
+@facts
 class PrivateAddressFacts(Facts):
     """DOC002: the private address, its network, where it is written, and what replaces it."""
 
@@ -257,7 +256,7 @@ class HardcodedPrivateIp(Check):
             )
 
 
-@dataclass(frozen=True)
+@facts
 class MissingFileFacts(Facts):
     """DOC003: the path a guide names, what it does with it, where it looked, and what it probably meant."""
 
@@ -400,7 +399,7 @@ DURATION = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@facts
 class UndefinedCommandFacts(Facts):
     kind: str  # npm-script | make-target | alias
     name: str
@@ -481,7 +480,7 @@ class GuideCommandUndefined(Check):
         )
 
 
-@dataclass(frozen=True)
+@facts
 class SectionsFacts(Facts):
     """DOC004: the setup guide, the sections it lacks, and where new sections go."""
 

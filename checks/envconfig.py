@@ -30,7 +30,7 @@ from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins
 from tiketi_doctor.analysis.written_env import written_env_files
 from tiketi_doctor.analysis.ports import URL, port_places
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -53,7 +53,7 @@ def _without_none(params: dict, optional: tuple[str, ...]) -> dict:
     return {k: v for k, v in params.items() if v is not None or k not in optional}
 
 
-@dataclass(frozen=True)
+@facts
 class EnvVarFacts(Facts):
     """ENV001: the variable and the component that reads it; where it is read (nothing sets it), the key and
     object a valueFrom names (the object lacks the key), or the environments that do not set it."""
@@ -70,7 +70,7 @@ class EnvVarFacts(Facts):
         return _without_none(super().params(), ("key", "object", "environments", "read_path", "read_line"))
 
 
-@dataclass(frozen=True)
+@facts
 class UnusedFacts(Facts):
     """ENV002: the variable nobody reads, where it is set, and the ConfigMap/Secret (Kind/name) that holds it."""
 
@@ -83,7 +83,7 @@ class UnusedFacts(Facts):
         return _without_none(super().params(), ("object",))
 
 
-@dataclass(frozen=True)
+@facts
 class ConflictFacts(Facts):
     """ENV003: the setting and its two values."""
 
@@ -95,7 +95,7 @@ class ConflictFacts(Facts):
         return " / ".join(repr(v) for v in self.values)
 
 
-@dataclass(frozen=True)
+@facts
 class SecretFacts(Facts):
     """ENV004: where a credential is committed: the file, and the key (or the Secret and its keys)."""
 

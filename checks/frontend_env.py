@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -20,7 +19,7 @@ DOTENV_FILES = (".env", ".env.production", ".env.local", ".env.production.local"
 _BUNDLER_CONFIG = re.compile(r"^(?:vite|next|webpack|craco|rsbuild|rspack)\.config\.[cm]?[jt]s$")
 
 
-@dataclass(frozen=True)
+@facts
 class BuildEnvFacts(Facts):
     """FE001: the variable the bundle inlines, and the Dockerfile line that bundles without it."""
 

@@ -11,7 +11,7 @@ from tiketi_doctor.analysis.express import ExpressApp, Route, express_app
 from tiketi_doctor.analysis.frontend_calls import FrontendCall, frontend_api
 from tiketi_doctor.analysis.gateway_routes import RouteTable, route_table
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -190,7 +190,7 @@ _GW001_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@facts
 class UnroutedFacts(_KeyedFacts):
     """GW001, by kind: a prefix the Express gateway mounts nothing for (missing-mount), a method and path a mounted
     route file lacks (missing-handler), or a prefix an nginx/Kong gateway forwards nowhere (nginx-/kong-unrouted);
@@ -231,7 +231,7 @@ class UnroutedFacts(_KeyedFacts):
         return self.owner or "?"
 
 
-@dataclass(frozen=True)
+@facts
 class ForwardFacts(_KeyedFacts):
     """GW002: the gateway, the target it forwards to, the path the target receives and the calls; from an Express
     gateway also the method, the path the gateway receives, how it forwards and the target's mount."""
@@ -256,7 +256,7 @@ class ForwardFacts(_KeyedFacts):
         return f"{self.method} {self.path}" if self.method is not None else super().call
 
 
-@dataclass(frozen=True)
+@facts
 class PrefixFacts(_KeyedFacts):
     """GW003: the prefix, its owner and how to reach it, where the gateway mounts routes, and who calls or serves it."""
 

@@ -1,13 +1,12 @@
 """ARGO: Argo CD Applications and AppProjects that cannot sync as written, and replicas they keep fighting over."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.environments import PLAIN, environments
 from tiketi_doctor.analysis.k8s import partly_unknown
 from tiketi_doctor.analysis.gitops import Application, applications, glob_allows, is_this_repository, projects
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Severity
@@ -15,7 +14,7 @@ from tiketi_doctor.model import Finding, Severity
 _SCALED = ("Deployment", "StatefulSet")
 
 
-@dataclass(frozen=True)
+@facts
 class SourceFacts(Facts):
     application: str
     repo_url: str
@@ -24,7 +23,7 @@ class SourceFacts(Facts):
     this_repository: bool | None
 
 
-@dataclass(frozen=True)
+@facts
 class ProjectFacts(Facts):
     application: str
     project: str
@@ -32,7 +31,7 @@ class ProjectFacts(Facts):
     value: str
 
 
-@dataclass(frozen=True)
+@facts
 class ReplicasFacts(Facts):
     workload: str
     kind: str
@@ -41,7 +40,7 @@ class ReplicasFacts(Facts):
     application: str
 
 
-@dataclass(frozen=True)
+@facts
 class AddonFacts(Facts):
     group: str
     kinds: tuple[str, ...]

@@ -9,7 +9,7 @@ from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.express import ExpressApp, express_app
 from tiketi_doctor.analysis.image import dockerfile_of
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -105,7 +105,7 @@ def _catalogue_location(ctx: ScanContext, component: Component, key: str) -> Loc
 
 
 # -- HC001 ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class SameProbeFacts(Facts):
     """HC001: the container whose liveness and readiness probes run one handler, and where they are written."""
 
@@ -246,7 +246,7 @@ class CheckedAt:
     column: int | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class UnservedPathFacts(Facts):
     """HC002: the health path the app does not serve, the places that check it, and the app's health routes."""
 
@@ -355,7 +355,7 @@ class ProbePathNotServed(Check):
 # Info, not warning: on real repositories (Helm charts, sample apps) most Deployments have no probes
 # and run fine; a missing readiness probe only costs errors during start-up and rollouts, so it is a
 # best-practice note a maintainer may act on, not a fault that breaks the deployment.
-@dataclass(frozen=True)
+@facts
 class NoReadinessFacts(Facts):
     """HC003: the container without a readinessProbe, and what a probe for it would check."""
 
@@ -447,7 +447,7 @@ def _receives_traffic(ctx: ScanContext, component: Component, workload: k8s.K8sO
 # Narrowed from "a Dockerfile without HEALTHCHECK" (never a real fault on real repositories: the
 # kubelet ignores HEALTHCHECK and compose files define their own) to the one case that breaks:
 # compose waits for `condition: service_healthy` on a service that has no healthcheck at all.
-@dataclass(frozen=True)
+@facts
 class UnhealthyWaitFacts(Facts):
     """HC004: the compose file, the service that waits, and the dependency it waits for."""
 

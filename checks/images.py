@@ -9,7 +9,7 @@ from tiketi_doctor.analysis.environments import Environment, environments, main_
 from tiketi_doctor.analysis.imageref import ImageRef, NameIndex, parse_image
 from tiketi_doctor.analysis.kustomize import containers_of, kustomizations, render
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -29,7 +29,7 @@ class RunImage:
     workload: str
 
 
-@dataclass(frozen=True)
+@facts
 class ImageFacts(Facts):
     """IMG001: the component, the image its workload runs, and the names the builds produce."""
 
@@ -38,7 +38,7 @@ class ImageFacts(Facts):
     built: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@facts
 class LoadFacts(Facts):
     """IMG002: the component, the local image its workload runs, and the kind cluster."""
 
@@ -47,7 +47,7 @@ class LoadFacts(Facts):
     cluster: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class PullPolicyFacts(Facts):
     """IMG003: the local-only image, its pull policy (None: implied by the tag) and where to change it."""
 
@@ -59,7 +59,7 @@ class PullPolicyFacts(Facts):
     image_line: int | None = None  # the `image:` line in the same file, where a missing policy goes
 
 
-@dataclass(frozen=True)
+@facts
 class RewriteFacts(Facts):
     """IMG004: the kustomize `images:` entry that matches nothing, and the bare name when that is what is used."""
 

@@ -12,7 +12,7 @@ from tiketi_doctor.analysis.ingress import IngressRoute, route_for, routes
 from tiketi_doctor.analysis.kustomize import Placed
 from tiketi_doctor.analysis.source import requirements, source_files
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -148,7 +148,7 @@ def _prefix(need: Need) -> str:
     return "/" + parts[0] if parts else "/"
 
 
-@dataclass(frozen=True)
+@facts
 class UnroutedFacts(Facts):
     """ING001: the Ingress, the host, the path prefix no rule matches and the components that serve it."""
 
@@ -158,7 +158,7 @@ class UnroutedFacts(Facts):
     targets: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@facts
 class UnroutedWithBackendFacts(UnroutedFacts):
     """ING001: ... and the Service and Service port a new rule names (when the environment has that Service)."""
 
@@ -261,7 +261,7 @@ def _backend_for(env: Environment, component: Component | None) -> dict:
     return {"service": service.name, "service_port": chosen["port"]}
 
 
-@dataclass(frozen=True)
+@facts
 class MisroutedFacts(Facts):
     """ING002: the Ingress rule (path, Service) that sends a needed path elsewhere, and the components that serve it."""
 
@@ -329,7 +329,7 @@ class IngressPathMisrouted(Check):
                     )
 
 
-@dataclass(frozen=True)
+@facts
 class BackendFacts(Facts):
     """ING003: the Ingress and the Service (and port) its rule names that do not exist."""
 
@@ -411,7 +411,7 @@ _AFFINITY = "nginx.ingress.kubernetes.io/affinity"
 _WEBSOCKET_ONLY = re.compile(r"transports\s*:\s*\[\s*['\"`]websocket['\"`]\s*\]")
 
 
-@dataclass(frozen=True)
+@facts
 class SocketFacts(Facts):
     ingress: str
     path: str
@@ -527,7 +527,7 @@ def _most_pods(env: Environment, workload: Placed) -> int | None:
 
 
 # -- ING005 ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class RewriteFacts(Facts):
     ingress: str
     path: str

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
@@ -12,7 +11,7 @@ from tiketi_doctor.analysis.semver import intersects
 from tiketi_doctor.analysis.source import requirements
 from tiketi_doctor.analysis.workflows import workflows
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -42,7 +41,7 @@ def _image_package(ctx: ScanContext, step: NpmStep) -> PackageJson | None:
 
 
 # -- INS001 -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class BothSectionsFacts(Facts):
     """INS001: the package listed in both sections of one package.json, with both ranges."""
 
@@ -112,7 +111,7 @@ class DependencyInBothSections(Check):
 
 
 # -- INS002 -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class DevToolFacts(Facts):
     """INS002: the devDependency a build step or CMD needs, the command it provides, and where it runs."""
 
@@ -231,7 +230,7 @@ def _command_tools(words: list[str]) -> list[str]:
 
 
 # -- INS003 -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class LockFacts(Facts):
     """INS003: the package.json `npm ci` installs and its lockfile (None when there is none in the repository)."""
 
@@ -239,7 +238,7 @@ class LockFacts(Facts):
     lockfile: str | None
 
 
-@dataclass(frozen=True)
+@facts
 class NoLockFacts(LockFacts):
     """INS003: ... `npm ci` runs without it, at this place."""
 
@@ -247,7 +246,7 @@ class NoLockFacts(LockFacts):
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class StaleLockFacts(LockFacts):
     """INS003: ... it is out of sync: the packages it does not satisfy."""
 
@@ -441,7 +440,7 @@ def _find_workflow_ci(ctx: ScanContext) -> list[tuple[Location, str]]:
 
 
 # -- INS004 -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class LocalPackageFacts(Facts):
     """INS004: the `file:` dependency, where it points in the image, and the repository folder that holds it (if any)."""
 
@@ -520,7 +519,7 @@ class LocalPackageNotInImage(Check):
 _LEGACY_PEERS = re.compile(r"^\s*(legacy-peer-deps|force)\s*=\s*true\s*$", re.MULTILINE | re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@facts
 class PeerConflictFacts(Facts):
     """INS005: the lockfile and its first peer conflict: the package, the peer it wants in which range, and what is installed."""
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Iterable
 
 from tiketi_doctor.analysis.environments import manifest_files
 from tiketi_doctor.analysis.k8s import yaml_documents
 from tiketi_doctor.analysis.kustomize import kustomizations
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -150,7 +149,7 @@ def _dotted(json_path: tuple) -> str:
     return text or Msg("(top level)")
 
 
-@dataclass(frozen=True)
+@facts
 class SchemaFacts(Facts):
     """KUBE004: the field the schema refuses, and what is wrong with it: unknown (with the allowed
     names), of another type, missing, or a value out of its enum. Unset ones are left out of the params."""
@@ -166,7 +165,7 @@ class SchemaFacts(Facts):
         return {k: v for k, v in super().params().items() if v is not None or k == "field"}
 
 
-@dataclass(frozen=True)
+@facts
 class ApiVersionFacts(Facts):
     """KUBE005: the kind, the removed apiVersion, and the versions that serve it now."""
 

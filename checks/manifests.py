@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.environments import environments, pod_labels, selector_matches
 from tiketi_doctor.analysis.kustomize import Placed, kustomizations, leaves, render
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Severity
@@ -41,7 +41,7 @@ def _labels_of(placed: Placed) -> dict:
     return {} if labels is None else labels  # an empty OpenDict stays open
 
 
-@dataclass(frozen=True)
+@facts
 class SelectorFacts(Facts):
     """KUBE001: the workload, its selector and its pod template's labels (as written)."""
 
@@ -50,7 +50,7 @@ class SelectorFacts(Facts):
     labels: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@facts
 class ServiceSelectorFacts(Facts):
     """KUBE002: the Service, its selector, and the workload closest to it."""
 
@@ -59,7 +59,7 @@ class ServiceSelectorFacts(Facts):
     closest: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class KustomizeFacts(Facts):
     """KUBE003: the kustomization and what kustomize says is wrong."""
 

@@ -8,7 +8,7 @@ from tiketi_doctor import files as roles
 from tiketi_doctor.analysis.resolution import resolve_import
 from tiketi_doctor.analysis.source import js_module, source_files
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -263,7 +263,7 @@ def _at(path: str, node: Node, statement: Node) -> Location:
     return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, label=statement.text.decode().splitlines()[0][:120])
 
 
-@dataclass(frozen=True)
+@facts
 class ExportFacts(Facts):
     """MOD001: the import (file and line), the module it reads and the name it asks for."""
 

@@ -3,7 +3,6 @@ CORS allow-lists that leave out the host the frontend is served from."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis.environments import environments
@@ -13,7 +12,7 @@ from tiketi_doctor.analysis.ingress import IngressRoute, route_for, routes
 from tiketi_doctor.analysis.origins import CORS_KEY, allowed_origins, origin_host
 from tiketi_doctor.analysis.source import js_module, source_files
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -29,7 +28,7 @@ _CONDITIONS = {"if_statement", "ternary_expression", "conditional_expression"}
 _BRANCHES = {"if_statement": "condition", "ternary_expression": "condition", "conditional_expression": "condition"}
 
 
-@dataclass(frozen=True)
+@facts
 class OriginFacts(Facts):
     origin: str  # http://localhost:3005
     path: str  # the path the literal requests (/api/auth/login), "/" when none
@@ -150,7 +149,7 @@ def _dev_only(node: "Node") -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@facts
 class CorsFacts(Facts):
     variable: str
     allowed: tuple[str, ...]

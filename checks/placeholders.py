@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -21,7 +20,7 @@ _HOST_KEYS = {"host", "hosts", "hostname", "domain", "domains", "dnsnames", "ser
 _IMAGE_KEYS = {"image", "newname", "repository", "registry", "images", "tags"}
 
 
-@dataclass(frozen=True)
+@facts
 class PlaceholderFacts(Facts):
     """CFG001: the file and the key path (as strings) of the placeholder value."""
 

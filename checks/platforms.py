@@ -1,7 +1,6 @@
 """ARCH: an image built for one CPU architecture, scheduled only on nodes of another."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.environments import environments, workload_in
@@ -9,7 +8,7 @@ from tiketi_doctor.analysis.image import dockerfile_of
 from tiketi_doctor.analysis.k8s import partly_unknown
 from tiketi_doctor.analysis.kustomize import Placed
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -76,7 +75,7 @@ def node_arches(workload: Placed) -> tuple[set[str], tuple] | None:
     return allowed, spec + ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
 
 
-@dataclass(frozen=True)
+@facts
 class ArchFacts(Facts):
     component: str
     image_arch: str

@@ -8,7 +8,7 @@ from typing import ClassVar, Iterable
 
 from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, URL, PortPlace, places_of, port_places
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -59,7 +59,7 @@ class Place:
     via_name: str | None = None  # the port name a Service targetPort follows, when it is named
 
 
-@dataclass(frozen=True)
+@facts
 class PortFacts(Facts):
     """PORT001-005: the port the catalogue gives, and the places in one file that disagree with it."""
 
@@ -79,7 +79,7 @@ class PortFacts(Facts):
         return self.places[0].path if self.places else ""
 
 
-@dataclass(frozen=True)
+@facts
 class CollisionFacts(Facts):
     """PORT006: the port and the components that default to it in one network namespace."""
 

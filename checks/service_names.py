@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -46,7 +46,7 @@ class Address:
     loopback_ok: bool  # compose network_mode host/service: localhost is shared
 
 
-@dataclass(frozen=True)
+@facts
 class AddressFacts(Facts):
     """NET001: the setting, the host it names, and what was meant: a name (misspelt host), a
     port (localhost), or a scheme (the wrong protocol). Unset ones are left out of the params."""

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.skaffold import Artifact, PortForward, SkaffoldConfig, configs, deployed
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 
 
-@dataclass(frozen=True)
+@facts
 class ArtifactFacts(Facts):
     """SKF001: the Skaffold config and the artifact whose context folder does not exist."""
 
@@ -21,7 +20,7 @@ class ArtifactFacts(Facts):
     context: str
 
 
-@dataclass(frozen=True)
+@facts
 class ArtifactDockerfileFacts(ArtifactFacts):
     """SKF001: ... or whose Dockerfile, joined to the context, does not exist."""
 
@@ -118,7 +117,7 @@ class ArtifactPathMissing(Check):
         )
 
 
-@dataclass(frozen=True)
+@facts
 class ManifestEntryFacts(Facts):
     """SKF002: the Skaffold config and the manifest entry (as written) that matches nothing."""
 
@@ -182,7 +181,7 @@ class ManifestPathMissing(Check):
                 )
 
 
-@dataclass(frozen=True)
+@facts
 class ForwardFacts(Facts):
     """SKF003: the Skaffold config and the Service a portForward names."""
 
@@ -190,14 +189,14 @@ class ForwardFacts(Facts):
     service: str
 
 
-@dataclass(frozen=True)
+@facts
 class MissingServiceFacts(ForwardFacts):
     """SKF003: ... which no manifest defines in the forward's namespace."""
 
     namespace: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class MissingPortFacts(ForwardFacts):
     """SKF003: ... which does not expose the forwarded port."""
 
@@ -345,7 +344,7 @@ def _ports(data: dict) -> str:
     return ", ".join(ports) or Msg("none")
 
 
-@dataclass(frozen=True)
+@facts
 class OtherServiceFacts(Facts):
     """SKF004: the artifact, its context, and the folder named after its image (None when it is a copy of another artifact)."""
 

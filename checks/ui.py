@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Iterable
 
 from tiketi_doctor.analysis.frontend_routes import (
@@ -17,7 +16,7 @@ from tiketi_doctor.analysis.frontend_routes import (
     router,
 )
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts, Span
+from tiketi_doctor.check import Check, Facts, facts, Span
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -28,7 +27,7 @@ def _where(route: RoutePath) -> str:
     return f"{route.location.path}:{route.location.line}"
 
 
-@dataclass(frozen=True)
+@facts
 class HiddenLinkFacts(Facts):
     """UI001: the commented-out link, what brings it back, and the route and page it leads to."""
 
@@ -47,7 +46,7 @@ class HiddenLinkFacts(Facts):
     page_file: str | None = None
 
 
-@dataclass(frozen=True)
+@facts
 class UnroutedLinkFacts(Facts):
     """UI002: an active link whose path no route matches, and the routes there are."""
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis.image import package_json
 from tiketi_doctor.analysis.installs import script_call
 from tiketi_doctor.analysis.workflows import Step, Workflow, workflows
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
@@ -19,7 +18,7 @@ WORKFLOW_FOLDER = ".github/workflows/"
 
 
 # -- CI002 --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class IgnoredWorkflowFacts(Facts):
     """CI002: the workflow file GitHub does not load."""
 
@@ -74,7 +73,7 @@ class WorkflowIgnored(Check):
 
 
 # -- CI003 --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class MissingScriptFacts(Facts):
     """CI003: the workflow line that runs `npm run X`, the script and the package.json that lacks it."""
 
@@ -177,7 +176,7 @@ SCRIPT_INPUTS = {"script", "scripts", "run", "command", "commands", "cmd", "args
 DEFAULT_ENV = re.compile(r"^(GITHUB|RUNNER)_[A-Z_]+$")
 
 
-@dataclass(frozen=True)
+@facts
 class InputVariableFacts(Facts):
     """CI004: the `with:` input that names a shell variable, and the expression meant."""
 
@@ -271,7 +270,7 @@ _GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 _SHELLS = {"bash": "bash", "sh": "sh"}
 
 
-@dataclass(frozen=True)
+@facts
 class ShellErrorFacts(Facts):
     """CI005: the workflow line where ShellCheck's parser stops, its SC code and the job."""
 
@@ -377,7 +376,7 @@ def _shell_of(workflow: Workflow, step: Step) -> str | None:
 
 
 # -- CI006 --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@facts
 class PathFilterFacts(Facts):
     """CI006: the workflow, the Dockerfile it builds, and the build inputs its push `paths:` leave out."""
 

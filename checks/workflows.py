@@ -1,12 +1,11 @@
 """CI: GitHub Actions workflows that GitHub refuses to run."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.workflows import Workflow, workflow_files, workflows
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg
 from tiketi_doctor.model import Finding, Location, Severity
@@ -19,7 +18,7 @@ JOB_KEYS = {
 STEP_KEYS = {"id", "if", "name", "uses", "run", "working-directory", "shell", "with", "env", "continue-on-error", "timeout-minutes"}
 
 
-@dataclass(frozen=True)
+@facts
 class InvalidWorkflowFacts(Facts):
     """CI001: the workflow GitHub rejects, and the key path of the problem (empty for the whole file)."""
 

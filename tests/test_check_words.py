@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tiketi_doctor.check import WORD_FIELDS, Facts, template_fields
+from tiketi_doctor.check import WORD_FIELDS, Facts, dataclass_of, template_fields
 from tiketi_doctor.registry import load_registry
 
 from .conftest import ROOT
@@ -25,7 +25,7 @@ def _converted():
 
 
 def _known_fields(check) -> set[str]:
-    facts = check.Facts
+    facts = dataclass_of(check.Facts)
     names = {f.name for f in dataclasses.fields(facts)}
     names |= {n for n in dir(facts) if isinstance(getattr(facts, n, None), property)}
     return names | {"service"}
@@ -35,7 +35,7 @@ def _known_fields(check) -> set[str]:
 def test_a_converted_check_owns_every_word(check):
     missing = [f for f in WORD_FIELDS if not isinstance(getattr(check, f, None), str) or not getattr(check, f).strip()]
     assert missing == [], f"{check.code} lacks {missing}"
-    assert check.Facts is not None and issubclass(check.Facts, Facts) and dataclasses.is_dataclass(check.Facts), check.code
+    assert check.Facts is not None and issubclass(check.Facts, Facts) and dataclasses.is_dataclass(dataclass_of(check.Facts)), check.code
 
 
 @pytest.mark.parametrize("check", _converted(), ids=lambda c: c.code)

@@ -22,13 +22,39 @@ if TYPE_CHECKING:
 WORD_FIELDS = ("summary", "why", "example", "fix", "symptom", "fix_title")
 
 
+def facts(cls: type) -> type:
+    """`@dataclass(frozen=True)` for a Facts class, done when its first instance is made.
+
+    A run imports every check family it may run, and making a frozen dataclass costs about a
+    millisecond (its methods are generated and compiled); most facts classes never get an
+    instance in a run, since most checks find nothing. `Facts.__new__` (also taken by pickle and
+    copy) and `dataclass_of` turn the class into the dataclass it declares first."""
+    cls._dataclass_pending = True
+    return cls
+
+
+def dataclass_of(cls: type) -> type:
+    """The class as the dataclass it declares (see `facts`): the class itself, made complete."""
+    for klass in reversed(cls.__mro__):
+        if klass.__dict__.get("_dataclass_pending"):
+            del klass._dataclass_pending
+            dataclasses.dataclass(frozen=True)(klass)
+    return cls
+
+
 class Facts:
-    """Base of a check's typed facts: a frozen dataclass whose `params()` is `Finding.params`.
+    """Base of a check's typed facts: a frozen dataclass (declared with `@facts`) whose
+    `params()` is `Finding.params`.
 
     `Finding.params` stays the serialised form (JSON output, fingerprints and baselines use it);
     fixers and reporters read the typed facts with `SomeFacts.of(finding)`, which also rebuilds
     them from `params` when a finding was read back from JSON.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if "_dataclass_pending" in cls.__dict__ or any(k.__dict__.get("_dataclass_pending") for k in cls.__mro__):
+            dataclass_of(cls)
+        return super().__new__(cls)
 
     def params(self) -> dict[str, Any]:
         return _to_data(self)
@@ -45,7 +71,7 @@ class Facts:
 
     @classmethod
     def from_params(cls, data: dict[str, Any]):
-        return _from_data(cls, data)
+        return _from_data(dataclass_of(cls), data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +90,7 @@ class Span:
         return None if location is None else cls(**location.span())
 
 
-@dataclasses.dataclass(frozen=True)
+@facts
 class NoFacts(Facts):
     """For a check whose findings carry no facts (`params` is empty): its words use only `{service}`."""
 
@@ -80,6 +106,8 @@ def _to_data(value: Any) -> Any:
 
 
 def _from_data(kind: Any, data: Any) -> Any:
+    if isinstance(kind, type) and issubclass(kind, Facts):
+        dataclass_of(kind)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind) and isinstance(data, dict):
         hints = typing.get_type_hints(kind)
         names = {f.name for f in dataclasses.fields(kind) if f.init}
@@ -91,6 +119,8 @@ def _from_data(kind: Any, data: Any) -> Any:
         return tuple(items) if origin is tuple else items
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         for arg in typing.get_args(kind):
+            if isinstance(arg, type) and issubclass(arg, Facts):
+                dataclass_of(arg)
             if dataclasses.is_dataclass(arg) and isinstance(data, dict):
                 return _from_data(arg, data)
     return data

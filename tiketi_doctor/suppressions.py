@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .check import Check, Facts
+from .check import Check, Facts, facts
 from .i18n import Msg
 from .model import Finding, Location, Report, Severity, Suppression
 from .parsing.javascript import SOURCE_SUFFIXES
@@ -53,7 +53,7 @@ _HTML_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 _HASH_SUFFIXES = (".yaml", ".yml", ".sh", ".bash", ".ps1", ".psm1", ".toml", ".conf", ".cfg", ".ini", ".txt")
 
 
-@dataclass(frozen=True)
+@facts
 class PragmaFacts(Facts):
     """SRC004: the pragma as written."""
 

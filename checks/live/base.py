@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.catalogue import Component
-from tiketi_doctor.check import Check, Facts
+from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
 
@@ -87,7 +87,7 @@ class AbsorbedFinding:
     location: str
 
 
-@dataclass(frozen=True)
+@facts
 class LiveFacts(Facts):
     """What every live finding names: the Deployment and, for a pod symptom, the pod, container and state,
     and the static findings it absorbs. Each check adds its own facts; a fact a finding does not have is

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis.frontend_calls import frontend_api
 from tiketi_doctor.catalogue import Component
+from tiketi_doctor.check import facts
 from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Severity
 from tiketi_doctor.remediation import rebuild_commands
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 # -- CL009 / CL010: HTTP -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@facts
 class HealthFacts(LiveFacts):
     """CL009: the health route and the HTTP status it answered (None: no answer)."""
 
@@ -32,7 +33,7 @@ class Call:
     path: str
 
 
-@dataclass(frozen=True)
+@facts
 class RouteFacts(LiveFacts):
     """CL010: the frontend's calls the running gateway answers 404, and whether the repository routes them."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
+from tiketi_doctor.check import facts
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands, rebuild_commands
@@ -34,7 +35,7 @@ _NC_TARGET = re.compile(r"\b(?:nc|ncat|netcat)\b[^;|&]*?\s(?P<host>[a-z][\w.-]*)
 
 # -- the facts of each check (see base.LiveFacts) -----------------------------------------------------
 
-@dataclass(frozen=True)
+@facts
 class CrashFacts(LiveFacts):
     """CL001: the log signature and its facts, and what the explanation found (module, file, variable, address...)."""
 
@@ -54,7 +55,7 @@ class CrashFacts(LiveFacts):
     image_older_than_repository: bool = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class ImageFacts(LiveFacts):
     """CL002: the image the pod asks for, its pull policy, the kind cluster and the catalogue's image."""
 
@@ -64,7 +65,7 @@ class ImageFacts(LiveFacts):
     expected_image: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class PullFacts(LiveFacts):
     """CL012: the image, what the registry answered (unauthorized, not-found, platform) and the pull credentials."""
 
@@ -75,14 +76,14 @@ class PullFacts(LiveFacts):
     service_account: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class OomFacts(LiveFacts):
     """CL003: the container's memory limit in the cluster."""
 
     memory_limit: str | None = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class SchedulingFacts(LiveFacts):
     """CL004: the container's resource requests and the scheduler's message."""
 
@@ -90,7 +91,7 @@ class SchedulingFacts(LiveFacts):
     scheduling_message: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class InitFacts(LiveFacts):
     """CL005: the address the init container waits for and the component behind it."""
 
@@ -98,7 +99,7 @@ class InitFacts(LiveFacts):
     dependency: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class ProbeFacts(LiveFacts):
     """CL006: the port the probe uses, the one the app says it listens on, env PORT and the catalogue's port."""
 
@@ -108,7 +109,7 @@ class ProbeFacts(LiveFacts):
     catalogue_port: int | None = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class ConfigErrorFacts(LiveFacts):
     """CL007: the missing key and the object (Kind/name) it should be in."""
 
@@ -116,7 +117,7 @@ class ConfigErrorFacts(LiveFacts):
     object: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class MissingObjectFacts(LiveFacts):
     """CL013: the missing object (Kind/name) and the Deployments that reference it."""
 
@@ -124,7 +125,7 @@ class MissingObjectFacts(LiveFacts):
     workloads: tuple[str, ...] = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class RestartFacts(LiveFacts):
     """CL008: how often the container restarted."""
 

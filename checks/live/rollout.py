@@ -3,10 +3,10 @@ Application that deploys the namespace is in sync with Git and healthy."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tiketi_doctor.analysis import k8s
+from tiketi_doctor.check import facts
 from tiketi_doctor.i18n import Joined, Msg, N_
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import reapply_commands
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tiketi_doctor.cluster.context import LiveContext, Workload
 
 
-@dataclass(frozen=True)
+@facts
 class NotRunningFacts(LiveFacts):
     """CL011: the replicas in the cluster (None: no Deployment) and in the repository's manifest."""
 
@@ -25,7 +25,7 @@ class NotRunningFacts(LiveFacts):
     manifest_replicas: int | None = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class ArgoFacts(LiveFacts):
     """CL014: the Application, its sync and health status, and its source path in Git."""
 
@@ -35,7 +35,7 @@ class ArgoFacts(LiveFacts):
     source_path: str = UNSET
 
 
-@dataclass(frozen=True)
+@facts
 class FightFacts(LiveFacts):
     """CL015: the HPA, the self-healing Application, and the replica counts of Git and of the HPA."""
 
