@@ -55,3 +55,11 @@ def test_a_token_of_an_unimported_family_is_still_known_and_an_unknown_one_refus
     assert exit_line in ("exit 0", "exit 1")
     _, exit_line = _families_imported("--select", "DEP", "--ignore", "KUBE999")
     assert exit_line == "exit 2"
+
+
+def test_a_static_check_imports_no_live_check_and_still_knows_their_codes():
+    modules, exit_line = _families_imported()
+    assert exit_line in ("exit 0", "exit 1")
+    assert "checks.ports" in modules and not [m for m in modules if m.startswith("checks.live")]
+    _, exit_line = _families_imported("--ignore", "CL001")  # a live code is still a known token
+    assert exit_line in ("exit 0", "exit 1")

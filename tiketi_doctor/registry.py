@@ -68,6 +68,10 @@ class Registry:
         return [c for c in self.select(select, ignore) if c.scope != "input" and c.live == live]
 
 
+# The code prefix of the live checks (checks.live): a run without --live does not import them.
+LIVE_LETTERS = "CL"
+
+
 def matches(code: str, token: str) -> bool:
     """A token selects a code exactly or as a prefix (`DEP` selects DEP001...)."""
     token = token.strip().upper()

@@ -15,7 +15,7 @@ from ..check import Check
 from ..engine import scan
 from ..i18n import Msg
 from ..model import Fix, Report, RunStatus, Severity
-from ..registry import Registry, RegistryError, load_registry, matches
+from ..registry import LIVE_LETTERS, Registry, RegistryError, load_registry, matches
 from ..reporters import CARRIES_FIXES, REPORT_SUFFIXES, render, report_format, write_report
 from ..suppressions import BaselineError, apply_baseline, load_baseline, refuse
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, InternalError, UsageError, error, exit_for, print_catalogue_error, split_codes, write_output
@@ -140,7 +140,10 @@ def scan_repository(options: ScanOptions, registry: Registry | None = None, cata
     injected = registry is not None
     if registry is None:
         try:
-            registry = load_registry(select=selected, ignore=ignored)  # families ruled out are not imported
+            # Families ruled out are not imported; without --live, neither are the live checks
+            # (the live part loads them itself).
+            static_only = [] if getattr(options, "live", None) is not None else [LIVE_LETTERS]
+            registry = load_registry(select=selected, ignore=ignored + static_only)
         except RegistryError as exc:
             raise InternalError(str(exc)) from None
     for token in selected + ignored:
