@@ -40,20 +40,21 @@ def _finding(console: Console, finding: Finding, lang: str | None = None) -> Non
     label.append(str(finding.location), style="blue")
     console.print(label)
     width = console.width
-    _block(console, mask(localize(finding.message, lang)), "", width)
+    lines = _block(mask(localize(finding.message, lang)), "", width)
     if finding.root_cause:
-        _block(console, mask(localize(finding.root_cause, lang)), "dim", width, localize(Msg("why: "), lang))
+        lines += _block(mask(localize(finding.root_cause, lang)), "dim", width, localize(Msg("why: "), lang))
     for loc in finding.related[:MAX_RELATED]:
         tail = f"  {loc.label}" if loc.label else ""
-        _block(console, mask(f"{loc}{tail}"), "dim", width, localize(Msg("also: "), lang))
+        lines += _block(mask(f"{loc}{tail}"), "dim", width, localize(Msg("also: "), lang))
     if len(finding.related) > MAX_RELATED:
-        _block(console, localize(Msg("… and {count} more places", count=len(finding.related) - MAX_RELATED), lang), "dim", width)
+        lines += _block(localize(Msg("… and {count} more places", count=len(finding.related) - MAX_RELATED), lang), "dim", width)
+    # One print for the block: rich's print pipeline, not the text, is what costs per call.
+    console.print(Text("\n").join(lines), soft_wrap=True)
 
 
-def _block(console: Console, text: str, style: str, width: int, lead: str = "") -> None:
+def _block(text: str, style: str, width: int, lead: str = "") -> list[Text]:
     """A paragraph with a hanging indent, so each finding reads as one block."""
-    for line in _wrap(text, width - 1, INDENT + lead, INDENT + " " * _cells(lead)):
-        console.print(Text(line, style=style), soft_wrap=True)
+    return [Text(line, style=style) for line in _wrap(text, width - 1, INDENT + lead, INDENT + " " * _cells(lead))]
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
