@@ -302,3 +302,31 @@ def test_an_index_computed_again_with_the_same_value_keeps_its_users(tmp_path, m
     added.write_text("module.exports = { peer: 'http://svc-0001:9999' };\n")  # a port the index now holds
     cold, warm = _scans(root, folder)
     assert _result(warm) == _result(cold)
+
+
+def test_the_pragma_scan_reads_a_file_again_only_when_its_stat_changed(tmp_path, monkeypatch):
+    """Inline-ignore pragmas are looked for in every text file; the cache keeps each file's
+    pragmas by its stat, so an unchanged file no check reads is not read again for them."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # the files below were all written before the scans start
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    extra = root / "services" / "auth-service" / "src" / "unused.js"
+    extra.write_text("// tiketi-doctor: ignore[DEP001]\nmodule.exports = {};\n")
+    checks = load_registry().runnable(select=["SRC"])  # no check reads unused.js
+    reads: list[str] = []
+
+    def counted(path, *args, **kwargs):
+        reads.append(os.path.basename(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr("tiketi_doctor.suppressions.open", counted, raising=False)
+
+    def codes() -> list[tuple[str, str]]:
+        catalogue = find_catalogue(root)
+        report = scan(root, catalogue, checks, cache=RunCache(tmp_path / "cache", root.resolve(), b"tool" + catalogue_fingerprint(catalogue)))
+        return [(f.code, f.location.path) for f in report.findings if f.code == "SRC004"]
+
+    pragma = ("SRC004", "services/auth-service/src/unused.js")
+    assert codes() == [pragma] and reads.count("unused.js") == 1
+    assert codes() == [pragma] and reads.count("unused.js") == 1  # taken from the table, not read
+    extra.write_text("// tiketi-doctor: ignore[DEP001] -- the file is generated, nothing requires it\nmodule.exports = {};\n")
+    assert codes() == [] and reads.count("unused.js") == 2  # its stat changed: read again

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 
 from .repo import RepoView, digest, stat_signature, too_big
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"tiketi-doctor run cache %d\n" % FORMAT
 ENV_DIR = "TIKETI_DOCTOR_CACHE_DIR"
 # A file whose stat is this recent when read may change again within the same clock tick without
@@ -123,6 +123,8 @@ def catalogue_fingerprint(catalogue: object) -> bytes:
 # nodes:    analyses (memo entries): (key ids it read, node ids it used); a node only uses earlier ones
 # runs:     (check code, component or None) -> (key ids, node ids, findings, CheckRun)
 # problems: (key id, finding) for the input problems (unreadable, malformed files)
+# pragmas:  path -> (stat signature, its inline-ignore pragmas) of every text file the pragma scan
+#           looked at: an unchanged file is not read again for them
 # cutoffs:  node id -> (its memo key, pickled; a digest of its value, pickled) for analyses used by
 #           many runs: when such an analysis computed again gives the same value, the runs that
 #           depend on it through that analysis alone are still taken (an edit of a comment does not
@@ -139,6 +141,7 @@ class Stored:
     runs: dict
     problems: list
     cutoffs: dict = field(default_factory=dict)
+    pragmas: dict = field(default_factory=dict)
 
 
 class Warm:
@@ -337,12 +340,23 @@ class RunCache:
         with suppress(OSError):
             self.file.unlink()
 
-    def save(self, ctx: Any, warm: Warm) -> None:
-        """Record the runs of this scan (those that did not raise) and the reused ones still valid."""
+    def scan_pragmas(self, repo: RepoView, warm: Warm) -> tuple[list, dict]:
+        """The repository's inline-ignore pragmas, and the table to store: files whose stat the
+        stored table still shows are not read again."""
+        from .suppressions import scan_pragmas
+
+        table: dict = {}
+        known = warm.stored.pragmas if warm.stored is not None else None
+        return scan_pragmas(repo, known, table, self.started_ns - RACY_NS), table
+
+    def save(self, ctx: Any, warm: Warm, pragmas: dict | None = None) -> None:
+        """Record the runs of this scan (those that did not raise) and the reused ones still valid,
+        and the pragma table of `scan_pragmas`."""
         from .model import RunStatus
 
         fresh = {k: v for k, v in ctx.check_reads.items() if k not in warm.taken}
-        if not fresh and not warm.changed:
+        pragmas = pragmas if pragmas is not None else (warm.stored.pragmas if warm.stored is not None else {})
+        if not fresh and not warm.changed and warm.stored is not None and pragmas == warm.stored.pragmas:
             return  # everything was reused: the file already says all of it
         writer = _Writer(warm, self.started_ns)
         writer.deps = ctx.memo_deps
@@ -375,7 +389,7 @@ class RunCache:
                 seen.add((finding.code, path))
                 problems.append((writer.index[path], finding))
         cutoffs = writer.cutoffs(ctx, runs, stored)
-        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems, cutoffs))
+        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems, cutoffs, pragmas))
 
     def _write(self, stored: Stored) -> None:
         try:
@@ -538,6 +552,8 @@ def _well_formed(stored: Stored) -> bool:
             if any(not 0 <= k < count for k in reads) or any(not 0 <= n < nodes for n in uses) or not isinstance(findings, list):
                 return False
         if any(not 0 <= n < nodes for n in stored.cutoffs):
+            return False
+        if not isinstance(stored.pragmas, dict) or any(not isinstance(v, tuple) or not isinstance(v[1], list) for v in stored.pragmas.values()):
             return False
         return all(0 <= k < count for k, _ in stored.problems)
     except (TypeError, ValueError, AttributeError):

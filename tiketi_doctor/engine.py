@@ -81,9 +81,12 @@ def scan(
     findings.extend(_input_problems(ctx, reuse, warm))
     if reuse is not None:
         reuse.carry_to(ctx)
+    pragmas = None
     if warm is not None and cache is not None:
-        cache.save(ctx, warm)  # before ignores and fixes are attached to the findings
-    findings, suppressed = _apply_ignores(findings, catalogue, repo)
+        # The pragma scan reads every text file: the cache keeps each file's pragmas by its stat.
+        pragmas, table = cache.scan_pragmas(repo, warm)
+        cache.save(ctx, warm, table)  # before ignores and fixes are attached to the findings
+    findings, suppressed = _apply_ignores(findings, catalogue, repo, pragmas)
     findings.sort(key=Finding.sort_key)
     return Report(
         root=str(root),
@@ -175,12 +178,12 @@ def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> Chec
     )
 
 
-def _apply_ignores(findings: list[Finding], catalogue: Catalogue, repo: RepoView | None = None) -> tuple[list[Finding], list[Finding]]:
+def _apply_ignores(findings: list[Finding], catalogue: Catalogue, repo: RepoView | None = None, pragmas: list | None = None) -> tuple[list[Finding], list[Finding]]:
     """Split findings into (reported, suppressed) by catalogue ignores and inline pragmas (each with a reason).
 
     Suppressed findings are kept, with their `suppression`, for the reporters to count and show.
     """
-    return apply_ignores(findings, catalogue, repo)
+    return apply_ignores(findings, catalogue, repo, pragmas)
 
 
 def scan_live(report: Report, checks: list[Check], ctx: ScanContext) -> list[Finding]:

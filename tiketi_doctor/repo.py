@@ -10,6 +10,7 @@ import bisect
 import errno
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ T = TypeVar("T")
 SKIPPED_DIRS = frozenset(
     {".git", "node_modules", "build", "dist", ".venv", "venv", "__pycache__", ".next", "coverage", ".tiketi-doctor"}
 )
+# A path that names ".." or a skipped folder anywhere (a substring test, as a first filter).
+_MAY_SKIP = re.compile("|".join(re.escape(name) for name in sorted(SKIPPED_DIRS | {".."})))
 BINARY_SNIFF = 8192
 
 # Input-problem codes; documented in tiketi_doctor/input_problems.py.
@@ -63,6 +66,7 @@ class RepoView:
         self, root: Path, overlay: dict[str, str] | None = None, exclude: tuple[str, ...] = (), max_bytes: int | None = None
     ):
         self.root = root.resolve()
+        self._root_text = str(self.root)
         self.max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
         self.overlay = dict(overlay or {})
         # Globs (catalogue `exclude`) of paths never listed: backups, legacy copies.
@@ -202,7 +206,7 @@ class RepoView:
 
     @staticmethod
     def _may_skip(rel: str) -> bool:
-        return ".." in rel or any(name in rel for name in SKIPPED_DIRS)
+        return _MAY_SKIP.search(rel) is not None
 
     def _file_set(self) -> set[str]:
         if self._files_set is None:
@@ -332,7 +336,7 @@ class RepoView:
             if rel in self._special:
                 return ("special", self._special[rel])
             if rel not in self._links and not self._blocked:
-                return ("file", os.path.join(self.root, rel))
+                return ("file", os.path.join(self._root_text, rel))
         elif rel in self._dirs:
             return DIR_STATE
         elif not (self._blocked or self._links or self.overlay or self._may_skip(rel)):

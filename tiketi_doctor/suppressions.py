@@ -18,6 +18,7 @@ reporter can count and show it. `--strict` (`refuse`) puts them all back, marked
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,30 +137,54 @@ def parse_pragmas(path: str, text: str) -> list[Pragma]:
     return found
 
 
-def scan_pragmas(repo: "RepoView") -> list[Pragma]:
-    """Every pragma in the repository's text files (read directly: a pragma scan never reports input problems)."""
+def scan_pragmas(repo: "RepoView", known: dict | None = None, record: dict | None = None, racy_before_ns: int = 0) -> list[Pragma]:
+    """Every pragma in the repository's text files (read directly: a pragma scan never reports input problems).
+
+    With `known` (path -> (stat signature, its pragmas), from the run cache), a file whose stat is
+    unchanged is not read again; `record` receives that table for this scan (files whose stat was
+    taken before `racy_before_ns` only: a file changed within the same clock tick may not show it)."""
+    from .repo import stat_signature
+
     pragmas: list[Pragma] = []
     for rel in repo.walk():
         if not comment_patterns(rel):
             continue
+        found: list[Pragma] | None = None
+        signature = None
         if rel in repo.overlay:
-            text = repo.overlay[rel]
-        elif (known := _as_read(repo.cached(rel))) is not None:
-            if "tiketi-doctor:" not in known or len(known.encode("utf-8")) > MAX_PRAGMA_FILE:
-                continue
-            text = known
+            found = parse_pragmas(rel, repo.overlay[rel])
+        elif (text := _as_read(repo.cached(rel))) is not None:
+            if "tiketi-doctor:" in text and len(text.encode("utf-8")) <= MAX_PRAGMA_FILE:
+                found = parse_pragmas(rel, text)
+            else:
+                found = []
+            recorded = repo.digests.get(rel) if repo.digests else None
+            signature = recorded[0] if recorded else None
         else:
-            path = repo.inside(rel)
+            seen = repo.state(rel)  # a listed regular file's absolute path, without pathlib per file
+            path = seen[1] if seen[0] == "file" else repo.inside(rel)
             try:
-                if path is None or path.stat().st_size > MAX_PRAGMA_FILE:
-                    continue
-                data = path.read_bytes()
+                info = os.stat(path) if path is not None else None
             except OSError:
+                info = None
+            if info is None:
                 continue
-            if PRAGMA_MARK not in data:
-                continue
-            text = data.decode("utf-8", errors="replace")
-        pragmas.extend(parse_pragmas(rel, text))
+            signature = stat_signature(info)
+            earlier = known.get(rel) if known else None
+            if earlier is not None and earlier[0] == signature:
+                found = earlier[1]
+            elif info.st_size > MAX_PRAGMA_FILE:
+                found = []
+            else:
+                try:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    continue
+                found = parse_pragmas(rel, data.decode("utf-8", errors="replace")) if PRAGMA_MARK in data else []
+        if record is not None and signature is not None and signature[1] < racy_before_ns and signature[2] < racy_before_ns:
+            record[rel] = (signature, found)
+        pragmas.extend(found)
     return pragmas
 
 
@@ -193,14 +218,16 @@ def pragma_problem(pragma: Pragma) -> Finding:
 
 
 def apply_ignores(
-    findings: list[Finding], catalogue: "Catalogue", repo: "RepoView | None"
+    findings: list[Finding], catalogue: "Catalogue", repo: "RepoView | None", pragmas: list[Pragma] | None = None
 ) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (reported, suppressed) by catalogue ignores and inline pragmas.
+    """Split findings into (reported, suppressed) by catalogue ignores and inline pragmas (those
+    given, else those `scan_pragmas` finds in `repo`).
 
     Pragmas without a reason or a code become SRC004 findings of their own.
     """
     ignores = {c.name: (c, c.ignores) for c in catalogue.components if c.ignores}
-    pragmas = scan_pragmas(repo) if repo is not None else []
+    if pragmas is None:
+        pragmas = scan_pragmas(repo) if repo is not None else []
     valid = [p for p in pragmas if p.valid]
     reported: list[Finding] = []
     suppressed: list[Finding] = []
