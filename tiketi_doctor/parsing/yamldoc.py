@@ -17,6 +17,7 @@ from . import templates
 from .templates import OPEN_MARKER, TOKEN_PREFIX, OpenDict, Unknown
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
 
 Path = tuple  # a JSON path: keys and list indexes
 
@@ -223,6 +224,8 @@ def _scalar(node: yaml.ScalarNode, ctor, doc: YamlDoc | None = None) -> Any:
         if unknown is not None:
             unknown.quoted = node.style in ("'", '"')
             return unknown
+    if node.tag == _STR:
+        return text  # what SafeConstructor.construct_yaml_str gives, without its machinery per scalar
     try:
         return ctor.construct_object(node, deep=True)
     except yaml.YAMLError:
