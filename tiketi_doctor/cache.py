@@ -239,7 +239,7 @@ class Warm:
 
     def problems(self) -> list:
         """The input problems of files the reused runs depend on (they do not read them again)."""
-        if not self.taken or self.stored is None:
+        if not self.taken or self.stored is None or not self.stored.problems:
             return []
         stored = self.stored
         needed: set[int] = set()
@@ -541,21 +541,25 @@ class _Writer:
 
 def _well_formed(stored: Stored) -> bool:
     """The tables agree with each other (a file that passed its digest but is not ours is refused)."""
+
+    def within(ids, limit: int) -> bool:  # min/max run in C: the tables hold some 100,000 ids
+        return not ids or (min(ids) >= 0 and max(ids) < limit)
+
     try:
         count, nodes = len(stored.keys), len(stored.nodes)
         if not (len(stored.states) == len(stored.stats) == count):
             return False
         for position, (reads, uses) in enumerate(stored.nodes):
-            if any(not 0 <= k < count for k in reads) or any(not 0 <= n < position for n in uses):
+            if not within(reads, count) or not within(uses, position):
                 return False
         for reads, uses, findings, _run in stored.runs.values():
-            if any(not 0 <= k < count for k in reads) or any(not 0 <= n < nodes for n in uses) or not isinstance(findings, list):
+            if not within(reads, count) or not within(uses, nodes) or not isinstance(findings, list):
                 return False
-        if any(not 0 <= n < nodes for n in stored.cutoffs):
+        if not within(list(stored.cutoffs), nodes):
             return False
         if not isinstance(stored.pragmas, dict) or any(not isinstance(v, tuple) or not isinstance(v[1], list) for v in stored.pragmas.values()):
             return False
-        return all(0 <= k < count for k, _ in stored.problems)
+        return within([k for k, _ in stored.problems], count)
     except (TypeError, ValueError, AttributeError):
         return False
 

@@ -174,7 +174,7 @@ def _run(check: Check, ctx: ScanContext, component, sink: list[Finding]) -> Chec
     else:
         status = RunStatus.PASSED
     return CheckRun(
-        check.code, subject, status, time.perf_counter() - started, len(produced), Joined(undecided, "; ")
+        check.code, subject, status, time.perf_counter() - started, len(produced), Joined(undecided, "; ") if undecided else ""
     )
 
 

@@ -57,7 +57,9 @@ class Msg(str):
         return _format(translate(self.template, lang), self.params, lang)
 
     def __reduce__(self):
-        return (_rebuild, (self.template, self.params))
+        # The English text goes along: reading a message back (the run cache holds thousands)
+        # must not format every template again.
+        return (_restore, (str.__str__(self), self.template, self.params))
 
     def to_data(self) -> dict[str, Any]:
         """The message as JSON-ready data ({"template", "params"}); `from_data` reads it back."""
@@ -97,8 +99,12 @@ class Literal(str):
         return (Literal, (str.__str__(self),))
 
 
-def _rebuild(template: str, params: dict[str, Any]) -> Msg:
-    return Msg(template, **params)
+def _restore(text: str, template: str, params: dict[str, Any]) -> Msg:
+    """A pickled message: its English text as it was formatted, its template and parameters."""
+    self = str.__new__(Msg, text)
+    self.template = template
+    self.params = params
+    return self
 
 
 def localize(value: Any, lang: str | None = None) -> str:
