@@ -191,7 +191,7 @@ def _scan_with_fixes(options: ScanOptions, catalogue: Catalogue, checks: list[Ch
     from ..repo import RepoView
 
     repo = RepoView(options.path, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
-    ctx = FixContext(repo, catalogue, FixOptions())
+    ctx = FixContext(repo, catalogue, FixOptions(), track_reads=cache is not None)
     report = scan(options.path, catalogue, checks, context=ctx, cache=cache)
     try:
         fixers = load_fixers()

@@ -18,8 +18,10 @@ class FixOptions:
 
 
 class FixContext(ScanContext):
-    def __init__(self, repo: RepoView, catalogue: Catalogue, options: FixOptions):
-        super().__init__(repo, catalogue, track_reads=True)  # the next round re-runs only what the fixes touch
+    def __init__(self, repo: RepoView, catalogue: Catalogue, options: FixOptions, track_reads: bool = True):
+        # Tracking reads lets the planner's next round re-run only what the fixes touch (and the
+        # run cache record what each run read); a single pass without a cache needs none of it.
+        super().__init__(repo, catalogue, track_reads=track_reads)
         self.options = options
 
     def current_text(self, path: str) -> str | None:
