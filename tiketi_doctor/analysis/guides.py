@@ -128,7 +128,11 @@ def _read_all(ctx: ScanContext, patterns: tuple[str, ...], markdown: bool) -> li
         if source is None:
             continue
         if markdown or path.lower().endswith((".md", ".markdown")):
-            found.append(read_markdown(path, source.text, source.crlf))
+            # Through the shared parses: discovery reads the guides before the checks do, in a
+            # view of its own, and a CommonMark parse is the costly part of reading one.
+            guide = ctx.repo.parsed("markdown-guide", path, lambda f: read_markdown(f.path, f.text, f.crlf))
+            if guide is not None:
+                found.append(guide)
         else:
             kind = SCRIPT_KINDS.get(posixpath.splitext(path)[1].lower(), "shell")
             lines = source.text.splitlines()
