@@ -64,7 +64,10 @@ def test_every_shown_fix_applies_to_the_files_as_they_are():
 def test_refused_and_breaking_fixes_are_not_shown(tmp_path):
     root = tmp_path / "tiketi"
     shutil.copytree(EXAMPLE, root)
-    report = _attached(root)
+    catalogue = find_catalogue(root)
+    ctx = FixContext(RepoView(root, exclude=catalogue.exclude), catalogue, FixOptions())
+    report = scan(root, catalogue, load_registry().runnable(), context=ctx)
+    attach_fixes(ctx, report, load_fixers())
     target = next(f for f in report.findings if f.fix is not None)
     package = "services/auth-service/package.json"
     text = (root / package).read_text(encoding="utf-8")
@@ -83,8 +86,10 @@ def test_refused_and_breaking_fixes_are_not_shown(tmp_path):
         return Fix("fine", (TextEdit(package, (1, 1), (1, 2), "{", "{"),))
 
     for fixer, shown in ((breaking, False), (unsafe, False), (stale, False), (fine, True)):
-        again = _attached(root, {target.code: fixer})
-        fixed = [f for f in again.findings if f.code == target.code and f.fix is not None]
+        for finding in report.findings:
+            finding.fix = None
+        attach_fixes(ctx, report, {target.code: fixer})
+        fixed = [f for f in report.findings if f.code == target.code and f.fix is not None]
         assert bool(fixed) is shown, fixer.__name__
 
 

@@ -48,7 +48,9 @@ def _plans(root: Path, monkeypatch) -> tuple[dict, dict]:
 
 def _repositories() -> list[tuple[str, str]]:
     found = [("example", "tiketi"), ("example", "shop")]
-    found += [("case", p.relative_to(FIX_CASES).as_posix()) for p in sorted(FIX_CASES.glob("*/*")) if (p / "expected.yaml").is_file()]
+    # Every fix case too, in the slow tier: the examples exercise most fixers in the default loop.
+    found += [pytest.param("case", p.relative_to(FIX_CASES).as_posix(), marks=pytest.mark.slow)
+              for p in sorted(FIX_CASES.glob("*/*")) if (p / "expected.yaml").is_file()]
     return found + [pytest.param("generated", "30", marks=pytest.mark.slow)]  # a generated 30-service monorepo
 
 

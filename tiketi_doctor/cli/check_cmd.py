@@ -31,7 +31,7 @@ class ScanOptions:
     ignore: list[str] = field(default_factory=list)
     baseline: Path | None = None
     strict: bool = False
-    # Plan the fixes (nothing is written) so that the outputs can show them as diffs and replacements.
+    # Give each finding its fix (nothing is written) so that the outputs can show them as diffs and replacements.
     with_fixes: bool = False
     # --max-file-size: overrides the catalogue's max_file_bytes.
     max_file_bytes: int | None = None
