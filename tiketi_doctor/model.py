@@ -7,21 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-
-class Severity(str, Enum):
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    def at_least(self, other: "Severity") -> bool:
-        return self.rank >= other.rank
-
-
-_RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+from .severity import Severity  # its own module: the command line offers --fail-on without the model
 
 
 @dataclass(frozen=True)

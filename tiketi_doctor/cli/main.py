@@ -8,7 +8,7 @@ from typing import Any, List, Optional
 import typer
 
 from .. import __version__
-from ..model import Severity
+from ..severity import Severity
 from ..reporters import FORMATS
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from importlib import import_module
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
-from ..model import Report
+if TYPE_CHECKING:
+    from ..model import Report
 
 # format name -> module defining `render(report, out, *, color: bool, lang: str) -> None`
 FORMATS = {
