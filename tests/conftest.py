@@ -2,12 +2,31 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
-import pytest
 
-from tests.fakekube.fixtures import fake_kube, fake_kubeconfig  # noqa: F401
+def _keep_bytecode() -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as on some CI machines), every test worker and every
+    interpreter a test starts would compile the tool's modules again, seconds per run. Their
+    bytecode goes to a cache folder outside the tree instead (PYTHONPYCACHEPREFIX), for this
+    process and those it starts; the tree stays free of bytecode as the setting wants."""
+    if not sys.dont_write_bytecode:
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    prefix = os.environ.get("PYTHONPYCACHEPREFIX") or os.path.join(base, "tiketi-doctor-tests", "bytecode")
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_keep_bytecode()
+
+import pytest  # noqa: E402
+
+from tests.fakekube.fixtures import fake_kube, fake_kubeconfig  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "tiketi"
@@ -20,7 +39,7 @@ CASES = Path(__file__).resolve().parent / "checks"
 _TIERS = {
     "docker": "builds or runs images with a real Docker engine (skipped without one)",
     "browser": "renders pages in headless Chromium (skipped without it)",
-    "slow": "inherently slow: npm installs, big generated inputs, fuzz corpora (run by .ci/run)",
+    "slow": "inherently slow: npm installs, big generated inputs, fuzz corpora, fresh interpreters and kubectl processes (run by .ci/run)",
 }
 
 # Case folders are repositories read by the tests, not test modules: not walking their thousand
@@ -147,11 +166,16 @@ def build_case(case: Path, target: Path) -> Path:
     return target
 
 
+_run_caches = iter(range(1 << 30))
+
+
 @pytest.fixture(autouse=True)
 def _private_run_cache(tmp_path_factory, monkeypatch):
     """Each test has its own run cache (tiketi_doctor.cache): no test takes over runs that another
-    test recorded, perhaps with a check patched to behave differently."""
-    monkeypatch.setenv("TIKETI_DOCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("run-cache")))
+    test recorded, perhaps with a check patched to behave differently. The folder is made only by a
+    scan that writes to it."""
+    folder = tmp_path_factory.getbasetemp() / "run-caches" / str(next(_run_caches))
+    monkeypatch.setenv("TIKETI_DOCTOR_CACHE_DIR", str(folder))
     # Terminal output wraps at COLUMNS; pytest-xdist workers set it to 80, a plain run leaves it
     # unset (120): one width for every test, however the suite is run.
     monkeypatch.setenv("COLUMNS", "120")

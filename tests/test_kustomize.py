@@ -185,6 +185,7 @@ def _without_renderer(facts: dict) -> dict:
     return {name: ({k: v for k, v in f.items() if k != "renderer"} if f else f) for name, f in facts.items()}
 
 
+@pytest.mark.slow  # runs kubectl
 @needs_kubectl
 def test_kubectl_renders_the_overlays_and_keeps_source_lines(repo):
     facts = _facts(repo, kubectl=True)
@@ -239,6 +240,7 @@ def test_the_reader_names_what_kustomize_refuses(repo, without_kubectl):
     assert "missing.yaml does not exist" in messages and "patch ../../base/app.yaml is outside" in messages
 
 
+@pytest.mark.slow  # runs kubectl
 @needs_kubectl
 def test_a_failure_only_kubectl_sees_is_reported_without_its_log_prefix(repo):
     (repo / "k8s/overlays/prod/kustomization.yaml").write_text("resources:\n  - ../../base\nimages:\n  - name: mini-api\n    newTag: [1, 2]\n")

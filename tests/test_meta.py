@@ -7,6 +7,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
+
 from tiketi_doctor.registry import load_registry
 
 from .conftest import CASES, ROOT
@@ -69,6 +71,7 @@ def test_core_never_imports_checks_or_fixes():
     assert offenders == []
 
 
+@pytest.mark.slow  # starts fresh interpreters (or kubectl): seconds of start-up
 def test_static_commands_do_not_import_kubernetes_or_docker(tmp_path):
     # Nor jsonschema: the base repository's valid catalogue is validated by the compiled schema.
     # (KUBE004/KUBE005 validate manifests with jsonschema against the Kubernetes schemas: left out here.)
@@ -173,6 +176,7 @@ def test_the_import_graph_has_no_cycle():
     assert cycles == [], "\n".join(" <-> ".join(c) for c in cycles)
 
 
+@pytest.mark.slow  # starts fresh interpreters (or kubectl): seconds of start-up
 def test_help_and_version_import_no_check_analysis_or_parser():
     """`--help`, `--version` and a command's `--help` answer from the command line's own module:
     no check family, analysis, parser, YAML/JavaScript parser library or run cache is imported."""

@@ -44,12 +44,14 @@ def _families_imported(*args: str) -> tuple[list[str], str]:
     return modules.split(","), exit_line
 
 
+@pytest.mark.slow  # starts fresh interpreters (or kubectl): seconds of start-up
 def test_select_imports_only_the_families_it_can_select():
     modules, exit_line = _families_imported("--select", "DEP001,DKF")
     assert modules == ["checks.dependencies", "checks.dockerfile"]
     assert exit_line in ("exit 0", "exit 1")
 
 
+@pytest.mark.slow  # starts fresh interpreters (or kubectl): seconds of start-up
 def test_a_token_of_an_unimported_family_is_still_known_and_an_unknown_one_refused():
     _, exit_line = _families_imported("--select", "DEP", "--ignore", "KUBE004")
     assert exit_line in ("exit 0", "exit 1")
@@ -57,6 +59,7 @@ def test_a_token_of_an_unimported_family_is_still_known_and_an_unknown_one_refus
     assert exit_line == "exit 2"
 
 
+@pytest.mark.slow  # starts fresh interpreters (or kubectl): seconds of start-up
 def test_a_static_check_imports_no_live_check_and_still_knows_their_codes():
     modules, exit_line = _families_imported()
     assert exit_line in ("exit 0", "exit 1")
