@@ -14,7 +14,7 @@ from ..catalogue_choice import find_catalogue, nothing_to_check
 from ..check import Check
 from ..engine import scan
 from ..i18n import Msg
-from ..model import Fix, Report, RunStatus, Severity
+from ..model import Report, RunStatus, Severity
 from ..registry import LIVE_LETTERS, Registry, RegistryError, load_registry, matches
 from ..reporters import CARRIES_FIXES, REPORT_SUFFIXES, render, report_format, write_report
 from ..suppressions import BaselineError, apply_baseline, load_baseline, refuse
@@ -199,11 +199,4 @@ def _scan_with_fixes(options: ScanOptions, catalogue: Catalogue, checks: list[Ch
         report.notes.append(f"fixes are not shown: {exc}")
         return report
     attach_fixes(ctx, report, fixers)
-    return report
-    fixes: dict[str, Fix] = {}
-    for applied in plan.applied:
-        fixes.setdefault(applied.finding.fingerprint, applied.fix)
-    report = plan.before
-    for finding in report.findings + report.suppressed:
-        finding.fix = finding.fix or fixes.get(finding.fingerprint)
     return report
