@@ -63,7 +63,7 @@ def scan(
     """Run `checks` over the repository. With `cache` (tiketi_doctor.cache), runs whose inputs did not
     change since the cache was written are taken from it, and the others are recorded in it."""
     started = time.perf_counter()
-    repo = context.repo if context is not None else (repo or RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes))
+    repo = context.repo if context is not None else (repo or RepoView.of(root, catalogue))
     ctx = context or ScanContext(repo, catalogue, track_reads=cache is not None)
     warm = cache.open(repo) if cache is not None and ctx.track_reads and not repo.overlay else None
     if warm is not None:

@@ -14,10 +14,13 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 from .i18n import Msg
 from .model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
 
 T = TypeVar("T")
 
@@ -91,6 +94,11 @@ class RepoView:
         # When set (by the incremental cache), what each file read held: path -> (its stat when it
         # was opened: size, mtime_ns, ctime_ns, inode; the digest of the bytes read, or of "too big").
         self.digests: dict[str, tuple[tuple[int, int, int, int], bytes]] | None = None
+
+    @classmethod
+    def of(cls, root: Path, catalogue: "Catalogue", overlay: dict[str, str] | None = None) -> "RepoView":
+        """The view of `root` a catalogue asks for: its excludes and its file size limit."""
+        return cls(root, overlay, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
 
     def _touch(self, rel: str) -> None:
         if self.read_sets:

@@ -190,7 +190,7 @@ def _scan_with_fixes(options: ScanOptions, catalogue: Catalogue, checks: list[Ch
     from ..fixing.registry import FixerError, load_fixers
     from ..repo import RepoView
 
-    repo = RepoView(options.path, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
+    repo = RepoView.of(options.path, catalogue)
     ctx = FixContext(repo, catalogue, FixOptions(), track_reads=cache is not None)
     report = scan(options.path, catalogue, checks, context=ctx, cache=cache)
     try:

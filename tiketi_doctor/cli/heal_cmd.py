@@ -112,7 +112,7 @@ def run_heal(path: Path, options: dict) -> int:
                        path=str(path), context=target.context, namespace=target.namespace, target=catalogue.target.type)) + "\n")
 
     started = time.monotonic()
-    scanned = ScanContext(RepoView(path, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes), catalogue, track_reads=True)
+    scanned = ScanContext(RepoView.of(path, catalogue), catalogue, track_reads=True)
     before, outcome = diagnose(path, catalogue, registry, live, scanned)
     if not outcome.ran and not options.get("dry_run"):
         error(Msg("cannot heal: {reason}", reason=outcome.summary()))

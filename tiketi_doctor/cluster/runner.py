@@ -99,7 +99,7 @@ def run_live(report: Report, root: Path, catalogue: Catalogue, checks: list[Chec
             unexpected = ClusterError(SERVER_ERROR, f"unexpected answer from {session.server}: objects of the wrong shape ({type(exc).__name__}: {exc})")
             return _skipped(report, checks, outcome, unexpected, started)
         ctx = LiveContext(
-            repo or RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes), catalogue, snapshot,
+            repo or RepoView.of(root, catalogue), catalogue, snapshot,
             StaticResults(list(report.findings), list(report.suppressed), list(report.runs)), prober,
             kind_cluster=target.context[len("kind-"):] if is_kind_context(target.context) else None,
         )

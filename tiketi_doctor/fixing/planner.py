@@ -96,7 +96,7 @@ def plan_fixes(
     catalogue and checks, tracking reads: the first round takes its runs over instead of running
     them again."""
     overlay: dict[str, str] = {}
-    disk = RepoView(root, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
+    disk = RepoView.of(root, catalogue)
     originals: dict[str, str | None] = {}
     original_bytes: dict[str, bytes | None] = {}
     bom: dict[str, bool] = {}
@@ -106,7 +106,7 @@ def plan_fixes(
     before: Report | None = None
     previous: tuple[FixContext, dict[str, str]] | None = None
     for round_number in range(1, options.max_rounds + 2):
-        repo = RepoView(root, overlay, exclude=catalogue.exclude, max_bytes=catalogue.max_file_bytes)
+        repo = RepoView.of(root, catalogue, overlay)
         ctx = FixContext(repo, catalogue, options)
         if previous is not None:
             reuse = Reuse(previous[0], changed_keys(previous[1], overlay, disk))
