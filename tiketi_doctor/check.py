@@ -52,8 +52,7 @@ class Facts:
     """
 
     def __new__(cls, *args: Any, **kwargs: Any):
-        if "_dataclass_pending" in cls.__dict__ or any(k.__dict__.get("_dataclass_pending") for k in cls.__mro__):
-            dataclass_of(cls)
+        dataclass_of(cls)  # a look at the few classes of its MRO once the class is complete
         return super().__new__(cls)
 
     def params(self) -> dict[str, Any]:
@@ -71,7 +70,7 @@ class Facts:
 
     @classmethod
     def from_params(cls, data: dict[str, Any]):
-        return _from_data(dataclass_of(cls), data)
+        return _from_data(cls, data)  # which completes the class first (dataclass_of)
 
 
 @dataclasses.dataclass(frozen=True)

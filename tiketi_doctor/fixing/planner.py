@@ -137,8 +137,8 @@ def plan_fixes(
                 bom[path] = bool(source and source.bom)
             current = ctx.current_text(path) or ""
             changed = apply_edits(current, _unique(edits))
-            problem = parse_problem(path, changed)
-            if problem and not parse_problem(path, current):
+            problem = _new_parse_problem(path, current, changed)
+            if problem:
                 raise BrokenFix([f for f, fix in taken if path in fix.paths], f"{path}: {problem}")
             overlay[path] = changed
         for finding, fix in taken:
@@ -187,9 +187,15 @@ def _applies_cleanly(ctx: FixContext, fix: Fix) -> bool:
             changed = apply_edits(current, edits)
         except (StaleEdit, ValueError):
             return False
-        if parse_problem(path, changed) and not parse_problem(path, current):
+        if _new_parse_problem(path, current, changed):
             return False
     return True
+
+
+def _new_parse_problem(path: str, before: str, after: str) -> str | None:
+    """Why `after` no longer parses when `before` did (a file that was already broken may stay so)."""
+    problem = parse_problem(path, after)
+    return problem if problem and not parse_problem(path, before) else None
 
 
 def changed_keys(before: dict[str, str], after: dict[str, str], disk: RepoView) -> set:
