@@ -110,32 +110,34 @@ def _objects(ctx: ScanContext) -> Iterable[tuple[str, YamlDoc, dict]]:
     for path in manifest_files(ctx):
         if path in patches:
             continue
-        for doc in yaml_documents(ctx, path) or []:
-            data = doc.data
-            if getattr(doc, "template", False) or getattr(doc, "opaque", False) or not isinstance(data, dict):
-                continue  # a template's values are unknown until it is rendered
-            if isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str) and data["kind"] != "List":
-                yield path, doc, data
+        for doc, data in _object_docs(yaml_documents(ctx, path) or []):
+            yield path, doc, data
 
 
-# Schema errors by parsed document. Parses are shared by every view of a file with the same text
-# (RepoView.parsed), so a document validated once (an earlier fix round, an earlier scan in this
-# process) is not validated again; the document is kept beside its errors so its id stays its own.
-_VALIDATED: dict[int, tuple[YamlDoc, list | None]] = {}
-_VALIDATED_MAX = 4096
+def _object_docs(docs: list[YamlDoc]) -> Iterable[tuple[YamlDoc, dict]]:
+    for doc in docs:
+        data = doc.data
+        if getattr(doc, "template", False) or getattr(doc, "opaque", False) or not isinstance(data, dict):
+            continue  # a template's values are unknown until it is rendered
+        if isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str) and data["kind"] != "List":
+            yield doc, data
 
 
-def _schema_errors(doc: YamlDoc, data: dict) -> list | None:
-    """The schema errors of one object, ordered by where they are; None when no schema exists for it."""
-    known = _VALIDATED.get(id(doc))
-    if known is not None and known[0] is doc:
-        return known[1]
-    validator = _validator(data["kind"], data["apiVersion"])
-    errors = None if validator is None else sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if len(_VALIDATED) >= _VALIDATED_MAX:
-        del _VALIDATED[next(iter(_VALIDATED))]
-    _VALIDATED[id(doc)] = (doc, errors)
-    return errors
+def _schema_errors(ctx: ScanContext, path: str) -> dict[int, list | None]:
+    """The schema errors of each object of a file, by document index, ordered by where they are;
+    None for an object no schema exists for. A pure function of the file's text, so it goes
+    through the shared parses (RepoView.parsed): a file validated once (an earlier fix round, an
+    earlier scan in this process) is not validated again."""
+
+    def validate(_source) -> dict[int, list | None]:
+        found: dict[int, list | None] = {}
+        for doc, data in _object_docs(yaml_documents(ctx, path) or []):
+            validator = _validator(data["kind"], data["apiVersion"])
+            found[doc.index] = None if validator is None else sorted(
+                validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        return found
+
+    return ctx.repo.parsed("kube-schema-errors", path, validate) or {}
 
 
 def _where(path: str, doc: YamlDoc, json_path: tuple, label: str) -> Location:
@@ -199,7 +201,7 @@ class ManifestSchemaInvalid(Check):
             ctx.undecided(Msg("kubernetes-validate is not installed"))
             return
         for path, doc, data in _objects(ctx):
-            errors = _schema_errors(doc, data)
+            errors = _schema_errors(ctx, path).get(doc.index)
             if errors is None:
                 continue  # a custom resource or a removed version (KUBE005)
             reported: set[tuple] = set()

@@ -430,7 +430,6 @@ class RepoView:
         return list(self._problems.values())
 
 
-# Parse results by repository root, then (kind, path): (the TextFile parsed, result, problem).
 # Parse results by (kind, path, text, bom, exact), shared by every view in the process; the
 # oldest go once the texts they hold pass a bound, so a long run over many trees does not grow.
 _SHARED_PARSES: dict[tuple, tuple[object, tuple[str, int | None] | None]] = {}
