@@ -349,13 +349,12 @@ class RunCache:
         known = warm.stored.pragmas if warm.stored is not None else None
         return scan_pragmas(repo, known, table, self.started_ns - RACY_NS), table
 
-    def save(self, ctx: Any, warm: Warm, pragmas: dict | None = None) -> None:
+    def save(self, ctx: Any, warm: Warm, pragmas: dict) -> None:
         """Record the runs of this scan (those that did not raise) and the reused ones still valid,
         and the pragma table of `scan_pragmas`."""
         from .model import RunStatus
 
         fresh = {k: v for k, v in ctx.check_reads.items() if k not in warm.taken}
-        pragmas = pragmas if pragmas is not None else (warm.stored.pragmas if warm.stored is not None else {})
         if not fresh and not warm.changed and warm.stored is not None and pragmas == warm.stored.pragmas:
             return  # everything was reused: the file already says all of it
         writer = _Writer(warm, self.started_ns)
