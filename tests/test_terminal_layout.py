@@ -1,0 +1,53 @@
+"""The terminal report's layout: every finding's lines go out in one print, and a label longer
+than the terminal wraps exactly as rich wraps any printed line."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from tiketi_doctor.model import Finding, Location, Report, Severity
+from tiketi_doctor.reporters import terminal
+
+
+def _report(path: str) -> Report:
+    finding = Finding("PORT002", Severity.ERROR, "the port is wrong " * 12, Location(path, 3, 7), service="api", root_cause="why " * 40)
+    return Report(root="/repo", catalogue="c", findings=[finding], runs=[])
+
+
+def _render(report: Report, color: bool = False) -> str:
+    out = io.StringIO()
+    terminal.render(report, out, color=color)
+    return out.getvalue()
+
+
+def test_a_label_longer_than_the_terminal_wraps_as_rich_wraps_it(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    path = "services/" + "/".join(["a-rather-long-folder-name"] * 5) + "/server.js"
+    text = _render(_report(path))
+    lines = text.splitlines()
+    expected = io.StringIO()
+    console = Console(file=expected, no_color=True, highlight=False, width=80)
+    console.print(f" ERROR   PORT002 {path}:3:7")  # the label, printed on its own
+    label_lines = expected.getvalue().splitlines()
+    assert len(label_lines) > 1, "the label is longer than the terminal"
+    assert lines[1:1 + len(label_lines)] == label_lines
+    assert all(len(line) <= 80 for line in lines[:-1]), "messages wrap with a hanging indent"
+    assert lines[1 + len(label_lines)].startswith("   the port is wrong")
+
+
+def test_the_findings_are_printed_once_whatever_their_number(monkeypatch):
+    calls = []
+    real = Console.print
+
+    def counted(self, *args, **kwargs):
+        calls.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Console, "print", counted)
+    many = Report(root="/repo", catalogue="c", findings=[
+        Finding("DEP001", Severity.WARNING, f"finding {i}", Location(f"s{i % 3}/f.js", i, 1), service=f"s{i % 3}") for i in range(40)
+    ], runs=[])
+    text = _render(many, color=True)
+    assert len(calls) == 2, "one print for the findings, one for the summary line"
+    assert text.count("DEP001") == 40 and "\x1b[" in text
