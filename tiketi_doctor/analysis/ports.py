@@ -53,12 +53,19 @@ def places_of(ctx: ScanContext, component: str, category: str) -> list[PortPlace
 
 
 def _collect(ctx: ScanContext) -> Iterator[PortPlace]:
-    catalogue = ctx.catalogue
-    for component in catalogue.components:
-        yield from _app_places(ctx, component)
-        yield from _dockerfile_places(ctx, component)
-        yield from _manifest_places(ctx, component)
+    for component in ctx.catalogue.components:
+        yield from _component_places(ctx, component)
     yield from _url_places(ctx)
+
+
+def _component_places(ctx: ScanContext, component: Component) -> list[PortPlace]:
+    """One component's own places, an analysis of its own: a changed file re-reads one component
+    (the run cache stores each component's list)."""
+
+    def collect() -> list[PortPlace]:
+        return [*_app_places(ctx, component), *_dockerfile_places(ctx, component), *_manifest_places(ctx, component)]
+
+    return ctx.memo(("component-port-places", component.name), collect)
 
 
 # -- the application -----------------------------------------------------------
@@ -181,34 +188,57 @@ def _serving(port: dict, ports: list) -> bool:
 
 # -- URLs that point at a component ---------------------------------------------------
 def _url_places(ctx: ScanContext) -> Iterator[PortPlace]:
-    catalogue = ctx.catalogue
+    """Each URL naming a component's host, once per (component, file, line, URL) in the order the
+    components and their files are listed."""
     seen: set[tuple] = set()
+    for component in ctx.catalogue.components:
+        candidates = ctx.memo(("component-url-places", component.name), lambda: list(_component_urls(ctx, component)))
+        yield from _first_of_each(candidates, seen)
+    candidates = ctx.memo("config-url-places", lambda: list(_config_urls(ctx)))
+    yield from _first_of_each(candidates, seen)
+
+
+def _first_of_each(places: list[PortPlace], seen: set[tuple]) -> Iterator[PortPlace]:
+    for place in places:
+        key = (place.component, place.location.path, place.location.line, place.location.label)
+        if key not in seen:
+            seen.add(key)
+            yield place
+
+
+def _url_emitter(ctx: ScanContext):
+    catalogue = ctx.catalogue
 
     def emit(text: str, location: Location) -> Iterator[PortPlace]:
         if "://" not in text:
             return  # most strings are no URL: skip the regex
         for match in URL_PATTERN.finditer(text):
             target = catalogue.by_host(match.group(1))
-            if target is None:
-                continue
-            key = (target.name, location.path, location.line, match.group(0))
-            if key in seen:
-                continue
-            seen.add(key)
-            yield PortPlace(target.name, URL, "URL", int(match.group(2)), Location(location.path, location.line, location.column, label=match.group(0)))
+            if target is not None:
+                yield PortPlace(target.name, URL, "URL", int(match.group(2)), Location(location.path, location.line, location.column, label=match.group(0)))
 
-    for component in catalogue.components:
-        for path in source_files(ctx, component):
-            module = js_module(ctx, path)
-            if module is None or b"://" not in module.source:
-                continue  # no URL in this file: its string literals need not be listed
-            for literal in module.strings:
-                yield from emit(literal.value, Location(path, literal.line, literal.column))
-        for manifest in component.manifests:
-            yield from _yaml_strings(ctx, manifest, emit)
-        if component.env_file:
-            yield from _text_lines(ctx, component.env_file, emit)
-    for pattern in catalogue.config_files:
+    return emit
+
+
+def _component_urls(ctx: ScanContext, component: Component) -> Iterator[PortPlace]:
+    """The URLs in one component's sources, manifests and env file (repeats included)."""
+    emit = _url_emitter(ctx)
+    for path in source_files(ctx, component):
+        module = js_module(ctx, path)
+        if module is None or b"://" not in module.source:
+            continue  # no URL in this file: its string literals need not be listed
+        for literal in module.strings:
+            yield from emit(literal.value, Location(path, literal.line, literal.column))
+    for manifest in component.manifests:
+        yield from _yaml_strings(ctx, manifest, emit)
+    if component.env_file:
+        yield from _text_lines(ctx, component.env_file, emit)
+
+
+def _config_urls(ctx: ScanContext) -> Iterator[PortPlace]:
+    """The URLs in the catalogue's config files (repeats included)."""
+    emit = _url_emitter(ctx)
+    for pattern in ctx.catalogue.config_files:
         for path in ctx.repo.glob(pattern):
             if path.endswith((".yaml", ".yml")):
                 yield from _yaml_strings(ctx, path, emit)
