@@ -335,3 +335,186 @@ def test_the_pragma_scan_reads_a_file_again_only_when_its_stat_changed(tmp_path,
     assert codes() == [pragma] and reads.count("unused.js") == 1  # taken from the table, not read
     extra.write_text("// tiketi-doctor: ignore[DEP001] -- the file is generated, nothing requires it\nmodule.exports = {};\n")
     assert codes() == [] and reads.count("unused.js") == 2  # its stat changed: read again
+
+
+def _store_every_value(monkeypatch) -> None:
+    """Store every analysis value that pickles, however fast this machine computed it."""
+    monkeypatch.setattr(cache_module, "VALUE_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(cache_module, "VALUE_BYTES_PER_SECOND", float("inf"))
+
+
+class _Serving:
+    """Which analyses the scans took from the cache, and which they computed."""
+
+    def __init__(self, monkeypatch):
+        self.served: list = []
+        real = cache_module.Warm.serve
+
+        def serve(warm, key):
+            found = real(warm, key)
+            if found is not None:
+                self.served.append(key)
+            return found
+
+        monkeypatch.setattr(cache_module.Warm, "serve", serve)
+
+
+def test_runs_that_run_again_take_the_stored_analyses_of_unchanged_components(tmp_path, monkeypatch):
+    """A changed source file re-runs the repository-wide port check; it computes the port places
+    of the changed component again and takes every other component's from the cache, and reports
+    what a scan without the cache reports."""
+    _store_every_value(monkeypatch)
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    serving = _Serving(monkeypatch)
+    _scans(root, folder)
+    assert not serving.served, "nothing is stored before the first scan"
+    server = root / "services" / "auth-service" / "src" / "server.js"
+    server.write_text(server.read_text().replace("3005", "3015", 1))
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    served = {key[1] for key in serving.served if isinstance(key, tuple) and key[0] == "component-port-places"}
+    others = {c.name for c in find_catalogue(root).components} - {"auth-service"}
+    assert served == others, "every other component's places come from the cache; auth-service's are computed again"
+
+
+def test_a_stored_analysis_is_never_served_after_its_input_changed(tmp_path, monkeypatch):
+    """The value of an analysis is taken only while every file it read (through the analyses it
+    used too) is unchanged: one edit after another, each warm scan equals a scan without cache."""
+    _store_every_value(monkeypatch)
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    serving = _Serving(monkeypatch)
+    _scans(root, folder)
+    server = root / "services" / "auth-service" / "src" / "server.js"
+    manifest = sorted((root / "k8s").glob("*auth*.yaml"))[0]
+    for edit in range(3):
+        if edit == 1:
+            manifest.write_text(manifest.read_text().replace("3005", "3025"))
+        else:
+            server.write_text(server.read_text() + f"\nconst extra{edit} = require('never-installed-{edit}');\n")
+        serving.served.clear()
+        cold, warm = _scans(root, folder)
+        assert _result(warm) == _result(cold), f"edit {edit}"
+        assert serving.served, "the analyses of the unchanged files are taken from the cache"
+
+
+def test_input_problems_of_served_analyses_are_still_reported(tmp_path, monkeypatch):
+    """A malformed manifest read only through a stored analysis is not read again when that value
+    is served; its problem is still reported."""
+    _store_every_value(monkeypatch)
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    broken = root / "k8s" / "09-stats-service.yaml"
+    broken.write_text("kind: [unclosed\n")
+    folder = tmp_path / "cache"
+    serving = _Serving(monkeypatch)
+    _scans(root, folder)
+    server = root / "services" / "auth-service" / "src" / "server.js"
+    server.write_text(server.read_text() + "\n// changed\n")
+    cold, warm = _scans(root, folder)
+    assert serving.served
+    assert _result(warm) == _result(cold)
+    assert any(f.location.path == broken.relative_to(root).as_posix() for f in warm.findings)
+
+
+def test_values_are_stored_only_when_small_against_their_cost():
+    small, large = list(range(10)), list(range(100_000))
+    assert cache_module._bounded_dumps(small, 1_000) == pickle.dumps(small, protocol=pickle.HIGHEST_PROTOCOL)
+    assert cache_module._bounded_dumps(large, 1_000) is None
+
+
+# -- the catalogue file, kept between runs ------------------------------------------------------
+class _Loads:
+    def __init__(self, monkeypatch):
+        import tiketi_doctor.catalogue as catalogue_module
+
+        self.count = 0
+        real = catalogue_module.load_catalogue
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(catalogue_module, "load_catalogue", counted)
+
+
+def test_a_catalogue_file_is_parsed_again_only_when_it_changed(tmp_path, monkeypatch):
+    from tiketi_doctor.cache import cached_catalogue
+
+    root = _generated(tmp_path / "repo", services=3)
+    path = root / "tiketi-doctor.yaml"
+    loads = _Loads(monkeypatch)
+    first = cached_catalogue(tmp_path / "cache", path, "repository", "tiketi-doctor.yaml")
+    again = cached_catalogue(tmp_path / "cache", path, "repository", "tiketi-doctor.yaml")
+    assert loads.count == 1 and again == first and again is not first
+    assert cached_catalogue(tmp_path / "cache", path, "file") == find_catalogue(root, path) and loads.count == 2, "named otherwise: another entry"
+    path.write_text(path.read_text().replace("svc-0001", "svc-0009"))
+    changed = cached_catalogue(tmp_path / "cache", path, "repository", "tiketi-doctor.yaml")
+    assert loads.count == 3 and changed != first and changed.component("svc-0009") is not None
+
+
+def test_an_invalid_catalogue_is_reported_every_time_and_a_damaged_entry_is_read_again(tmp_path, monkeypatch):
+    from tiketi_doctor.cache import cached_catalogue
+    from tiketi_doctor.catalogue import CatalogueError
+
+    root = _generated(tmp_path / "repo", services=3)
+    path = root / "tiketi-doctor.yaml"
+    good = path.read_text()
+    path.write_text(good + "\nunknown_field: 1\n")
+    for _ in range(2):
+        with pytest.raises(CatalogueError):
+            cached_catalogue(tmp_path / "cache", path, "repository")
+    assert not any(p.suffix == ".catalogue" for p in (tmp_path / "cache").glob("*")), "nothing stored"
+    path.write_text(good)
+    cached_catalogue(tmp_path / "cache", path, "repository")
+    (entry,) = (tmp_path / "cache").glob("*.catalogue")
+    entry.write_bytes(entry.read_bytes()[:-10])
+    loads = _Loads(monkeypatch)
+    assert cached_catalogue(tmp_path / "cache", path, "repository").component("svc-0001") is not None
+    assert loads.count == 1, "the damaged entry was read again from the catalogue file"
+
+
+def test_no_cache_writes_no_catalogue_entry(tmp_path):
+    from typer.testing import CliRunner
+
+    from tiketi_doctor.cli.main import app
+
+    root = _generated(tmp_path / "repo", services=2)
+    runner = CliRunner()
+    runner.invoke(app, ["check", str(root), "--no-cache", "--cache-dir", str(tmp_path / "cache")])
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    runner.invoke(app, ["check", str(root), "--cache-dir", str(tmp_path / "cache")])
+    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir()) == [".catalogue", ".runs"]
+
+
+def test_probes_of_missing_files_are_answered_from_the_listing(tmp_path):
+    from tiketi_doctor.repo import RepoView
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.js").write_text("x")
+    view = RepoView(tmp_path)
+    probes = ["src/b.js", "src/a.js", "src", "node_modules/left-pad/index.js", "src/../src/b.js", "lib/c.ts"]
+    assert view.still_missing(probes) == {"src/b.js", "lib/c.ts"}, "skipped folders and '..' are looked at one by one"
+    (tmp_path / "linked").symlink_to(tmp_path / "src")
+    assert RepoView(tmp_path).still_missing(probes) is None, "a linked folder: the listing cannot tell"
+
+
+def test_a_served_analysis_carries_the_input_problems_of_what_it_read(tmp_path):
+    """A stored analysis read a malformed file; served, it does not read it again, and the file's
+    problem is reported from the cache with the runs that used it."""
+    from tiketi_doctor.repo import RepoView
+
+    (tmp_path / "a.yaml").write_text("kind: [unclosed\n")
+    repo = RepoView(tmp_path)
+    problem = Finding("SRC002", Severity.ERROR, "a.yaml is not valid YAML", Location("a.yaml", 1))
+    stored = cache_module.Stored(
+        key=b"k", keys=["a.yaml"], states=[cache_module.state_of(repo, "a.yaml")], stats=[None],
+        nodes=[((0,), ())], runs={}, problems=[(0, problem)],
+        values={0: (pickle.dumps(("objects", "a.yaml")), pickle.dumps(["nothing readable"]))},
+    )
+    warm = cache_module.Warm(stored, repo)
+    assert warm.problems() == [], "nothing used the analysis yet"
+    assert warm.serve(("objects", "a.yaml")) == (["nothing readable"], frozenset({"a.yaml"}))
+    assert warm.problems() == [problem]
+    (tmp_path / "a.yaml").write_text("kind: Service\n")
+    assert cache_module.Warm(stored, RepoView(tmp_path)).serve(("objects", "a.yaml")) is None, "its file changed"

@@ -16,6 +16,7 @@ foreign file is deleted and the scan runs cold.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -28,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .repo import RepoView, digest, stat_signature, too_big
+from .repo import MISSING_STATE, RepoView, digest, stat_signature, too_big
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"tiketi-doctor run cache %d\n" % FORMAT
 ENV_DIR = "TIKETI_DOCTOR_CACHE_DIR"
 # A file whose stat is this recent when read may change again within the same clock tick without
@@ -39,6 +40,7 @@ RACY_NS = 2_000_000_000
 # Cache files of repositories not checked for this long are removed when another one is written.
 KEEP_SECONDS = 30 * 86400
 _SUFFIX = ".runs"
+_CATALOGUE_SUFFIX = ".catalogue"
 
 
 def default_folder() -> Path:
@@ -56,20 +58,13 @@ def tool_fingerprint(checks: Iterable[object]) -> bytes:
     """The tool's code and data as installed: size and mtime of every file of its packages and of
     the packages the checks come from, and the installed distributions (the site-packages folders'
     mtimes change when one is installed, upgraded or removed). Cheap: stats, no reading."""
-    import importlib.util
-
-    from . import __version__
-
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{sys.executable}".encode())
-    folders = {Path(__file__).resolve().parent}
+    h.update(_own_fingerprint())
+    folders: set[Path] = set()
     for top in check_packages(checks):
         package = sys.modules.get(top)
         entries = list(getattr(package, "__path__", None) or [getattr(package, "__file__", None) or ""])
         folders.update(Path(entry).resolve() for entry in entries if entry)
-    spec = importlib.util.find_spec("manifests")  # the packaged data (schemas, known versions)
-    for entry in (spec.submodule_search_locations or []) if spec is not None else []:
-        folders.add(Path(entry).resolve())
     for folder in sorted(folders):
         _fingerprint_tree(h, str(folder))
     for entry in sys.path:
@@ -77,6 +72,87 @@ def tool_fingerprint(checks: Iterable[object]) -> bytes:
             with suppress(OSError):
                 h.update(f"{entry}\0{os.stat(entry).st_mtime_ns}\0".encode())
     return h.digest()
+
+
+@functools.lru_cache(maxsize=None)
+def _own_fingerprint() -> bytes:
+    """The tool's own package and its packaged data (schemas, known versions, built-in catalogues)
+    as installed, with the interpreter."""
+    import importlib.util
+
+    from . import __version__
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{sys.executable}".encode())
+    folders = {Path(__file__).resolve().parent}
+    spec = importlib.util.find_spec("manifests")
+    for entry in (spec.submodule_search_locations or []) if spec is not None else []:
+        folders.add(Path(entry).resolve())
+    for folder in sorted(folders):
+        _fingerprint_tree(h, str(folder))
+    return h.digest()
+
+
+def cached_catalogue(folder: Path, path: Path, origin: str = "file", display: str | None = None) -> Any:
+    """catalogue.load_catalogue through the cache folder: the loaded catalogue is kept under a key
+    of the file's bytes, how it was named and the tool as installed; a catalogue with problems is
+    never stored (its errors are reported every time), and a damaged file is read again."""
+    from .catalogue import load_catalogue
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return load_catalogue(path, origin, display)  # reports why it cannot be read
+    h = hashlib.blake2b(digest_size=16)
+    h.update(_own_fingerprint())
+    h.update(f"\0{path.resolve()}\0{origin}\0{display}\0".encode())
+    h.update(data)
+    key = h.digest()
+    store = folder / (hashlib.blake2b(str(path.resolve()).encode(), digest_size=16).hexdigest() + _CATALOGUE_SUFFIX)
+    found = _read_blob(store, ("tiketi_doctor",))
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and type(found[1]).__name__ == "Catalogue":
+        return found[1]
+    catalogue = load_catalogue(path, origin, display)
+    with suppress(Exception):
+        _write_blob(folder, store, pickle.dumps((key, catalogue), protocol=pickle.HIGHEST_PROTOCOL))
+    return catalogue
+
+
+def _read_blob(file: Path, trusted: tuple[str, ...]) -> Any:
+    """What `_write_blob` wrote to `file`, or None (missing; damaged or foreign: deleted)."""
+    try:
+        raw = file.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC)
+    if raw[:head] != MAGIC or hashlib.sha256(raw[head + 32:]).digest() != raw[head:head + 32]:
+        with suppress(OSError):
+            file.unlink()
+        return None
+    try:
+        return _Unpickler(io.BytesIO(raw[head + 32:]), trusted).load()
+    except Exception:  # anything unreadable is discarded, never trusted
+        with suppress(OSError):
+            file.unlink()
+        return None
+
+
+def _write_blob(folder: Path, file: Path, payload: bytes) -> None:
+    """Write `payload` under a format line and its SHA-256, by a rename (a concurrent reader sees
+    the old file or the new one); a read-only or full folder only costs the next run its speed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, file)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
 
 
 def check_packages(checks: Iterable[object]) -> set[str]:
@@ -129,6 +205,10 @@ def catalogue_fingerprint(catalogue: object) -> bytes:
 #           many runs: when such an analysis computed again gives the same value, the runs that
 #           depend on it through that analysis alone are still taken (an edit of a comment does not
 #           re-run every check that uses a repository-wide index)
+# values:   node id -> (its memo key, pickled; its value, pickled) for analyses that took long enough
+#           to be worth storing: a run that must run again takes the value of an analysis whose
+#           inputs are unchanged instead of computing it (one changed file re-computes the analyses
+#           of that file, not those of every file a repository-wide check reads)
 
 
 @dataclass
@@ -142,14 +222,20 @@ class Stored:
     problems: list
     cutoffs: dict = field(default_factory=dict)
     pragmas: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
 
 
 class Warm:
     """A loaded cache checked against the repository as it is now."""
 
-    def __init__(self, stored: Stored | None, repo: RepoView):
+    def __init__(self, stored: Stored | None, repo: RepoView, trusted: tuple[str, ...] = ("tiketi_doctor",)):
         self.stored = stored
         self.repo = repo
+        self.trusted = trusted  # the packages whose types a stored value may hold
+        self._value_nodes: dict | None = None  # memo key -> node id of the stored values (built on first use)
+        self.served: dict[object, int] = {}  # memo key -> the stored node whose value this scan took
+        self._flat: dict[int, frozenset] = {}  # node id -> every key it read, through the nodes it used
+        self.stats: dict[str, os.stat_result] = {}  # path -> its stat when the cache was checked
         self.current: dict[object, tuple] = {}  # read key -> its state now (computed once)
         self.taken: set = set()  # run keys reused by this scan
         self.valid_runs: set = set()
@@ -167,11 +253,16 @@ class Warm:
         if stored is None:
             return
         self.position = {key: index for index, key in enumerate(stored.keys)}
+        states = stored.states
+        absent = repo.still_missing([key for key, state in zip(stored.keys, states) if state == MISSING_STATE and isinstance(key, str)])
         ok = []
         for index, key in enumerate(stored.keys):
-            now = state_of(repo, key, stored.stats[index], stored.states[index])
+            if absent is not None and key in absent:
+                now = MISSING_STATE
+            else:
+                now = state_of(repo, key, stored.stats[index], states[index], self.stats)
             self.current[key] = now
-            ok.append(now == stored.states[index])
+            ok.append(now == states[index])
         self.key_ok = ok
         bad_keys = {index for index, good in enumerate(ok) if not good}
         if not bad_keys:
@@ -188,8 +279,61 @@ class Warm:
         self.changed = True
 
     def bind(self, scan: Any) -> None:
-        """The scan's context, to compare the analyses it computes again with the stored ones."""
+        """The scan's context, to compare the analyses it computes again with the stored ones and
+        to serve it the stored values of analyses whose inputs are unchanged."""
         self.scan = scan
+        if self.stored is not None and self.stored.values:
+            scan.stored = self
+
+    def serve(self, key: object) -> tuple[object, frozenset] | None:
+        """The stored value of the analysis `key` and every key it read (through the analyses it
+        used too), when its inputs are unchanged; None when it must be computed."""
+        stored = self.stored
+        if stored is None:
+            return None
+        if self._value_nodes is None:
+            self._value_nodes = self._index_values(stored)
+        try:
+            node = self._value_nodes.get(key)
+        except TypeError:  # an unhashable key
+            return None
+        if node is None or not self._clean(node):
+            return None
+        try:
+            value = _Unpickler(io.BytesIO(stored.values[node][1]), self.trusted).load()
+        except Exception:  # a value that cannot be built again: computed instead
+            return None
+        self.served[key] = node
+        return value, self._flat_reads(node)
+
+    def _index_values(self, stored: Stored) -> dict:
+        index: dict = {}
+        for node, (key_bytes, _value) in stored.values.items():
+            try:
+                index[_Unpickler(io.BytesIO(key_bytes), self.trusted).load()] = node
+            except Exception:  # a key that cannot be built again or hashed: that value is not served
+                continue
+        return index
+
+    def _flat_reads(self, node: int) -> frozenset:
+        """The read keys of `node` and of every node it uses, directly or not."""
+        known = self._flat.get(node)
+        if known is not None:
+            return known
+        stored = self.stored
+        assert stored is not None
+        ids: set[int] = set()
+        pending, seen = [node], set()
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                reads, uses = stored.nodes[current]
+                ids.update(reads)
+                pending.extend(uses)
+        flat = frozenset(stored.keys[k] for k in ids)
+        self._flat[node] = flat
+        return flat
 
     def _clean(self, node: int) -> bool:
         """Whether the analysis `node` has the value it had: its inputs did not change, or it was
@@ -239,7 +383,7 @@ class Warm:
 
     def problems(self) -> list:
         """The input problems of files the reused runs depend on (they do not read them again)."""
-        if not self.taken or self.stored is None or not self.stored.problems:
+        if not (self.taken or self.served) or self.stored is None or not self.stored.problems:
             return []
         stored = self.stored
         needed: set[int] = set()
@@ -249,6 +393,7 @@ class Warm:
             reads, uses, _f, _r = stored.runs[run_key]
             needed.update(reads)
             pending.extend(uses)
+        pending.extend(self.served.values())  # served analyses do not read their files again either
         while pending:
             node = pending.pop()
             if node in seen_nodes:
@@ -261,11 +406,17 @@ class Warm:
 
 
 def value_digest(value: object) -> bytes | None:
-    """A digest of an analysis' value, or None when it cannot be pickled."""
+    """A digest of an analysis' value, or None when it cannot be pickled. The pickler's memo is
+    off: equal values built from served (unpickled) parts share fewer objects than values built
+    in one process, and the memo would write them differently."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
     try:
-        return digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:
+        pickler.dump(value)
+    except Exception:  # RecursionError included: a value that contains itself is not compared
         return None
+    return digest(buffer.getvalue())
 
 
 # Analyses used by at least this many runs or analyses, and by half as many as there are
@@ -273,10 +424,18 @@ def value_digest(value: object) -> bytes | None:
 # runs use. Hashing every small per-file analysis would cost more than it saves.
 CUTOFF_USERS = 8
 
+# An analysis' value is stored when computing it took at least this long, and its pickle is at
+# most this many bytes per second it took (loading a pickle runs at some 100 MB/s or more: a
+# stored value costs a few percent of computing it again). Small per-file analyses are not worth
+# a pickle each; the per-file and per-component analyses built on them are.
+VALUE_MIN_SECONDS = 0.0002
+VALUE_BYTES_PER_SECOND = 5_000_000
+_CONTAINERS = (list, tuple, dict, set, frozenset)
 
-def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, known: tuple | None = None) -> tuple:
+
+def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, known: tuple | None = None, stats: dict | None = None) -> tuple:
     """What a read key shows now. A file whose stat equals `trusted_stat` is taken to still hold
-    `known` without being read."""
+    `known` without being read. `stats` receives the stat of each file looked at."""
     if isinstance(key, tuple):  # ("walk", folder)
         listing = "\n".join(repo.listed_below(key[1])).encode()
         return ("walk", digest(listing))
@@ -287,6 +446,8 @@ def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, kno
         info = os.stat(seen[1])
     except OSError as exc:
         return ("error", exc.errno)
+    if stats is not None:
+        stats[key] = info
     if trusted_stat is not None and known is not None and stat_signature(info) == trusted_stat:
         return known
     if info.st_size > repo.max_bytes:
@@ -315,21 +476,11 @@ class RunCache:
 
     def open(self, repo: RepoView) -> Warm:
         repo.digests = {}
-        return Warm(self._load(), repo)
+        return Warm(self._load(), repo, self.trusted)
 
     def _load(self) -> Stored | None:
-        try:
-            raw = self.file.read_bytes()
-        except OSError:
-            return None
-        head = len(MAGIC)
-        if raw[:head] != MAGIC or hashlib.sha256(raw[head + 32:]).digest() != raw[head:head + 32]:
-            self._discard()
-            return None
-        try:
-            stored = _Unpickler(io.BytesIO(raw[head + 32:]), self.trusted).load()
-        except Exception:  # anything unreadable is discarded, never trusted
-            self._discard()
+        stored = _read_blob(self.file, self.trusted)
+        if stored is None:
             return None
         if not isinstance(stored, Stored) or not _well_formed(stored):
             self._discard()
@@ -347,7 +498,7 @@ class RunCache:
 
         table: dict = {}
         known = warm.stored.pragmas if warm.stored is not None else None
-        return scan_pragmas(repo, known, table, self.started_ns - RACY_NS), table
+        return scan_pragmas(repo, known, table, self.started_ns - RACY_NS, warm.stats), table
 
     def save(self, ctx: Any, warm: Warm, pragmas: dict) -> None:
         """Record the runs of this scan (those that did not raise) and the reused ones still valid,
@@ -388,27 +539,17 @@ class RunCache:
                 seen.add((finding.code, path))
                 problems.append((writer.index[path], finding))
         cutoffs = writer.cutoffs(ctx, runs, stored)
-        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems, cutoffs, pragmas))
+        values = writer.values(ctx, stored)
+        self._write(Stored(self.key, writer.keys, writer.states, writer.stats, writer.nodes, runs, problems, cutoffs, pragmas, values))
 
     def _write(self, stored: Stored) -> None:
         try:
             payload = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a finding that cannot be stored: this scan is simply not cached
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(MAGIC + hashlib.sha256(payload).digest() + payload)
-                os.replace(tmp, self.file)
-            except BaseException:
-                with suppress(OSError):
-                    os.unlink(tmp)
-                raise
+        _write_blob(self.folder, self.file, payload)
+        with suppress(OSError):
             self._prune()
-        except OSError:
-            return  # a read-only or full cache folder only costs the next scan its speed
 
     def _prune(self) -> None:
         """Remove the cache files of repositories not checked for KEEP_SECONDS, and temporary
@@ -417,7 +558,7 @@ class RunCache:
         with suppress(OSError), os.scandir(self.folder) as listing:
             for entry in listing:
                 with suppress(OSError):
-                    if (entry.name.endswith(_SUFFIX) or entry.name.endswith(".tmp")) and entry.stat().st_mtime < limit:
+                    if entry.name.endswith((_SUFFIX, _CATALOGUE_SUFFIX, ".tmp")) and entry.stat().st_mtime < limit:
                         os.unlink(entry.path)
 
 
@@ -436,6 +577,7 @@ class _Writer:
         self._fresh: dict[object, int] = {}
         self._old: dict[int, int] = {}
         self.deps: dict | None = None  # the scan's memo dependencies
+        self._recomputed: set[int] | None = None
 
     def key_id(self, key: object) -> int:
         found = self.index.get(key)
@@ -523,6 +665,47 @@ class _Writer:
                 found[node] = (key_bytes, value_hash)
         return found
 
+    def values(self, ctx: Any, stored: Stored | None) -> dict:
+        """Memo key and value, pickled, of the analyses worth storing: those this scan computed
+        that took at least VALUE_MIN_SECONDS and pickle small enough to load in a fraction of that
+        time, and the stored ones this scan took over (served or still valid)."""
+        found: dict[int, tuple[bytes, bytes]] = {}
+        unpicklable: set[type] = set()  # the tool's own types found to hold a syntax tree
+        for key, node in self._fresh.items():
+            if node is None or node < 0:
+                continue
+            served = self.warm.served.get(key)
+            if served is not None:
+                if stored is not None and served in stored.values:
+                    found[node] = stored.values[served]
+                continue
+            cost = ctx.memo_cost.get(key, 0.0)
+            if cost < VALUE_MIN_SECONDS:
+                continue
+            known, value = ctx.memo_lookup(key)
+            if not known or type(value) in unpicklable:
+                continue
+            try:
+                value_bytes = _bounded_dumps(value, cost * VALUE_BYTES_PER_SECOND)
+            except Exception:  # a value holding a syntax tree: so will the others of its type
+                if type(value) not in _CONTAINERS:
+                    unpicklable.add(type(value))
+                continue
+            if value_bytes is not None:
+                with suppress(Exception):
+                    found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
+        if stored is not None:
+            for old, new in self._old.items():
+                if new not in found and old in stored.values and new not in self._recomputed_nodes():
+                    found[new] = stored.values[old]
+        return found
+
+    def _recomputed_nodes(self) -> set[int]:
+        """New nodes of analyses this scan computed again (their stored value may be stale)."""
+        if self._recomputed is None:
+            self._recomputed = {node for node in self._fresh.values() if node is not None and node >= 0}
+        return self._recomputed
+
     def old_node(self, stored: Stored, node: int) -> int:
         if node in self._old:
             return self._old[node]
@@ -536,6 +719,33 @@ class _Writer:
         used = tuple(sorted(self.old_node(stored, n) for n in uses))
         self._old[node] = self._node((tuple(sorted(self.key_id(stored.keys[k]) for k in reads)), used))
         return self._old[node]
+
+
+class _Full(Exception):
+    pass
+
+
+class _BoundedBuffer(io.BytesIO):
+    def __init__(self, limit: float):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise _Full
+        return super().write(data)
+
+
+def _bounded_dumps(value: object, limit: float) -> bytes | None:
+    """The pickle of `value` when it is at most `limit` bytes, else None. Pickling stops soon
+    after the limit (the pickler writes 64 KB frames): a small analysis whose value refers to a
+    large shared one (every component's view of one environment) costs a frame, not the whole."""
+    buffer = _BoundedBuffer(limit)
+    try:
+        pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except _Full:
+        return None
+    return buffer.getvalue()
 
 
 def _well_formed(stored: Stored) -> bool:
@@ -554,7 +764,9 @@ def _well_formed(stored: Stored) -> bool:
         for reads, uses, findings, _run in stored.runs.values():
             if not within(reads, count) or not within(uses, nodes) or not isinstance(findings, list):
                 return False
-        if not within(list(stored.cutoffs), nodes):
+        if not within(list(stored.cutoffs), nodes) or not within(list(stored.values), nodes):
+            return False
+        if any(not isinstance(v, tuple) or len(v) != 2 or not all(isinstance(b, bytes) for b in v) for v in stored.values.values()):
             return False
         if not isinstance(stored.pragmas, dict) or any(not isinstance(v, tuple) or not isinstance(v[1], list) for v in stored.pragmas.values()):
             return False

@@ -7,21 +7,23 @@ discovery (which builds a catalogue from the repository), so neither imports the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import manifests
 
 from .catalogue import BUILTIN, REPO_CATALOGUE_NAMES, Catalogue, _read_yaml, load_builtin, load_catalogue
 
 
-def find_catalogue(repo_root: Path, explicit: Path | None = None) -> Catalogue:
+def find_catalogue(repo_root: Path, explicit: Path | None = None, load: Callable[..., Catalogue] = load_catalogue) -> Catalogue:
     """The explicit file, else the repository's own catalogue, else the built-in one when the
-    repository is laid out like it, else what discovery finds (the built-in one if it finds nothing)."""
+    repository is laid out like it, else what discovery finds (the built-in one if it finds nothing).
+    `load` reads a catalogue file (cache.cached_catalogue keeps the result between runs)."""
     if explicit is not None:
-        return load_catalogue(explicit, origin="file")
+        return load(explicit, origin="file")
     for name in REPO_CATALOGUE_NAMES:
         candidate = repo_root / name
         if candidate.is_file():
-            return load_catalogue(candidate, origin="repository", display=name)
+            return load(candidate, origin="repository", display=name)
     if not looks_like_builtin(repo_root, BUILTIN) and _holds_a_system(repo_root):
         from .discovery import discovered_catalogue  # only repositories of another shape pay for it
 

@@ -1,8 +1,9 @@
 """What a static check may look at: the catalogue and a read-only repository view."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from .catalogue import Catalogue
 from .repo import RepoView
@@ -20,6 +21,10 @@ class ScanContext:
         # check run can say what its result depends on (engine.Reuse: reuse across fix rounds).
         self.track_reads = track_reads
         self.memo_deps: dict[object, tuple[frozenset, frozenset]] = {}  # memo key -> (reads, memo keys used)
+        self.memo_cost: dict[object, float] = {}  # memo key -> seconds it took, the analyses it used included
+        # A loaded run cache (cache.Warm) that may hold an analysis' value from an earlier scan whose
+        # inputs are unchanged: `serve(key)` gives (value, the files and listings it read) or None.
+        self.stored: Any = None
         self._uses: list[set] = []  # memo keys used by the open runs and analyses, innermost last
         # (check code, component or None) -> (reads, memo keys used, its findings, its run record)
         self.check_reads: dict[tuple, tuple] = {}
@@ -33,9 +38,16 @@ class ScanContext:
             if not self.track_reads:
                 self._memo[key] = compute()
             else:
-                with self.reading() as (reads, uses):
-                    self._memo[key] = compute()
-                self.memo_deps[key] = (frozenset(reads), frozenset(uses))
+                served = self.stored.serve(key) if self.stored is not None else None
+                if served is not None:  # its inputs are unchanged: the stored value, with what it read
+                    self._memo[key], flat_reads = served
+                    self.memo_deps[key] = (flat_reads, frozenset())
+                else:
+                    started = time.perf_counter()
+                    with self.reading() as (reads, uses):
+                        self._memo[key] = compute()
+                    self.memo_cost[key] = time.perf_counter() - started
+                    self.memo_deps[key] = (frozenset(reads), frozenset(uses))
         return self._memo[key]  # type: ignore[return-value]
 
     def memo_lookup(self, key: object) -> tuple[bool, object]:

@@ -7,6 +7,7 @@ reported as findings — instead of raising, so one bad file never hides the res
 from __future__ import annotations
 
 import bisect
+import itertools
 import errno
 import os
 import posixpath
@@ -363,6 +364,24 @@ class RepoView:
             return ("outside",) if path is None else ("file", path)
         finally:
             self.read_sets = reads
+
+    def still_missing(self, paths: list[str]) -> set[str] | None:
+        """Of `paths`, each missing when last looked at, those the listing alone shows are still
+        missing (in one set operation: a repository's module resolution probes some hundred
+        thousand names); None when the listing alone cannot tell (linked or unlistable folders,
+        an overlay)."""
+        files = self._file_set()
+        if self._blocked or self._links or self.overlay:
+            return None
+        present = files.intersection(paths) | self._dirs.intersection(paths)
+        absent = set(paths) - present
+        # Names under a skipped folder or with ".." are answered path by path: one search over
+        # all the names finds them (a search per name cost more than the rest of the check).
+        text = "\n".join(paths)
+        if _MAY_SKIP.search(text) is not None:
+            starts = list(itertools.accumulate((len(p) + 1 for p in paths), initial=0))
+            absent -= {paths[bisect.bisect_right(starts, m.start()) - 1] for m in _MAY_SKIP.finditer(text)}
+        return absent
 
     def listed_below(self, folder: str) -> list[str]:
         """The listing below `folder` as `walk` sees it before excludes (which the catalogue fixes),

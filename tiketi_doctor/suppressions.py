@@ -137,12 +137,13 @@ def parse_pragmas(path: str, text: str) -> list[Pragma]:
     return found
 
 
-def scan_pragmas(repo: "RepoView", known: dict | None = None, record: dict | None = None, racy_before_ns: int = 0) -> list[Pragma]:
+def scan_pragmas(repo: "RepoView", known: dict | None = None, record: dict | None = None, racy_before_ns: int = 0, stats: dict | None = None) -> list[Pragma]:
     """Every pragma in the repository's text files (read directly: a pragma scan never reports input problems).
 
     With `known` (path -> (stat signature, its pragmas), from the run cache), a file whose stat is
     unchanged is not read again; `record` receives that table for this scan (files whose stat was
-    taken before `racy_before_ns` only: a file changed within the same clock tick may not show it)."""
+    taken before `racy_before_ns` only: a file changed within the same clock tick may not show it).
+    `stats` holds stats taken moments ago by the run cache (path -> os.stat_result)."""
     from .repo import stat_signature
 
     pragmas: list[Pragma] = []
@@ -163,10 +164,12 @@ def scan_pragmas(repo: "RepoView", known: dict | None = None, record: dict | Non
         else:
             seen = repo.state(rel)  # a listed regular file's absolute path, without pathlib per file
             path = seen[1] if seen[0] == "file" else repo.inside(rel)
-            try:
-                info = os.stat(path) if path is not None else None
-            except OSError:
-                info = None
+            info = stats.get(rel) if stats else None
+            if info is None:
+                try:
+                    info = os.stat(path) if path is not None else None
+                except OSError:
+                    info = None
             if info is None:
                 continue
             signature = stat_signature(info)
