@@ -424,12 +424,12 @@ def value_digest(value: object) -> bytes | None:
 # runs use. Hashing every small per-file analysis would cost more than it saves.
 CUTOFF_USERS = 8
 
-# An analysis' value is stored when computing it took at least this long, and its pickle is at
-# most this many bytes per second it took (loading a pickle runs at some 100 MB/s or more: a
-# stored value costs a few percent of computing it again). Small per-file analyses are not worth
-# a pickle each; the per-file and per-component analyses built on them are.
+# An analysis' value is stored when serving it saves at least this long, and its pickle is at
+# most this many bytes per second saved (the tool's values load at some 50 MB/s: a stored value
+# costs a fifth of computing it again at most). Small per-file analyses are not worth a pickle
+# each; the per-file and per-component analyses built on them are.
 VALUE_MIN_SECONDS = 0.0002
-VALUE_BYTES_PER_SECOND = 5_000_000
+VALUE_BYTES_PER_SECOND = 10_000_000
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 
 
@@ -670,23 +670,27 @@ class _Writer:
         that took at least VALUE_MIN_SECONDS and pickle small enough to load in a fraction of that
         time, and the stored ones this scan took over (served or still valid)."""
         found: dict[int, tuple[bytes, bytes]] = {}
-        unpicklable: set[type] = set()  # the tool's own types found to hold a syntax tree
         for key, node in self._fresh.items():
-            if node is None or node < 0:
-                continue
             served = self.warm.served.get(key)
-            if served is not None:
-                if stored is not None and served in stored.values:
-                    found[node] = stored.values[served]
-                continue
-            cost = ctx.memo_cost.get(key, 0.0)
-            if cost < VALUE_MIN_SECONDS:
+            if node is not None and node >= 0 and served is not None and stored is not None and served in stored.values:
+                found[node] = stored.values[served]
+        unpicklable: set[type] = set()  # the tool's own types found to hold a syntax tree
+        saved: dict[object, float] = {}  # memo key -> what serving it would save
+        kept: set = set()  # memo keys whose value is stored
+        for key, cost in ctx.memo_cost.items():  # an analysis after those it computed
+            # Serving an analysis saves its own work and that of the analyses it computed, except
+            # those stored themselves (served on their own: one environment read by every
+            # component's analysis of it is not stored again with each of them).
+            children = ctx.memo_children.get(key, ())
+            saved[key] = cost - sum(ctx.memo_cost.get(c, 0.0) for c in children) + sum(saved.get(c, 0.0) for c in children if c not in kept)
+            node = self._fresh.get(key)
+            if node is None or node < 0 or saved[key] < VALUE_MIN_SECONDS:
                 continue
             known, value = ctx.memo_lookup(key)
             if not known or type(value) in unpicklable:
                 continue
             try:
-                value_bytes = _bounded_dumps(value, cost * VALUE_BYTES_PER_SECOND)
+                value_bytes = _bounded_dumps(value, saved[key] * VALUE_BYTES_PER_SECOND)
             except Exception:  # a value holding a syntax tree: so will the others of its type
                 if type(value) not in _CONTAINERS:
                     unpicklable.add(type(value))
@@ -694,6 +698,7 @@ class _Writer:
             if value_bytes is not None:
                 with suppress(Exception):
                     found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
+                    kept.add(key)
         if stored is not None:
             for old, new in self._old.items():
                 if new not in found and old in stored.values and new not in self._recomputed_nodes():

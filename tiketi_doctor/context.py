@@ -21,7 +21,9 @@ class ScanContext:
         # check run can say what its result depends on (engine.Reuse: reuse across fix rounds).
         self.track_reads = track_reads
         self.memo_deps: dict[object, tuple[frozenset, frozenset]] = {}  # memo key -> (reads, memo keys used)
-        self.memo_cost: dict[object, float] = {}  # memo key -> seconds it took, the analyses it used included
+        self.memo_cost: dict[object, float] = {}  # memo key -> seconds it took, the analyses it computed included
+        self.memo_children: dict[object, list] = {}  # memo key -> the analyses computed while computing it
+        self._computing: list[list] = []  # the children of the analyses being computed, innermost last
         # A loaded run cache (cache.Warm) that may hold an analysis' value from an earlier scan whose
         # inputs are unchanged: `serve(key)` gives (value, the files and listings it read) or None.
         self.stored: Any = None
@@ -44,9 +46,17 @@ class ScanContext:
                     self.memo_deps[key] = (flat_reads, frozenset())
                 else:
                     started = time.perf_counter()
-                    with self.reading() as (reads, uses):
-                        self._memo[key] = compute()
-                    self.memo_cost[key] = time.perf_counter() - started
+                    self._computing.append([])
+                    try:
+                        with self.reading() as (reads, uses):
+                            self._memo[key] = compute()
+                    finally:
+                        children = self._computing.pop()
+                    self.memo_cost[key] = time.perf_counter() - started  # children before their parents
+                    if children:
+                        self.memo_children[key] = children
+                    if self._computing:
+                        self._computing[-1].append(key)
                     self.memo_deps[key] = (frozenset(reads), frozenset(uses))
         return self._memo[key]  # type: ignore[return-value]
 
