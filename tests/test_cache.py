@@ -492,9 +492,12 @@ def test_probes_of_missing_files_are_answered_from_the_listing(tmp_path):
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.js").write_text("x")
+    (tmp_path / "src" / "node_modules" / "ms").mkdir(parents=True)  # not listed: looked at on disk
     view = RepoView(tmp_path)
-    probes = ["src/b.js", "src/a.js", "src", "node_modules/left-pad/index.js", "src/../src/b.js", "lib/c.ts"]
-    assert view.still_missing(probes) == {"src/b.js", "lib/c.ts"}, "skipped folders and '..' are looked at one by one"
+    probes = ["src/b.js", "src/a.js", "src", "node_modules/left-pad/index.js", "src/node_modules/ms/index.js", "src/../src/b.js", "lib/c.ts", "src/build.js", "src/node_modules"]
+    assert view.still_missing(probes) == {"src/b.js", "lib/c.ts", "node_modules/left-pad/index.js", "src/build.js"}, (
+        "below a skipped folder that exists, and with '..', a probe is looked at one by one"
+    )
     (tmp_path / "linked").symlink_to(tmp_path / "src")
     assert RepoView(tmp_path).still_missing(probes) is None, "a linked folder: the listing cannot tell"
 

@@ -239,7 +239,7 @@ class Warm:
         self.current: dict[object, tuple] = {}  # read key -> its state now (computed once)
         self.taken: set = set()  # run keys reused by this scan
         self.valid_runs: set = set()
-        self.position: dict[object, int] = {}
+        self._position: dict[object, int] | None = None
         self.bad_keys: set[int] = set()
         self.bad_nodes: set[int] = set()
         self.scan: Any = None  # the ScanContext (bind): which analyses it computed, and their values
@@ -252,17 +252,32 @@ class Warm:
         self.key_ok: list[bool] = []
         if stored is None:
             return
-        self.position = {key: index for index, key in enumerate(stored.keys)}
         states = stored.states
+        # Probes of files that were missing and still are (most keys) are settled in bulk.
         absent = repo.still_missing([key for key, state in zip(stored.keys, states) if state == MISSING_STATE and isinstance(key, str)])
-        ok = []
+        self.current = dict.fromkeys(absent, MISSING_STATE) if absent else {}
+        current = self.current
+        plain = repo.plain_files()
+        root = str(repo.root)
+        ok = [True] * len(stored.keys)
         for index, key in enumerate(stored.keys):
-            if absent is not None and key in absent:
-                now = MISSING_STATE
+            if key in current:
+                continue
+            known, trusted = states[index], stored.stats[index]
+            if trusted is not None and plain is not None and key in plain:
+                # state_of's common case inline: a listed file whose stat is what it was
+                try:
+                    info = os.stat(root + "/" + key)
+                except OSError:
+                    now = state_of(repo, key, trusted, known, self.stats)
+                else:
+                    self.stats[key] = info
+                    now = known if stat_signature(info) == trusted else state_of(repo, key, None, None, self.stats)
             else:
-                now = state_of(repo, key, stored.stats[index], states[index], self.stats)
-            self.current[key] = now
-            ok.append(now == states[index])
+                now = state_of(repo, key, trusted, known, self.stats)
+            current[key] = now
+            if now != known:
+                ok[index] = False
         self.key_ok = ok
         bad_keys = {index for index, good in enumerate(ok) if not good}
         if not bad_keys:
@@ -277,6 +292,13 @@ class Warm:
                 self.valid_runs.add(run_key)
         self.bad_keys, self.bad_nodes = bad_keys, bad_nodes
         self.changed = True
+
+    @property
+    def position(self) -> dict[object, int]:
+        """Read key -> its id in the stored tables (built when a save needs it)."""
+        if self._position is None:
+            self._position = {key: index for index, key in enumerate(self.stored.keys)} if self.stored is not None else {}
+        return self._position
 
     def bind(self, scan: Any) -> None:
         """The scan's context, to compare the analyses it computes again with the stored ones and
@@ -503,12 +525,28 @@ class RunCache:
     def save(self, ctx: Any, warm: Warm, pragmas: dict) -> None:
         """Record the runs of this scan (those that did not raise) and the reused ones still valid,
         and the pragma table of `scan_pragmas`."""
+        fresh = {k: v for k, v in ctx.check_reads.items() if k not in warm.taken}
+        if not fresh and not warm.changed and warm.stored is not None and _few_differ(pragmas, warm.stored.pragmas):
+            # Everything was reused: the file says all of it, short of the stats of a few files
+            # written moments before the last scan (hashed again next time, not worth a rewrite).
+            return
+        stored = warm.stored
+        # Most runs were taken over: the stored tables are kept, with the states of what changed,
+        # and the new runs, keys and analyses appended. Entries nothing uses any more stay until
+        # they are half of the file; then the tables are built anew from the live runs.
+        if stored is not None and stored.runs:
+            writer = _Writer(warm, self.started_ns, base=stored)
+            runs = self._runs(ctx, warm, fresh, writer)
+            if writer.live_share(runs) >= 0.5:
+                self._finish(ctx, warm, writer, runs, pragmas)
+                return
+        writer = _Writer(warm, self.started_ns)
+        self._finish(ctx, warm, writer, self._runs(ctx, warm, fresh, writer), pragmas)
+
+    def _runs(self, ctx: Any, warm: Warm, fresh: dict, writer: _Writer) -> dict:
+        """The runs to record, with ids of `writer`'s tables."""
         from .model import RunStatus
 
-        fresh = {k: v for k, v in ctx.check_reads.items() if k not in warm.taken}
-        if not fresh and not warm.changed and warm.stored is not None and pragmas == warm.stored.pragmas:
-            return  # everything was reused: the file already says all of it
-        writer = _Writer(warm, self.started_ns)
         writer.deps = ctx.memo_deps
         runs: dict = {}
         for run_key, (reads, uses, produced, run) in fresh.items():
@@ -523,12 +561,11 @@ class RunCache:
             for run_key in warm.valid_runs:  # reused, or not selected this time but still valid
                 if run_key not in runs:
                     reads, uses, produced, run = stored.runs[run_key]
-                    runs[run_key] = (
-                        tuple(writer.key_id(stored.keys[k]) for k in reads),
-                        tuple(writer.old_node(stored, n) for n in uses),
-                        produced,
-                        run,
-                    )
+                    runs[run_key] = (writer.old_keys(stored, reads), writer.old_nodes(stored, uses), produced, run)
+        return runs
+
+    def _finish(self, ctx: Any, warm: Warm, writer: _Writer, runs: dict, pragmas: dict) -> None:
+        stored = warm.stored
         problems, seen = [], set()
         candidates = list(ctx.input_problems)
         if stored is not None:
@@ -562,10 +599,21 @@ class RunCache:
                         os.unlink(entry.path)
 
 
+def _few_differ(table: dict, stored: dict, most: int = 64) -> bool:
+    """Whether at most `most` entries of the pragma table differ from the stored one."""
+    differ = abs(len(table) - len(stored))
+    for path, entry in table.items():
+        if differ > most:
+            return False
+        if stored.get(path) != entry:
+            differ += 1
+    return differ <= most
+
+
 class _Writer:
     """Builds the id tables of the file to write."""
 
-    def __init__(self, warm: Warm, started_ns: int):
+    def __init__(self, warm: Warm, started_ns: int, base: Stored | None = None):
         self.warm = warm
         self.repo = warm.repo
         self.limit = started_ns - RACY_NS
@@ -578,6 +626,46 @@ class _Writer:
         self._old: dict[int, int] = {}
         self.deps: dict | None = None  # the scan's memo dependencies
         self._recomputed: set[int] | None = None
+        # With a base (the stored file), its keys and analyses keep their ids; an analysis whose
+        # inputs changed is recorded anew, as in a fresh table, and never served from its old id.
+        self.base = base
+        self.affected: set[int] = set()
+        if base is not None:
+            self._adopt(base)
+
+    def _adopt(self, base: Stored) -> None:
+        warm = self.warm
+        self.keys, self.states, self.stats, self.nodes = list(base.keys), list(base.states), list(base.stats), list(base.nodes)
+        self.index = dict(warm.position)
+        for position in warm.bad_keys:
+            self.states[position] = warm.current[base.keys[position]]
+            self.stats[position] = None
+        for key, (signature, data) in (self.repo.digests or {}).items():
+            position = self.index.get(key)
+            if position is not None:  # read by this scan: what it held when read
+                self.states[position] = ("file", data)
+                self.stats[position] = signature if signature[1] < self.limit and signature[2] < self.limit else None
+        self.affected = warm.bad_nodes
+
+    def old_keys(self, stored: Stored, reads: tuple) -> tuple:
+        return reads if self.base is not None else tuple(self.key_id(stored.keys[k]) for k in reads)
+
+    def old_nodes(self, stored: Stored, uses: tuple) -> tuple:
+        if self.base is not None and self.affected.isdisjoint(uses):
+            return uses
+        return tuple(self.old_node(stored, n) for n in uses)
+
+    def live_share(self, runs: dict) -> float:
+        """The share of the analyses in the tables that a recorded run still uses."""
+        live = bytearray(len(self.nodes))
+        for _reads, uses, _f, _r in runs.values():
+            for node in uses:
+                live[node] = 1
+        for node in range(len(self.nodes) - 1, -1, -1):  # a node only uses earlier ones
+            if live[node]:
+                for used in self.nodes[node][1]:
+                    live[used] = 1
+        return sum(live) / len(self.nodes) if self.nodes else 1.0
 
     def key_id(self, key: object) -> int:
         found = self.index.get(key)
@@ -618,6 +706,11 @@ class _Writer:
     def _fresh_node(self, deps: dict, key: object) -> int | None:
         if key in self._fresh:
             return self._fresh[key]
+        served = self.warm.served.get(key)
+        stored = self.warm.stored
+        if served is not None and stored is not None:  # taken from the file: its node, as for a reused run
+            self._fresh[key] = self.old_node(stored, served)
+            return self._fresh[key]
         entry = deps.get(key)
         if entry is None:
             return None
@@ -646,6 +739,8 @@ class _Writer:
                 users[node] = users.get(node, 0) + 1
         least = max(CUTOFF_USERS, len(ctx.catalogue.components) // 2)
         found: dict[int, tuple[bytes, bytes]] = {}
+        if self.base is not None:
+            found.update((node, cut) for node, cut in self.base.cutoffs.items() if node not in self.affected)
         if stored is not None:
             for old, new in self._old.items():
                 if old in stored.cutoffs and users.get(new, 0) >= least:
@@ -670,6 +765,8 @@ class _Writer:
         that took at least VALUE_MIN_SECONDS and pickle small enough to load in a fraction of that
         time, and the stored ones this scan took over (served or still valid)."""
         found: dict[int, tuple[bytes, bytes]] = {}
+        if self.base is not None:
+            found.update((node, value) for node, value in self.base.values.items() if node not in self.affected)
         for key, node in self._fresh.items():
             served = self.warm.served.get(key)
             if node is not None and node >= 0 and served is not None and stored is not None and served in stored.values:
@@ -677,12 +774,14 @@ class _Writer:
         unpicklable: set[type] = set()  # the tool's own types found to hold a syntax tree
         saved: dict[object, float] = {}  # memo key -> what serving it would save
         kept: set = set()  # memo keys whose value is stored
-        for key, cost in ctx.memo_cost.items():  # an analysis after those it computed
-            # Serving an analysis saves its own work and that of the analyses it computed, except
-            # those stored themselves (served on their own: one environment read by every
-            # component's analysis of it is not stored again with each of them).
-            children = ctx.memo_children.get(key, ())
-            saved[key] = cost - sum(ctx.memo_cost.get(c, 0.0) for c in children) + sum(saved.get(c, 0.0) for c in children if c not in kept)
+        for key, cost in ctx.memo_cost.items():  # an analysis after those it used
+            # Serving an analysis saves what computing it alone would cost: its own work and that
+            # of the analyses it uses (whoever computed them first in this scan: the parses of a
+            # component's files), except those stored themselves and served on their own (one
+            # environment read by every component's analysis of it is not stored with each).
+            own = cost - sum(ctx.memo_cost.get(c, 0.0) for c in ctx.memo_children.get(key, ()))
+            deps = ctx.memo_deps.get(key)
+            saved[key] = own + sum(saved.get(u, 0.0) for u in (deps[1] if deps else ()) if u not in kept)
             node = self._fresh.get(key)
             if node is None or node < 0 or saved[key] < VALUE_MIN_SECONDS:
                 continue
@@ -712,6 +811,8 @@ class _Writer:
         return self._recomputed
 
     def old_node(self, stored: Stored, node: int) -> int:
+        if self.base is not None and node not in self.affected:
+            return node
         if node in self._old:
             return self._old[node]
         again = self.warm.recomputed.get(node)

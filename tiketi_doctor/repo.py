@@ -78,6 +78,7 @@ class RepoView:
         self._excluding = None  # their one regex (globs.covering_regex), made on first use
         self._files: list[str] | None = None
         self._dirs: set[str] = set()
+        self._skipped_exists: dict[str, bool] = {}  # skipped folder -> whether it exists (still_missing)
         self._files_set: set[str] | None = None
         self._inside: dict[str, Path | None] = {}
         self._links: set[str] = set()
@@ -380,8 +381,33 @@ class RepoView:
         text = "\n".join(paths)
         if _MAY_SKIP.search(text) is not None:
             starts = list(itertools.accumulate((len(p) + 1 for p in paths), initial=0))
-            absent -= {paths[bisect.bisect_right(starts, m.start()) - 1] for m in _MAY_SKIP.finditer(text)}
+            flagged = {paths[bisect.bisect_right(starts, m.start()) - 1] for m in _MAY_SKIP.finditer(text)}
+            absent -= {p for p in flagged if not self._below_missing_skipped(p)}
         return absent
+
+    def plain_files(self) -> set[str] | None:
+        """The listed regular files, each at its own path with no link on it, when nothing is
+        unlistable or overlaid (what `state` answers ("file", path) for); None otherwise."""
+        files = self._file_set()
+        if self._blocked or self._links or self.overlay:
+            return None
+        return files.difference(self._special) if self._special else files
+
+    def _below_missing_skipped(self, rel: str) -> bool:
+        """Whether an unlisted `rel` that names a skipped folder somewhere (a substring test found
+        it) is certainly missing: no skipped folder on its path after all ("build.js"), or the first
+        one does not exist (one look at a missing node_modules answers every probe below it)."""
+        parts = rel.split("/")
+        if ".." in parts:
+            return False
+        for end, part in enumerate(parts, 1):
+            if part in SKIPPED_DIRS:
+                folder = "/".join(parts[:end])
+                known = self._skipped_exists.get(folder)
+                if known is None:
+                    known = self._skipped_exists[folder] = os.path.lexists(os.path.join(self._root_text, folder))
+                return not known
+        return True  # the listing is complete where nothing is skipped
 
     def listed_below(self, folder: str) -> list[str]:
         """The listing below `folder` as `walk` sees it before excludes (which the catalogue fixes),
