@@ -521,3 +521,33 @@ def test_a_served_analysis_carries_the_input_problems_of_what_it_read(tmp_path):
     assert warm.problems() == [problem]
     (tmp_path / "a.yaml").write_text("kind: Service\n")
     assert cache_module.Warm(stored, RepoView(tmp_path)).serve(("objects", "a.yaml")) is None, "its file changed"
+
+
+def _stored(folder: Path):
+    return cache_module._read_blob(_cache_file(folder), ("tiketi_doctor", "checks", "fixes"))
+
+
+def test_a_re_check_keeps_the_stored_tables_until_half_is_unused(tmp_path, monkeypatch):
+    """After a small change the stored keys and analyses keep their ids (new ones are appended);
+    when the entries no run uses are half of the file it is built anew. Either way the next scans
+    report what a scan without the cache reports."""
+    root = _copy(EXAMPLE, tmp_path / "repo")
+    folder = tmp_path / "cache"
+    _scans(root, folder)
+    before = _stored(folder)
+    server = root / "services" / "auth-service" / "src" / "server.js"
+    server.write_text(server.read_text() + "\nconst extra = require('never-installed');\n")
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    after = _stored(folder)
+    assert after.keys[:len(before.keys)] == before.keys and after.nodes[:len(before.nodes)] == before.nodes
+
+    monkeypatch.setattr(cache_module._Writer, "live_share", lambda self, runs: 0.0)
+    server.write_text(server.read_text() + "\n// again\n")
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
+    rebuilt = _stored(folder)
+    assert len(rebuilt.nodes) < len(after.nodes), "built anew from the live runs"
+    monkeypatch.undo()
+    cold, warm = _scans(root, folder)
+    assert _result(warm) == _result(cold)
