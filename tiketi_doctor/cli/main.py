@@ -123,7 +123,7 @@ def check(
     ),
     max_file_size: Optional[str] = _max_file_size(),
     cache: bool = typer.Option(
-        True, "--cache/--no-cache", help="Reuse the check runs of an earlier check whose files did not change (default on; live checks and fix planning always run)."
+        True, "--cache/--no-cache", help="Reuse the check runs and analyses of an earlier check whose files did not change, and the parsed catalogue (default on; live checks and fix planning always run)."
     ),
     cache_dir: Optional[Path] = typer.Option(
         None, "--cache-dir", help="Folder of the run cache (default: $TIKETI_DOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/tiketi-doctor or ~/.cache/tiketi-doctor)."
