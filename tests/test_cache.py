@@ -517,7 +517,8 @@ def test_a_served_analysis_carries_the_input_problems_of_what_it_read(tmp_path):
     )
     warm = cache_module.Warm(stored, repo)
     assert warm.problems() == [], "nothing used the analysis yet"
-    assert warm.serve(("objects", "a.yaml")) == (["nothing readable"], frozenset({"a.yaml"}))
+    value, deps = warm.serve(("objects", "a.yaml"))
+    assert value == ["nothing readable"] and tuple(deps) == (frozenset({"a.yaml"}), frozenset())
     assert warm.problems() == [problem]
     (tmp_path / "a.yaml").write_text("kind: Service\n")
     assert cache_module.Warm(stored, RepoView(tmp_path)).serve(("objects", "a.yaml")) is None, "its file changed"

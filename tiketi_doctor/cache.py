@@ -27,7 +27,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .repo import MISSING_STATE, RepoView, digest, stat_signature, too_big
 
@@ -307,9 +307,10 @@ class Warm:
         if self.stored is not None and self.stored.values:
             scan.stored = self
 
-    def serve(self, key: object) -> tuple[object, frozenset] | None:
-        """The stored value of the analysis `key` and every key it read (through the analyses it
-        used too), when its inputs are unchanged; None when it must be computed."""
+    def serve(self, key: object) -> tuple[object, Sequence] | None:
+        """The stored value of the analysis `key` and its dependencies as the scan records them
+        (every key it read, through the analyses it used too, and no analysis: worked out when
+        asked), when its inputs are unchanged; None when it must be computed."""
         stored = self.stored
         if stored is None:
             return None
@@ -326,7 +327,7 @@ class Warm:
         except Exception:  # a value that cannot be built again: computed instead
             return None
         self.served[key] = node
-        return value, self._flat_reads(node)
+        return value, _FlatDeps(self, node)
 
     def _index_values(self, stored: Stored) -> dict:
         index: dict = {}
@@ -337,7 +338,7 @@ class Warm:
                 continue
         return index
 
-    def _flat_reads(self, node: int) -> frozenset:
+    def flat_reads(self, node: int) -> frozenset:
         """The read keys of `node` and of every node it uses, directly or not."""
         known = self._flat.get(node)
         if known is not None:
@@ -453,6 +454,7 @@ CUTOFF_USERS = 8
 VALUE_MIN_SECONDS = 0.0002
 VALUE_BYTES_PER_SECOND = 10_000_000
 _CONTAINERS = (list, tuple, dict, set, frozenset)
+_GIVE_UP = 8  # values of one kind found too large, none fitting, before the others are not tried
 
 
 def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, known: tuple | None = None, stats: dict | None = None) -> tuple:
@@ -479,6 +481,21 @@ def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, kno
             return ("file", digest(handle.read(repo.max_bytes + 1)))
     except OSError as exc:
         return ("error", exc.errno)
+
+
+class _FlatDeps(Sequence):
+    """(reads, analyses used) of a served analysis, as ScanContext.memo_deps holds them: every key
+    it read, directly or through the analyses it used, and none used. Most are never asked for
+    (the run cache records a served analysis by its stored node), so they are worked out lazily."""
+
+    def __init__(self, warm: Warm, node: int):
+        self.warm, self.node = warm, node
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return (self.warm.flat_reads(self.node), frozenset())[index]
 
 
 @dataclass
@@ -772,6 +789,8 @@ class _Writer:
             if node is not None and node >= 0 and served is not None and stored is not None and served in stored.values:
                 found[node] = stored.values[served]
         unpicklable: set[type] = set()  # the tool's own types found to hold a syntax tree
+        too_large: dict[object, int] = {}  # analysis kind -> how many of its values were too large
+        fitted: set = set()  # analysis kinds with a value stored
         saved: dict[object, float] = {}  # memo key -> what serving it would save
         kept: set = set()  # memo keys whose value is stored
         for key, cost in ctx.memo_cost.items():  # an analysis after those it used
@@ -786,7 +805,8 @@ class _Writer:
             if node is None or node < 0 or saved[key] < VALUE_MIN_SECONDS:
                 continue
             known, value = ctx.memo_lookup(key)
-            if not known or type(value) in unpicklable:
+            kind = key[0] if isinstance(key, tuple) and key else key
+            if not known or type(value) in unpicklable or (too_large.get(kind, 0) >= _GIVE_UP and kind not in fitted):
                 continue
             try:
                 value_bytes = _bounded_dumps(value, saved[key] * VALUE_BYTES_PER_SECOND)
@@ -794,10 +814,15 @@ class _Writer:
                 if type(value) not in _CONTAINERS:
                     unpicklable.add(type(value))
                 continue
-            if value_bytes is not None:
-                with suppress(Exception):
-                    found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
-                    kept.add(key)
+            if value_bytes is None:
+                # Too large for what it saves. Analyses of one kind have values of one shape: after
+                # a few, the others (every component's view of a shared environment) are not tried.
+                too_large[kind] = too_large.get(kind, 0) + 1
+                continue
+            fitted.add(kind)
+            with suppress(Exception):
+                found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
+                kept.add(key)
         if stored is not None:
             for old, new in self._old.items():
                 if new not in found and old in stored.values and new not in self._recomputed_nodes():

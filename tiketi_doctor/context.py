@@ -25,7 +25,7 @@ class ScanContext:
         self.memo_children: dict[object, list] = {}  # memo key -> the analyses computed while computing it
         self._computing: list[list] = []  # the children of the analyses being computed, innermost last
         # A loaded run cache (cache.Warm) that may hold an analysis' value from an earlier scan whose
-        # inputs are unchanged: `serve(key)` gives (value, the files and listings it read) or None.
+        # inputs are unchanged: `serve(key)` gives (value, its memo_deps entry) or None.
         self.stored: Any = None
         self._uses: list[set] = []  # memo keys used by the open runs and analyses, innermost last
         # (check code, component or None) -> (reads, memo keys used, its findings, its run record)
@@ -42,8 +42,7 @@ class ScanContext:
             else:
                 served = self.stored.serve(key) if self.stored is not None else None
                 if served is not None:  # its inputs are unchanged: the stored value, with what it read
-                    self._memo[key], flat_reads = served
-                    self.memo_deps[key] = (flat_reads, frozenset())
+                    self._memo[key], self.memo_deps[key] = served
                 else:
                     started = time.perf_counter()
                     self._computing.append([])
