@@ -227,6 +227,18 @@ class CheckRun:
     findings: int = 0
     reason: str = ""
 
+    def __reduce__(self):
+        # The run cache holds one per check run (33,000 at 1,000 services): a flat tuple loads in
+        # a third of the time of an object with an enum member rebuilt by name.
+        return (_check_run, (self.code, self.subject, self.status.value, self.duration, self.findings, self.reason))
+
+
+def _check_run(code: str, subject: str, status: str, duration: float, findings: int, reason) -> CheckRun:
+    return CheckRun(code, subject, _RUN_STATUSES[status], duration, findings, reason)
+
+
+_RUN_STATUSES = {status.value: status for status in RunStatus}
+
 
 @dataclass(frozen=True)
 class PodRow:
