@@ -35,8 +35,7 @@ def run_create(options: BaselineOptions, registry: Registry | None = None) -> in
     data = baseline_data(report)
     try:
         with write_output(options.output) as out:
-            json.dump(data, out, indent=2, ensure_ascii=False)
-            out.write("\n")
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         error(Msg("cannot write {path}: {reason}", path=str(options.output), reason=str(exc.strerror or exc)))
         return EXIT_USAGE

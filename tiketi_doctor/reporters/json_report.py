@@ -69,5 +69,5 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, *, color: bool = False, lang: str = "en") -> None:
-    json.dump(to_data(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    # One write: json.dump hands the stream each of its some 850,000 pieces at 1,000 services.
+    out.write(json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n")

@@ -52,8 +52,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, *, color: bool = False, lang: str = "en") -> None:
-    json.dump(to_sarif(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n")  # one write, not one per piece
 
 
 def _rule(code: str, check: Check | None) -> dict[str, Any]:
