@@ -552,3 +552,25 @@ def test_a_re_check_keeps_the_stored_tables_until_half_is_unused(tmp_path, monke
     monkeypatch.undo()
     cold, warm = _scans(root, folder)
     assert _result(warm) == _result(cold)
+
+
+def test_a_value_too_large_to_store_is_not_stored_inside_each_analysis_that_uses_it(tmp_path):
+    """One large shared analysis (an environment) used by many small ones (each component's view
+    of it): the shared one is too large for what it saves, and the small ones, whose pickles would
+    each hold a copy of it, are not charged its cost and are not stored either."""
+    from tiketi_doctor.context import ScanContext
+    from tiketi_doctor.repo import RepoView
+
+    repo = RepoView(tmp_path)
+    ctx = ScanContext(repo, find_catalogue(EXAMPLE), track_reads=True)
+    shared = [f"{i:08d}-entry" for i in range(20_000)]  # some 400 KB pickled
+    views = [("view", i) for i in range(12)]
+    for key in views:
+        ctx.memo(key, lambda key=key: (key[1], ctx.memo("environment", lambda: shared)))
+    small = ctx.memo("small", lambda: list(range(100)))
+    ctx.memo_cost.update({"environment": 0.03, **{key: 0.02 for key in views}, "small": 0.001})  # seconds
+    writer = cache_module._Writer(cache_module.Warm(None, repo), 0)
+    writer._fresh = {key: node for node, key in enumerate(["environment", *views, "small"])}
+    stored = {pickle.loads(key) for key, _value in writer.values(ctx, None).values()}
+    assert stored == {"small"}, "300 KB allowed for the environment, 200 KB for each view: none fits"
+    assert small == list(range(100))

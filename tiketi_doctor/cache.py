@@ -451,7 +451,7 @@ CUTOFF_USERS = 8
 # most this many bytes per second saved (the tool's values load at some 50 MB/s: a stored value
 # costs a fifth of computing it again at most). Small per-file analyses are not worth a pickle
 # each; the per-file and per-component analyses built on them are.
-VALUE_MIN_SECONDS = 0.0002
+VALUE_MIN_SECONDS = 0.0005
 VALUE_BYTES_PER_SECOND = 10_000_000
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 _GIVE_UP = 8  # values of one kind found too large, none fitting, before the others are not tried
@@ -792,21 +792,25 @@ class _Writer:
         too_large: dict[object, int] = {}  # analysis kind -> how many of its values were too large
         fitted: set = set()  # analysis kinds with a value stored
         saved: dict[object, float] = {}  # memo key -> what serving it would save
-        kept: set = set()  # memo keys whose value is stored
+        apart: set = set()  # memo keys stored, or too large to store: their cost is not a parent's
         for key, cost in ctx.memo_cost.items():  # an analysis after those it used
-            # Serving an analysis saves what computing it alone would cost: its own work and that
-            # of the analyses it uses (whoever computed them first in this scan: the parses of a
-            # component's files), except those stored themselves and served on their own (one
-            # environment read by every component's analysis of it is not stored with each).
+            # Serving an analysis saves what computing it alone would cost: its own work and that of
+            # the analyses it uses (whoever computed them first in this scan: the parses of a
+            # component's files), except those that are stored themselves or too large to store.
+            # A parent's pickle would hold a copy of the latter: every component's view of one
+            # environment must not carry the environment's cost, or each would store a copy of it.
             own = cost - sum(ctx.memo_cost.get(c, 0.0) for c in ctx.memo_children.get(key, ()))
             deps = ctx.memo_deps.get(key)
-            saved[key] = own + sum(saved.get(u, 0.0) for u in (deps[1] if deps else ()) if u not in kept)
+            saved[key] = own + sum(saved.get(u, 0.0) for u in (deps[1] if deps else ()) if u not in apart)
             node = self._fresh.get(key)
             if node is None or node < 0 or saved[key] < VALUE_MIN_SECONDS:
                 continue
             known, value = ctx.memo_lookup(key)
             kind = key[0] if isinstance(key, tuple) and key else key
-            if not known or type(value) in unpicklable or (too_large.get(kind, 0) >= _GIVE_UP and kind not in fitted):
+            if not known or type(value) in unpicklable:
+                continue
+            if too_large.get(kind, 0) >= _GIVE_UP and kind not in fitted:
+                apart.add(key)  # its kind is too large to store: so is it, most likely
                 continue
             try:
                 value_bytes = _bounded_dumps(value, saved[key] * VALUE_BYTES_PER_SECOND)
@@ -814,15 +818,15 @@ class _Writer:
                 if type(value) not in _CONTAINERS:
                     unpicklable.add(type(value))
                 continue
+            apart.add(key)
             if value_bytes is None:
                 # Too large for what it saves. Analyses of one kind have values of one shape: after
-                # a few, the others (every component's view of a shared environment) are not tried.
+                # a few, the others are not tried.
                 too_large[kind] = too_large.get(kind, 0) + 1
                 continue
             fitted.add(kind)
             with suppress(Exception):
                 found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
-                kept.add(key)
         if stored is not None:
             for old, new in self._old.items():
                 if new not in found and old in stored.values and new not in self._recomputed_nodes():
