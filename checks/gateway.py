@@ -13,7 +13,7 @@ from tiketi_doctor.analysis.gateway_routes import RouteTable, route_table
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
-from tiketi_doctor.i18n import Joined, Msg, N_
+from tiketi_doctor.i18n import Joined, Msg
 from tiketi_doctor.model import Finding, Location, Severity
 from tiketi_doctor.remediation import rebuild_commands
 

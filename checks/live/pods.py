@@ -15,7 +15,7 @@ from tiketi_doctor.remediation import reapply_commands, rebuild_commands
 
 from .base import (
     CONFIG_REASONS, CRASH_REASONS, HOST_PORT, IMAGE_REASONS, UNSET, Explanation, LiveCheck, LiveFacts, Symptom, availability,
-    diagnose, from_static, log_excerpt, mask, pod_events, quoted, read_log, repo_definitions, restarts_word, termination_words,
+    diagnose, from_static, log_excerpt, mask, pod_events, quoted, read_log, repo_definitions, termination_words,
 )
 from .explainers import explain_crash
 
