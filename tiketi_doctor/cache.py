@@ -103,12 +103,13 @@ def cached_catalogue(folder: Path, path: Path, origin: str = "file", display: st
         data = path.read_bytes()
     except OSError:
         return load_catalogue(path, origin, display)  # reports why it cannot be read
+    where = str(path.resolve())
     h = hashlib.blake2b(digest_size=16)
     h.update(_own_fingerprint())
-    h.update(f"\0{path.resolve()}\0{origin}\0{display}\0".encode())
+    h.update(f"\0{where}\0{origin}\0{display}\0".encode())
     h.update(data)
     key = h.digest()
-    store = folder / (hashlib.blake2b(str(path.resolve()).encode(), digest_size=16).hexdigest() + _CATALOGUE_SUFFIX)
+    store = folder / (hashlib.blake2b(where.encode(), digest_size=16).hexdigest() + _CATALOGUE_SUFFIX)
     found = _read_blob(store, ("tiketi_doctor",))
     if isinstance(found, tuple) and len(found) == 2 and found[0] == key and type(found[1]).__name__ == "Catalogue":
         return found[1]
@@ -257,25 +258,12 @@ class Warm:
         absent = repo.still_missing([key for key, state in zip(stored.keys, states) if state == MISSING_STATE and isinstance(key, str)])
         self.current = dict.fromkeys(absent, MISSING_STATE) if absent else {}
         current = self.current
-        plain = repo.plain_files()
-        root = str(repo.root)
         ok = [True] * len(stored.keys)
         for index, key in enumerate(stored.keys):
             if key in current:
                 continue
-            known, trusted = states[index], stored.stats[index]
-            if trusted is not None and plain is not None and key in plain:
-                # state_of's common case inline: a listed file whose stat is what it was
-                try:
-                    info = os.stat(root + "/" + key)
-                except OSError:
-                    now = state_of(repo, key, trusted, known, self.stats)
-                else:
-                    self.stats[key] = info
-                    now = known if stat_signature(info) == trusted else state_of(repo, key, None, None, self.stats)
-            else:
-                now = state_of(repo, key, trusted, known, self.stats)
-            current[key] = now
+            known = states[index]
+            now = current[key] = state_of(repo, key, stored.stats[index], known, self.stats)
             if now != known:
                 ok[index] = False
         self.key_ok = ok
@@ -642,7 +630,6 @@ class _Writer:
         self._fresh: dict[object, int] = {}
         self._old: dict[int, int] = {}
         self.deps: dict | None = None  # the scan's memo dependencies
-        self._recomputed: set[int] | None = None
         # With a base (the stored file), its keys and analyses keep their ids; an analysis whose
         # inputs changed is recorded anew, as in a fresh table, and never served from its old id.
         self.base = base
@@ -828,16 +815,11 @@ class _Writer:
             with suppress(Exception):
                 found[node] = (pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), value_bytes)
         if stored is not None:
+            recorded = set(self._fresh.values())  # nodes of this scan's analyses: stored values may be stale
             for old, new in self._old.items():
-                if new not in found and old in stored.values and new not in self._recomputed_nodes():
+                if new not in found and old in stored.values and new not in recorded:
                     found[new] = stored.values[old]
         return found
-
-    def _recomputed_nodes(self) -> set[int]:
-        """New nodes of analyses this scan computed again (their stored value may be stale)."""
-        if self._recomputed is None:
-            self._recomputed = {node for node in self._fresh.values() if node is not None and node >= 0}
-        return self._recomputed
 
     def old_node(self, stored: Stored, node: int) -> int:
         if self.base is not None and node not in self.affected:

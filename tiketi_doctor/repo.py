@@ -346,10 +346,10 @@ class RepoView:
             if rel in self._special:
                 return ("special", self._special[rel])
             if rel not in self._links and not self._blocked:
-                return ("file", os.path.join(self._root_text, rel))
+                return ("file", self._root_text + "/" + rel)  # a listed path: relative, normalised
         elif rel in self._dirs:
             return DIR_STATE
-        elif not (self._blocked or self._links or self.overlay or self._may_skip(rel)):
+        elif self._listing_tells() and not self._may_skip(rel):
             return MISSING_STATE
         reads, self.read_sets = self.read_sets, []
         try:
@@ -372,7 +372,7 @@ class RepoView:
         thousand names); None when the listing alone cannot tell (linked or unlistable folders,
         an overlay)."""
         files = self._file_set()
-        if self._blocked or self._links or self.overlay:
+        if not self._listing_tells():
             return None
         present = files.intersection(paths) | self._dirs.intersection(paths)
         absent = set(paths) - present
@@ -385,13 +385,10 @@ class RepoView:
             absent -= {p for p in flagged if not self._below_missing_skipped(p)}
         return absent
 
-    def plain_files(self) -> set[str] | None:
-        """The listed regular files, each at its own path with no link on it, when nothing is
-        unlistable or overlaid (what `state` answers ("file", path) for); None otherwise."""
-        files = self._file_set()
-        if self._blocked or self._links or self.overlay:
-            return None
-        return files.difference(self._special) if self._special else files
+    def _listing_tells(self) -> bool:
+        """Whether a path the listing lacks is missing (outside skipped folders): no folder was
+        unlistable, none is a link, and no overlay adds files."""
+        return not (self._blocked or self._links or self.overlay)
 
     def _below_missing_skipped(self, rel: str) -> bool:
         """Whether an unlisted `rel` that names a skipped folder somewhere (a substring test found
