@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis.environments import environments, workload_in
 from tiketi_doctor.analysis.envsources import (
     PLATFORM,

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis import routepaths
 from tiketi_doctor.analysis.express import ExpressApp, Route, express_app
 from tiketi_doctor.analysis.frontend_calls import FrontendCall, frontend_api

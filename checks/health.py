@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.analysis.express import ExpressApp, express_app
 from tiketi_doctor.analysis.image import dockerfile_of

@@ -1,9 +1,9 @@
 """IMG: the image each workload runs against what the repository builds, tags, loads into kind and rewrites."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis.builds import BuildInventory, inventory
 from tiketi_doctor.analysis.environments import Environment, environments, main_container, workload_in
 from tiketi_doctor.analysis.imageref import ImageRef, NameIndex, parse_image

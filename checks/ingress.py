@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis.environments import Environment, environments, workload_in
 from tiketi_doctor.analysis.express import express_app
 from tiketi_doctor.analysis.frontend_calls import frontend_calls

@@ -1,9 +1,10 @@
 """MOD: imports of a repository module that asks for a name the module does not export."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor import files as roles
 from tiketi_doctor.analysis.resolution import resolve_import
 from tiketi_doctor.analysis.source import js_module, source_files

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import ClassVar, Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis.ports import APP, DOCKERFILE, MANIFEST, URL, PortPlace, places_of, port_places
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts, facts

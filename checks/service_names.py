@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.check import Check, Facts, facts
 from tiketi_doctor.context import ScanContext
 from tiketi_doctor.i18n import Msg

@@ -83,7 +83,7 @@ def _own_fingerprint() -> bytes:
     from . import __version__
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{sys.executable}".encode())
+    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{os.path.realpath(sys.executable)}".encode())  # python and python3 are one interpreter
     folders = {Path(__file__).resolve().parent}
     spec = importlib.util.find_spec("manifests")
     for entry in (spec.submodule_search_locations or []) if spec is not None else []:

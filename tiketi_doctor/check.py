@@ -11,6 +11,7 @@ import dataclasses
 import typing
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from .deferred import complete, dataclass as deferred_dataclass, is_pending
 from .i18n import Msg
 from .model import Finding, Location, Severity
 
@@ -23,23 +24,15 @@ WORD_FIELDS = ("summary", "why", "example", "fix", "symptom", "fix_title")
 
 
 def facts(cls: type) -> type:
-    """`@dataclass(frozen=True)` for a Facts class, done when its first instance is made.
-
-    A run imports every check family it may run, and making a frozen dataclass costs about a
-    millisecond (its methods are generated and compiled); most facts classes never get an
-    instance in a run, since most checks find nothing. `Facts.__new__` (also taken by pickle and
-    copy) and `dataclass_of` turn the class into the dataclass it declares first."""
-    cls._dataclass_pending = True
-    return cls
+    """`@dataclass(frozen=True)` for a Facts class, made when its first instance is (see
+    tiketi_doctor/deferred.py): most checks find nothing in a run, so most facts classes never get
+    an instance."""
+    return deferred_dataclass(frozen=True)(cls)
 
 
 def dataclass_of(cls: type) -> type:
     """The class as the dataclass it declares (see `facts`): the class itself, made complete."""
-    for klass in reversed(cls.__mro__):
-        if klass.__dict__.get("_dataclass_pending"):
-            del klass._dataclass_pending
-            dataclasses.dataclass(frozen=True)(klass)
-    return cls
+    return complete(cls)
 
 
 class Facts:
@@ -50,10 +43,6 @@ class Facts:
     fixers and reporters read the typed facts with `SomeFacts.of(finding)`, which also rebuilds
     them from `params` when a finding was read back from JSON.
     """
-
-    def __new__(cls, *args: Any, **kwargs: Any):
-        dataclass_of(cls)  # a look at the few classes of its MRO once the class is complete
-        return super().__new__(cls)
 
     def params(self) -> dict[str, Any]:
         return _to_data(self)
@@ -105,8 +94,8 @@ def _to_data(value: Any) -> Any:
 
 
 def _from_data(kind: Any, data: Any) -> Any:
-    if isinstance(kind, type) and issubclass(kind, Facts):
-        dataclass_of(kind)
+    if isinstance(kind, type) and is_pending(kind):
+        complete(kind)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind) and isinstance(data, dict):
         hints = typing.get_type_hints(kind)
         names = {f.name for f in dataclasses.fields(kind) if f.init}
@@ -118,8 +107,8 @@ def _from_data(kind: Any, data: Any) -> Any:
         return tuple(items) if origin is tuple else items
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         for arg in typing.get_args(kind):
-            if isinstance(arg, type) and issubclass(arg, Facts):
-                dataclass_of(arg)
+            if isinstance(arg, type) and is_pending(arg):
+                complete(arg)
             if dataclasses.is_dataclass(arg) and isinstance(data, dict):
                 return _from_data(arg, data)
     return data

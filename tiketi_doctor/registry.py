@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from importlib import import_module
 
+from .deferred import dataclass
 from .check import Check
 
 GROUP = "tiketi_doctor.checks"

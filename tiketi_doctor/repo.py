@@ -13,10 +13,10 @@ import os
 import posixpath
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
+from .deferred import dataclass
 from .i18n import Msg
 from .model import Finding, Location, Severity
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from .deferred import dataclass
 from .check import Check, Facts, facts
 from .i18n import Msg
 from .model import Finding, Location, Report, Severity, Suppression

@@ -11,9 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import Check, Facts, facts

@@ -1,9 +1,9 @@
 """HTTP probes: a running component's health route, and the paths the frontend calls through the gateway."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis.frontend_calls import frontend_api
 from tiketi_doctor.catalogue import Component
 from tiketi_doctor.check import facts

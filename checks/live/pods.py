@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.analysis import k8s
 from tiketi_doctor.check import facts
 from tiketi_doctor.i18n import Joined, Msg, N_

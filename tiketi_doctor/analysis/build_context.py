@@ -9,8 +9,8 @@ and the last matching pattern decides.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..globs import covers, is_glob
 from ..model import Location

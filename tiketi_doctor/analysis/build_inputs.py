@@ -7,8 +7,9 @@ re-applied when one of them changed. Everything else (guides, scripts) needs no 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..globs import covers

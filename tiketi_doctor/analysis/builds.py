@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Iterator
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from .compose import compose_files

@@ -11,8 +11,9 @@ their source document or, for generated output, by name.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..catalogue import REPO_CATALOGUE_NAMES, Component
 from ..parsing.templates import OpenDict
 from ..context import ScanContext

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from ..deferred import dataclass
 from ..model import Location
 from ..parsing.javascript import JsModule, shared_query, string_value
 from .jsbindings import Bindings, bindings, resolve_identifier

@@ -14,8 +14,8 @@ import base64
 import binascii
 import posixpath
 import re
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location

@@ -16,9 +16,10 @@ calls whose path is only known at run time are not gateway calls that can be che
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from .express import node_location

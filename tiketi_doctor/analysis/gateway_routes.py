@@ -8,8 +8,8 @@ same way whatever the gateway is written in. An Express gateway keeps its richer
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location

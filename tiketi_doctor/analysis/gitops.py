@@ -12,9 +12,9 @@ import configparser
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from .environments import Environment, environments

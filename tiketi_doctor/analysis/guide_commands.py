@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterator
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from .guide_paths import command_folders
 from .guides import Command, Word, guide_files

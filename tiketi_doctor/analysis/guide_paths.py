@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator
 from urllib.parse import unquote
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from ..repo import SKIPPED_DIRS

@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.markdown import Heading, Span

@@ -8,8 +8,9 @@ node_modules copied from earlier stages.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location

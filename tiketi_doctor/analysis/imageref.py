@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from tiketi_doctor.deferred import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterable
 

@@ -8,8 +8,8 @@ matching path of a host wins; a `defaultBackend` takes the rest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..model import Location
 from .environments import Environment
 from .kustomize import Placed

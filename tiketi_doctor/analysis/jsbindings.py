@@ -9,10 +9,11 @@ unknown instead of being guessed.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..parsing.javascript import JsModule, env_name, is_type_only, shared_query, string_value

@@ -1,9 +1,9 @@
 """Kubernetes objects from a component's manifest files, with positions."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..deferred import dataclass
 from ..model import Location
 from ..parsing.yamldoc import YamlDoc
 

@@ -16,9 +16,10 @@ import posixpath
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Iterator
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from ..parsing import ParseError

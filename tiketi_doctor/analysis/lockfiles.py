@@ -13,8 +13,9 @@ import json
 import posixpath
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable
+from ..deferred import dataclass
 from ..parsing import load_json
 from ..parsing.yamldoc import load_yaml
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..model import Location
 
 CONFIG_NAMES = ("nginx.conf", "default.conf", "nginx.conf.template", "default.conf.template")

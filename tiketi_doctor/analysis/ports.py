@@ -7,9 +7,9 @@ it is written, `svc/auth-service 3005:3002` to auth-service (remote port 3002).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterator
 
+from ..deferred import dataclass
 from ..catalogue import Component
 from ..context import ScanContext
 from ..model import Location

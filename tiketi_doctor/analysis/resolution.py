@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from .lockfiles import LOCK_NAMES, Lockfile, parse_lockfile
 from ..parsing import load_json

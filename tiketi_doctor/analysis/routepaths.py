@@ -10,7 +10,7 @@ id is not assumed to be `overview`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from tiketi_doctor.deferred import dataclass
 from functools import lru_cache
 
 CALL_PARAM = ":param"

@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from tiketi_doctor.deferred import dataclass
 from pathlib import Path
 
 # ShellCheck's "fix the error mentioned before" notes: they follow the error that explains the problem.

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..deferred import dataclass
 from ..context import ScanContext
 from ..model import Location
 from ..parsing.yamldoc import YamlDoc

@@ -7,8 +7,9 @@ is what the image must resolve, what tests and tooling need only the development
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from .. import files as roles
 from ..catalogue import Component
 from ..context import ScanContext

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..i18n import Msg, localize
 from ..model import RunStatus
 from ..registry import Registry

@@ -6,9 +6,10 @@ catalogue or baseline; 3 a check failed internally (the other outputs are still 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue, CatalogueError
 from ..catalogue_choice import find_catalogue, nothing_to_check
 from ..check import Check

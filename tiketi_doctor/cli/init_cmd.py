@@ -7,9 +7,10 @@ catalogue does not validate — nothing is written).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..catalogue import CatalogueError, load_catalogue_text
 from ..i18n import Msg, localize
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, error, print_catalogue_error, write_output

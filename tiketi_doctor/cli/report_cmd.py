@@ -5,9 +5,9 @@ invalid catalogue or baseline; 3 a check failed internally (the report is writte
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..i18n import Msg
 from ..model import RunStatus
 from ..registry import Registry

@@ -14,10 +14,11 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.i18n import Msg
 
 NO_CONFIG, UNREACHABLE, FORBIDDEN, TIMEOUT, SERVER_ERROR = "no-config", "unreachable", "forbidden", "timeout", "server-error"

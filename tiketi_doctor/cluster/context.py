@@ -3,8 +3,9 @@ results of the same run (for correlation) and the HTTP prober."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..analysis import k8s
 from ..catalogue import Catalogue, Component
 from ..context import ScanContext

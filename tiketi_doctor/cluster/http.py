@@ -11,8 +11,9 @@ import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.i18n import Msg
 
 _FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+) ->")

@@ -8,8 +8,9 @@ first kind that matches is the primary diagnosis, the others are kept as seconda
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from tiketi_doctor.deferred import dataclass
 from tiketi_doctor.i18n import Msg, N_
 
 # The header Node prints above an uncaught exception: "/app/src/routes/payments.js:42".

@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable
 
+from ..deferred import dataclass
 from .access import ClusterError, Session
 from .snapshot import ContainerView, pod_view
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue
 from ..check import Check
 from ..i18n import Msg

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..deferred import dataclass
 from .access import API_GROUPS, ClusterError, Permission, Session
 
 RESOURCES = ("pods", "events", "deployments", "replicasets", "services", "horizontalpodautoscalers", "applications")

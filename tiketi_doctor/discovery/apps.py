@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..analysis.k8s import K8sObject
 from ..parsing.packagejson import PackageJson, parse_package_json
 from ..repo import RepoView

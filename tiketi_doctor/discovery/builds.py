@@ -6,8 +6,8 @@ invocation; discovery reads every Markdown file as a guide.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..model import Location
 from ..parsing.dockerfile import Dockerfile, parse_dockerfile
 from ..repo import RepoView

@@ -7,9 +7,10 @@ kustomize patch; the others are remembered, not merged.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..deferred import dataclass
 from ..analysis.k8s import WORKLOAD_KINDS, Container, K8sObject, containers
 from ..model import Location
 from ..parsing.templates import is_unknown

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..files import is_compose_file
 from ..parsing.dockerfile_name import is_dockerfile
 from ..repo import RepoView

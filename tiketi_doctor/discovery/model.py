@@ -1,7 +1,8 @@
 """What discovery found: catalogue values, each with where it was found and what is uncertain."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from tiketi_doctor.deferred import dataclass
+from dataclasses import field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")

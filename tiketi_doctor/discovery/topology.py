@@ -10,8 +10,9 @@ paths unchanged) are added for prefixes the gateway does not route yet.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..analysis.express import ExpressApp, express_app
 from ..context import ScanContext
 from ..model import Location

@@ -9,9 +9,9 @@ ConfigMaps and `env:` a workload loads, env example files and compose `environme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..deferred import dataclass
 from ..analysis.source import js_module
 from ..context import ScanContext
 from ..model import Location

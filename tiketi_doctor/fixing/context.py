@@ -1,8 +1,8 @@
 """What a fixer sees: the scan context of the round it runs in, plus the fix options."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue
 from ..context import ScanContext
 from ..repo import RepoView

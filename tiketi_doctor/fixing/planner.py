@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue
 from ..check import Check
 from ..context import ScanContext

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..analysis.imageref import parse_image
 from ..analysis.kustomize import KUSTOMIZATION_FILES
 from ..catalogue import Catalogue, Target

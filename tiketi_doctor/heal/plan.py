@@ -2,8 +2,9 @@
 to apply, which rollouts to restart and wait for. Building the plan changes nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from ..analysis.build_inputs import Impact, impact
 from ..catalogue import Catalogue, Component
 from ..context import ScanContext

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..runners.errors import RunnerError
 
 GIT_TIMEOUT = 30

@@ -7,10 +7,11 @@ files restored from the fix journal).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Callable, Protocol
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue
 from ..i18n import Msg
 from ..cluster import operations

@@ -2,9 +2,10 @@
 symptoms they saw before (crash loops, failing health routes, gateway 404s)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..catalogue import Catalogue
 from ..context import ScanContext
 from ..engine import scan

@@ -8,7 +8,8 @@ write one query text for all of them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from tiketi_doctor.deferred import dataclass
+from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING
 

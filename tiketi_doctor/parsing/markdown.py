@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from urllib.parse import unquote
-from dataclasses import dataclass, field
+from tiketi_doctor.deferred import dataclass
+from dataclasses import field
 
 _HTML_LINK = re.compile(r"<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..deferred import dataclass
 from . import ParseError
 from . import load_json
 

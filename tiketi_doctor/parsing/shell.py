@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from tiketi_doctor.deferred import dataclass
+from dataclasses import field
 
 @dataclass
 class SimpleCommand:

@@ -7,11 +7,12 @@ document that cannot be read even so is kept as `opaque` instead of failing the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 
+from ..deferred import dataclass
 from . import ParseError
 from . import templates
 from .templates import OPEN_MARKER, TOKEN_PREFIX, OpenDict, Unknown

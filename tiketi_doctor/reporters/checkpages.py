@@ -6,9 +6,10 @@ the pages in the repository with what the checks say today.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from ..check import Check
 from .checkdocs import page_name
 from .templating import environment

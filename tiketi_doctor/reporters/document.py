@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..deferred import dataclass
 from .. import __version__
 from ..model import CommandRecord, Finding, FindingStatus, Report, RunStatus
 from . import triage

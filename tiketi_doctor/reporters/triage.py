@@ -24,8 +24,8 @@ its `symptom` template (tiketi_doctor/check.py); a check that declares none (a p
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from ..model import Finding, Severity
 
 PRIORITIES = ("P0", "P1", "P2", "P3")

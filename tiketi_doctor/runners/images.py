@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..deferred import dataclass
 from .engine import connect, daemon_url
 from .errors import BuildFailed, CommandTimeout, DockerUnavailable
 

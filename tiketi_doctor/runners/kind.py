@@ -25,8 +25,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from ..deferred import dataclass
 from .engine import connect
 from .errors import CommandTimeout, ImageLoadFailed, ImageNotFound, KindClusterNotFound, RunnerError
 
