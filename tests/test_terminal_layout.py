@@ -51,3 +51,20 @@ def test_the_findings_are_printed_once_whatever_their_number(monkeypatch):
     text = _render(many, color=True)
     assert len(calls) == 2, "one print for the findings, one for the summary line"
     assert text.count("DEP001") == 40 and "\x1b[" in text
+
+
+def test_plain_output_is_what_rich_writes_for_the_same_lines():
+    findings = [
+        Finding("PORT002", Severity.ERROR, "the port is wrong\r\x07 " * 12, Location("services/" + "x/" * 40 + "a.js", 3, 7), service="api",
+                root_cause="why " * 40, related=[Location(f"k8s/{i}.yaml", i) for i in range(9)]),
+        Finding("DOC001", Severity.INFO, "포트가 다릅니다 " * 20, Location("README.md", 1), service=None),
+    ]
+    outputs = []
+    for terminal_like in (False, True):  # a terminal without a colour system: rich's pipeline, no styles
+        out = io.StringIO()
+        console = Console(file=out, force_terminal=terminal_like, color_system=None, no_color=True, highlight=False, soft_wrap=False, width=80)
+        assert console.is_terminal is terminal_like
+        terminal._print_lines(console, [line for f in findings for line in terminal._finding(console, f)])
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+    assert "\r" not in outputs[0] and "\x07" not in outputs[0] and outputs[0].count("\n") > 10

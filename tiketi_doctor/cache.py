@@ -24,7 +24,9 @@ import pickle
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import suppress
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -662,9 +664,8 @@ class _Writer:
     def live_share(self, runs: dict) -> float:
         """The share of the analyses in the tables that a recorded run still uses."""
         live = bytearray(len(self.nodes))
-        for _reads, uses, _f, _r in runs.values():
-            for node in uses:
-                live[node] = 1
+        for node in set(chain.from_iterable(entry[1] for entry in runs.values())):
+            live[node] = 1
         for node in range(len(self.nodes) - 1, -1, -1):  # a node only uses earlier ones
             if live[node]:
                 for used in self.nodes[node][1]:
@@ -734,13 +735,8 @@ class _Writer:
 
     def cutoffs(self, ctx: Any, runs: dict, stored: Stored | None) -> dict:
         """Memo key and value digest of the analyses many runs or analyses use."""
-        users: dict[int, int] = {}
-        for _reads, uses, _f, _r in runs.values():
-            for node in uses:
-                users[node] = users.get(node, 0) + 1
-        for _reads, uses in self.nodes:
-            for node in uses:
-                users[node] = users.get(node, 0) + 1
+        users = Counter(chain.from_iterable(entry[1] for entry in runs.values()))  # counted in C
+        users.update(chain.from_iterable(uses for _reads, uses in self.nodes))
         least = max(CUTOFF_USERS, len(ctx.catalogue.components) // 2)
         found: dict[int, tuple[bytes, bytes]] = {}
         if self.base is not None:
