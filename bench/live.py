@@ -3,17 +3,20 @@
     python bench/live.py                 # 500 and 5,000 pods
     python bench/live.py --pods 500 2000 --repeat 3
 
-For each size: wall time of the live part of `check --live` (connect, the five list calls, the
+For each size: wall and CPU time of the live part of `check --live` (connect, the list calls, the
 log reads of the failing containers, every CL check, correlation) with the `kubernetes` import
-excluded (measured once, separately), and the API calls the fake server received, per kind.
-The fake server runs in a process of its own, as a real API server would: in this process its
-threads would take the interpreter lock from the client being measured.
-Target: at most 2 s at 5,000 pods, the same number of list calls at every size.
+excluded (measured once, separately), the peak memory of the measuring process, and the API calls
+the fake server received, per kind. The fake server runs in a process of its own, as a real API
+server would: in this process its threads would take the interpreter lock from the client being
+measured. The wall time includes its work (the Python fake server builds and encodes every list it
+serves, which a real API server answers from its cache); the CPU time is the tool's alone.
+Target: at most 1 s of the tool's CPU at 5,000 pods, the same number of list calls at every size.
 """
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import resource
 import statistics
 import sys
 import tempfile
@@ -55,7 +58,7 @@ def measure(pods: int, repeat: int) -> dict:
 
     catalogue = find_catalogue(EXAMPLE)
     checks = live_registry().runnable(live=True)
-    times, findings, calls = [], 0, Counter()
+    times, cpu, findings, calls = [], [], 0, Counter()
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     parent, child = context.Pipe()
     server = context.Process(target=_serve, args=(pods, child), daemon=True)
@@ -67,9 +70,10 @@ def measure(pods: int, repeat: int) -> dict:
             parent.send("reset")
             parent.recv()
             report = Report(str(EXAMPLE), catalogue.source, [], [])
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             outcome = run_live(report, EXAMPLE, catalogue, checks, options)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert outcome.ran, outcome.summary()
             findings = len(report.findings)
             parent.send("calls")
@@ -79,7 +83,9 @@ def measure(pods: int, repeat: int) -> dict:
         server.join(timeout=10)
         if server.is_alive():
             server.terminate()
-    return {"pods": pods, "seconds": statistics.median(times), "best": min(times), "calls": calls, "findings": findings, "failing": failing}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # kilobytes on Linux
+    return {"pods": pods, "seconds": statistics.median(times), "best": min(times), "cpu": statistics.median(cpu), "peak_mb": peak,
+            "calls": calls, "findings": findings, "failing": failing}
 
 
 def import_seconds() -> float:
@@ -93,9 +99,9 @@ def import_seconds() -> float:
 def rows_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of the measurements, API calls per kind as columns."""
     kinds = sorted({k for row in rows for k in row["calls"]})
-    header = ["pods", "failing containers", "live analysis (median)", "best", "findings"] + [f"`{k}`" for k in kinds]
+    header = ["pods", "failing containers", "live analysis, wall (median)", "best", "CPU (median)", "peak memory", "findings"] + [f"`{k}`" for k in kinds]
     body = [
-        [str(r["pods"]), str(r["failing"]), f"{r['seconds']:.2f} s", f"{r['best']:.2f} s", str(r["findings"])]
+        [str(r["pods"]), str(r["failing"]), f"{r['seconds']:.2f} s", f"{r['best']:.2f} s", f"{r['cpu']:.2f} s", f"{r['peak_mb']} MB", str(r["findings"])]
         + [str(r["calls"].get(k, 0)) for k in kinds]
         for r in rows
     ]
@@ -104,10 +110,11 @@ def rows_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 def verdict(rows: list[dict]) -> tuple[bool, str]:
     lists = {sum(n for k, n in r["calls"].items() if k.startswith("list ")) for r in rows}
-    slowest = max(r["seconds"] for r in rows)
+    slowest = max(r["cpu"] for r in rows)
     met = len(lists) == 1 and slowest <= TARGET_SECONDS
     return met, (f"list calls per run: {', '.join(map(str, sorted(lists)))} ({'the same at every size' if len(lists) == 1 else 'NOT constant'}); "
-                 f"slowest median {slowest:.2f} s (target ≤ {TARGET_SECONDS:g} s: {'met' if slowest <= TARGET_SECONDS else 'missed'})")
+                 f"slowest median CPU {slowest:.2f} s (target ≤ {TARGET_SECONDS:g} s: {'met' if slowest <= TARGET_SECONDS else 'missed'}), "
+                 f"wall {max(r['seconds'] for r in rows):.2f} s")
 
 
 def main() -> int:

@@ -263,12 +263,13 @@ def live(pods: list[int], repeat: int, verdicts: Verdicts) -> None:
     table(f"Live analysis against the fake API server (median of {repeat})", header, body, level=3)
     met, summary = live_bench.verdict(rows)
     print(
-        f"\nThe live part of `check --live`: connect, five list calls, the failing containers' logs, every CL check and the "
+        f"\nThe live part of `check --live`: connect, the list calls, the failing containers' logs, every CL check and the "
         f"correlation with the static findings; `import kubernetes.client` ({secs(imported)}, once per process) not "
-        f"included. The fake server runs in its own process. {summary}."
+        f"included. The fake server runs in its own process: the wall time includes its building and encoding of each "
+        f"list, the CPU time is the tool's. {summary}."
     )
-    slowest = max(r["seconds"] for r in rows)
-    verdicts.add(f"live analysis at {max(pods):,} pods ≤ 1 s, constant list calls", secs(slowest), met)
+    slowest = max(r["cpu"] for r in rows)
+    verdicts.add(f"live analysis at {max(pods):,} pods ≤ 1 s of CPU, constant list calls", secs(slowest), met)
 
 
 def peers(tree: Path, services: int) -> None:

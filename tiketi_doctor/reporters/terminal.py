@@ -162,6 +162,8 @@ def _accepted(console: Console, report: Report, lang: str | None = None) -> None
 
 def _cells(text: str) -> int:
     """The terminal width of a text (a Korean syllable takes two cells)."""
+    if text.isascii() and text.isprintable():  # one cell a character: most texts, at no cost
+        return len(text)
     from rich.cells import cell_len
 
     return cell_len(text)
