@@ -179,3 +179,6 @@ def _private_run_cache(tmp_path_factory, monkeypatch):
     # Terminal output wraps at COLUMNS; pytest-xdist workers set it to 80, a plain run leaves it
     # unset (120): one width for every test, however the suite is run.
     monkeypatch.setenv("COLUMNS", "120")
+    # `--lang` sets the process's language (tiketi_doctor.i18n): a test that invoked the CLI with
+    # `--lang ko` must not leave the next test in the same worker speaking Korean.
+    monkeypatch.setattr("tiketi_doctor.i18n._active", None)
