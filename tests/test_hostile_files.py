@@ -240,3 +240,20 @@ def test_the_catalogue_sets_the_limit(tmp_path):
     catalogue.write_text(catalogue.read_text().replace("max_file_bytes: 2000", "max_file_bytes: -1"))
     result = runner.invoke(app, ["check", str(repo)])
     assert result.exit_code == 2 and "max_file_bytes" in result.output
+
+
+@pytest.mark.parametrize("stat_size, limit, expected", [
+    (10, 100, 10),    # as statted
+    (4, 100, 10),     # it grew after the stat: read to its end
+    (4, 6, 7),        # it grew over the limit: one byte over shows it
+    (10, 9, 10),      # over the limit already: limit + 1
+    (20, 100, 10),    # it shrank
+])
+def test_a_file_is_read_to_its_end_or_one_byte_past_the_limit(tmp_path, stat_size, limit, expected):
+    from tiketi_doctor.repo import read_at_most
+
+    path = tmp_path / "f.js"
+    path.write_bytes(b"0123456789")
+    with path.open("rb") as handle:
+        assert read_at_most(handle, stat_size, limit) == b"0123456789"[:expected]
+

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .repo import MISSING_STATE, RepoView, digest, stat_signature, too_big
+from .repo import MISSING_STATE, RepoView, digest, read_at_most, stat_signature, too_big
 
 FORMAT = 3
 MAGIC = b"tiketi-doctor run cache %d\n" % FORMAT
@@ -468,7 +468,7 @@ def state_of(repo: RepoView, key: object, trusted_stat: tuple | None = None, kno
         return ("file", too_big(info.st_size))
     try:
         with open(seen[1], "rb") as handle:
-            return ("file", digest(handle.read(repo.max_bytes + 1)))
+            return ("file", digest(read_at_most(handle, info.st_size, repo.max_bytes)))
     except OSError as exc:
         return ("error", exc.errno)
 

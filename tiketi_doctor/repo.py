@@ -14,7 +14,7 @@ import posixpath
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, TypeVar
 
 from .deferred import dataclass
 from .i18n import Msg
@@ -332,7 +332,7 @@ class RepoView:
                     severity=Severity.INFO,
                 )
                 return None
-            data = handle.read(self.max_bytes + 1)
+            data = read_at_most(handle, info.st_size, self.max_bytes)
             if self.digests is not None:
                 self.digests[rel] = (stat_signature(info), digest(data))
             return data
@@ -486,6 +486,16 @@ def _share(key: tuple, value: tuple) -> None:
         oldest = next(iter(_SHARED_PARSES))
         del _SHARED_PARSES[oldest]
         _SHARED_CHARS[0] -= len(oldest[2])
+
+
+def read_at_most(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of an open file whose size was `size` when it was statted (one more
+    byte shows it is over the limit). The read asks for the size, not the limit: a buffered read
+    allocates what it is asked for, and 4 MB per file tripled the cost of reading a small one."""
+    data = handle.read(min(size, limit) + 1)
+    if len(data) > size and len(data) <= limit:  # it grew since the stat: the rest, still bounded
+        data += handle.read(limit + 1 - len(data))
+    return data
 
 
 def stat_signature(info: os.stat_result) -> tuple[int, int, int, int]:
