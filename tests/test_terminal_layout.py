@@ -68,3 +68,18 @@ def test_plain_output_is_what_rich_writes_for_the_same_lines():
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1]
     assert "\r" not in outputs[0] and "\x07" not in outputs[0] and outputs[0].count("\n") > 10
+
+
+def test_wrapping_places_words_as_textwrap_does():
+    import random
+    import textwrap
+
+    rng = random.Random(11)
+    vocabulary = ["a", "port", "svc-0222:4222", "ECONNREFUSED", "x" * 30, "x" * 90, "x" * 32, "x" * 33, "x" * 17, "x" * 18, "x" * 76, "x" * 77, "/api/v1/tickets", "it's", "well-known", "(3000)", ""]
+    for _ in range(3000):
+        separators = [rng.choice([" ", " ", " ", "  "]) for _ in range(12)]
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 12))]
+        text = "".join(w + s for w, s in zip(words, separators)).strip(" ") if rng.random() < 0.8 else " ".join(words)
+        width, first, rest = rng.choice([(79, "   ", "   "), (40, "   why: ", "        "), (20, "   ", "   ")])
+        expected = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+        assert terminal._wrap(text, width, first, rest) == expected, (text, width)

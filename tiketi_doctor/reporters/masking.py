@@ -54,10 +54,23 @@ def looks_secret(name: str) -> bool:
     return any(w in _SECRET_WORDS for w in words)
 
 
+# Every rule needs one of these in the text (case-folded): a secret-looking name holds one of the
+# _SECRET_WORDS, a JWT starts "eyJ", a credential follows Bearer/Basic/Token, a URL password ends
+# at "@". A text without any is returned as it is, without running the rules (most messages).
+_TRIGGERS = ("pass", "pwd", "secret", "token", "key", "credential", "salt", "eyj", "bearer", "basic", "@")
+
+
 def mask(text: str) -> str:
     """`text` with every secret value replaced by ****; see the module docstring for what counts."""
     if not text:
         return text
+    folded = text.casefold()
+    if not any(trigger in folded for trigger in _TRIGGERS):
+        return text
+    return _mask_all(text)
+
+
+def _mask_all(text: str) -> str:
     lines = text.split("\n")
     diff = any(_DIFF_START.match(line) for line in lines[:3])
     prefixes = [line[:1] if diff and line[:1] in "+- " and not _DIFF_START.match(line) else "" for line in lines]

@@ -74,12 +74,18 @@ def _block(text: str, style: str, width: int, lead: str = "") -> list[Text]:
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    """textwrap.wrap measured in terminal cells: Korean syllables are two cells wide."""
+    """textwrap.wrap measured in terminal cells: Korean syllables are two cells wide.
+
+    Words separated by single spaces, none too long for a line, are placed by the loop below,
+    which is what textwrap does with them without its chunking (a third of a report's time)."""
+    words = text.split()
     if _cells(text) == len(text) and _cells(first) == len(first):
-        return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+        room = width - max(len(first), len(rest))
+        if " ".join(words) != text or any(len(word) > room for word in words):
+            return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
     lines: list[str] = []
     current, used, placed = first, _cells(first), False
-    for word in text.split():
+    for word in words:
         size = _cells(word)
         if placed and used + 1 + size > width:
             lines.append(current)
