@@ -30,7 +30,8 @@ SKIPPED_DIRS = frozenset(
     {".git", "node_modules", "build", "dist", ".venv", "venv", "__pycache__", ".next", "coverage", ".tiketi-doctor"}
 )
 # A path that names ".." or a skipped folder anywhere (a substring test, as a first filter).
-_MAY_SKIP = re.compile("|".join(re.escape(name) for name in sorted(SKIPPED_DIRS | {".."})))
+_SKIP_NAMES = tuple(sorted(SKIPPED_DIRS | {".."}))
+_MAY_SKIP = re.compile("|".join(re.escape(name) for name in _SKIP_NAMES))
 BINARY_SNIFF = 8192
 
 # Input-problem codes; documented in tiketi_doctor/input_problems.py.
@@ -379,9 +380,10 @@ class RepoView:
         # Names under a skipped folder or with ".." are answered path by path: one search over
         # all the names finds them (a search per name cost more than the rest of the check).
         text = "\n".join(paths)
-        if _MAY_SKIP.search(text) is not None:
+        found = [at for name in _SKIP_NAMES for at in _occurrences(text, name)]  # str.find: a regex alternation took 4×
+        if found:
             starts = list(itertools.accumulate((len(p) + 1 for p in paths), initial=0))
-            flagged = {paths[bisect.bisect_right(starts, m.start()) - 1] for m in _MAY_SKIP.finditer(text)}
+            flagged = {paths[bisect.bisect_right(starts, at) - 1] for at in found}
             absent -= {p for p in flagged if not self._below_missing_skipped(p)}
         return absent
 
@@ -486,6 +488,14 @@ def _share(key: tuple, value: tuple) -> None:
         oldest = next(iter(_SHARED_PARSES))
         del _SHARED_PARSES[oldest]
         _SHARED_CHARS[0] -= len(oldest[2])
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    """Where `word` starts in `text`, every time."""
+    at = text.find(word)
+    while at != -1:
+        yield at
+        at = text.find(word, at + 1)
 
 
 def read_at_most(handle: BinaryIO, size: int, limit: int) -> bytes:
