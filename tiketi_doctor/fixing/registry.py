@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Callable, Optional
 
-from ..model import Finding, Fix
+from ..model import Fix
+from ..registry import entry_point_values
 
 GROUP = "tiketi_doctor.fixers"
 Fixer = Callable[..., Optional[Fix]]  # fixer(ctx: FixContext, finding: Finding) -> Fix | None
@@ -17,7 +17,7 @@ class FixerError(Exception):
 
 def load_fixers(modules: list[str] | None = None) -> dict[str, Fixer]:
     if modules is None:
-        modules = [ep.value for ep in entry_points(group=GROUP)]
+        modules = entry_point_values(GROUP)  # the checks' reader: importlib.metadata costs more than the lookup
     fixers: dict[str, Fixer] = {}
     for name in modules:
         module = import_module(name)
